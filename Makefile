@@ -1,0 +1,66 @@
+# make run: install, migrate, load data, serve on http://127.0.0.1:$(PORT).  make test: install and test.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 5000
+export FLASK_APP := wsgi
+
+PO_FILES := $(wildcard translations/*/LC_MESSAGES/messages.po)
+MO_FILES := $(PO_FILES:.po=.mo)
+
+.PHONY: run serve test test-sqlite test-postgres lint install install-dev translations migrate clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.stamp-runtime: requirements.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.stamp-dev: requirements-dev.txt requirements.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@ $(VENV)/.stamp-runtime
+
+node_modules/.stamp: package.json package-lock.json
+	npm ci --no-audit --no-fund --silent
+	touch $@
+
+install: $(VENV)/.stamp-runtime
+install-dev: $(VENV)/.stamp-dev node_modules/.stamp
+
+%.mo: %.po | $(VENV)/.stamp-runtime
+	$(BIN)/pybabel -q compile -i $< -o $@
+
+translations: $(MO_FILES)
+
+migrate: install
+	$(BIN)/flask db upgrade
+
+run: install translations migrate serve
+
+# Gunicorn for the pages and the API; Ctrl-C stops everything it started.
+serve:
+	@echo "Serving the portal on http://127.0.0.1:$(PORT)"
+	@trap 'kill 0' INT TERM EXIT; \
+	$(BIN)/gunicorn --workers 2 --bind 127.0.0.1:$(PORT) --access-logfile - wsgi:app & \
+	wait
+
+lint: $(VENV)/.stamp-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+# The suite on SQLite (with the browser tests), then again on PostgreSQL when TEST_DATABASE_URL is set.
+test: install-dev translations lint test-sqlite test-postgres
+
+test-sqlite: install-dev translations
+	env -u TEST_DATABASE_URL $(BIN)/pytest -n 2 --dist loadgroup
+
+test-postgres: install-dev translations
+	@if [ -n "$$TEST_DATABASE_URL" ]; then \
+		$(BIN)/pytest -n 2 --dist loadgroup --ignore=tests/browser; \
+	else echo "TEST_DATABASE_URL is not set: the PostgreSQL run is skipped (CI sets it)."; fi
+
+clean:
+	rm -rf $(VENV) node_modules instance/portal.db* $(MO_FILES)

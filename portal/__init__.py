@@ -1,0 +1,75 @@
+"""The commune–diaspora coordination portal: the application factory."""
+
+import logging
+
+from flask import Flask, request
+
+from portal.config import finish_config, load_config
+from portal.database import reset_write_intent, set_write_intent
+from portal.errors import register_error_handlers
+from portal.extensions import babel, csrf, db, limiter, login_manager, migrate
+from portal.i18n import register_template_helpers, select_locale, select_timezone
+from portal.security import add_hsts_in_production, add_security_headers
+
+READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def create_app(config_name: str | None = None, **overrides) -> Flask:
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.from_object(load_config(config_name))
+    app.config.update(overrides)
+    finish_config(app)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    import portal.models  # noqa: F401  (the whole schema, for Alembic and relationships)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.user_loader(lambda session_id: None)  # accounts come with the people issue
+
+    _register_blueprints(app)
+    register_error_handlers(app)
+    register_template_helpers(app)
+    _register_transaction_hooks(app)
+    app.after_request(add_security_headers)
+    add_hsts_in_production(app)
+
+    from portal.cli import register_cli
+
+    register_cli(app)
+    return app
+
+
+def _register_blueprints(app: Flask) -> None:
+    from portal.blueprints.api import register_api
+    from portal.blueprints.main import bp as main_bp
+
+    app.register_blueprint(main_bp)
+    register_api(app)
+
+
+def _register_transaction_hooks(app: Flask) -> None:
+    """Requests that may write take SQLite's write lock up front (see portal/database.py) and commit once."""
+
+    @app.before_request
+    def _choose_transaction_mode():
+        request.environ["portal.write_intent"] = set_write_intent(request.method not in READ_ONLY_METHODS)
+
+    @app.after_request
+    def _commit_once(response):
+        """The one commit of a request: operations flush, the edge commits what succeeded."""
+        if request.method not in READ_ONLY_METHODS and response.status_code < 400:
+            db.session.commit()
+        else:
+            db.session.rollback()
+        return response
+
+    @app.teardown_request
+    def _forget_transaction_mode(exc):
+        token = request.environ.pop("portal.write_intent", None)
+        if token is not None:
+            reset_write_intent(token)

@@ -1,0 +1,54 @@
+"""The JSON API under /api/v1: thin handlers over the same domain operations as the pages."""
+
+from flask import request
+from flask_smorest import Api
+from flask_smorest import Blueprint as SmorestBlueprint
+
+from portal.errors import Refused, handle_http_exception
+
+BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
+
+
+class PortalApi(Api):
+    """flask-smorest's Api, answering errors in the shape of the contract (portal/errors.py)."""
+
+    def handle_http_exception(self, error):
+        return handle_http_exception(error)
+
+
+api = PortalApi(
+    spec_kwargs={
+        "info": {
+            "description": "JSON API of the commune–diaspora coordination portal (Mali). "
+            'Errors: {"error": {"code", "message", "fields"?}}. '
+            'Lists: {"items", "page", "per_page", "total"}.',
+        },
+        "components": {
+            "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}},
+        },
+    }
+)
+
+
+def _require_json_object():
+    """A body that is not a JSON object cannot be read: 400 before anything else looks at it."""
+    if request.method not in BODY_METHODS or request.mimetype == "multipart/form-data":
+        return
+    if not isinstance(request.get_json(silent=True), dict):
+        raise Refused("malformed_request")
+
+
+def api_blueprint(name: str, description: str) -> SmorestBlueprint:
+    """A blueprint of the API, mounted under /api/v1 by register_api."""
+    blueprint = SmorestBlueprint(name, __name__, description=description)
+    blueprint.before_request(_require_json_object)
+    return blueprint
+
+
+def register_api(app) -> None:
+    from portal.blueprints.api import system
+
+    api.init_app(app)
+    api.spec.components.schema("ApiError", schema=system.ErrorSchema)
+    for module in (system,):
+        api.register_blueprint(module.blp, url_prefix="/api/v1")

@@ -1,0 +1,41 @@
+"""What every API module shares: paging and the list envelope."""
+
+from flask import current_app
+from marshmallow import Schema, fields, post_load, validate
+from sqlalchemy import func, select
+
+from portal.extensions import db
+
+# Far past any real list; stops an absurd page number from reaching the database as an offset.
+MAX_PAGE = 1_000_000
+
+
+class PageArgs(Schema):
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=MAX_PAGE))
+    per_page = fields.Integer(load_default=None, validate=validate.Range(min=1))
+
+    @post_load
+    def clamp(self, data, **kwargs):
+        per_page = data.get("per_page") or current_app.config["API_PER_PAGE_DEFAULT"]
+        data["per_page"] = min(per_page, current_app.config["API_PER_PAGE_MAX"])
+        return data
+
+
+def page_of(query, page: int, per_page: int, dump) -> dict:
+    """One page of a select(): the list envelope of the contract. Two queries whatever the size."""
+    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    rows = db.session.scalars(query.limit(per_page).offset((page - 1) * per_page)).all() if total else []
+    return {"items": [dump(row) for row in rows], "page": page, "per_page": per_page, "total": total}
+
+
+def list_schema(item_schema: type[Schema], name: str) -> type[Schema]:
+    """The envelope's schema, for the OpenAPI document."""
+    return Schema.from_dict(
+        {
+            "items": fields.List(fields.Nested(item_schema)),
+            "page": fields.Integer(),
+            "per_page": fields.Integer(),
+            "total": fields.Integer(),
+        },
+        name=name,
+    )

@@ -1,0 +1,83 @@
+"""How the portal talks to its databases: SQLite's pragmas and transaction modes, UTC timestamps.
+
+SQLite serialises writers. A transaction that reads and then writes must hold the write lock from its
+first statement (`BEGIN IMMEDIATE`), or two gunicorn workers can both read the same row and one update
+is silently lost (or fails with "database is locked" at commit). Read-only requests keep a plain
+`BEGIN` so readers never queue behind a writer. `write_intent()` says which one the current unit of
+work needs: requests that may write set it in `before_request`; everything outside a request (CLI,
+worker) writes by default.
+"""
+
+import contextlib
+import contextvars
+import sqlite3
+from datetime import UTC, datetime
+
+from sqlalchemy import DateTime, event
+from sqlalchemy.engine import Engine
+from sqlalchemy.types import TypeDecorator
+
+_begins_immediate = contextvars.ContextVar("begins_immediate", default=True)
+
+SQLITE_BUSY_TIMEOUT_MS = 10_000
+
+
+def set_write_intent(will_write: bool) -> contextvars.Token:
+    return _begins_immediate.set(will_write)
+
+
+def reset_write_intent(token: contextvars.Token) -> None:
+    _begins_immediate.reset(token)
+
+
+@contextlib.contextmanager
+def write_intent(will_write: bool = True):
+    token = set_write_intent(will_write)
+    try:
+        yield
+    finally:
+        reset_write_intent(token)
+
+
+@event.listens_for(Engine, "connect")
+def _configure_sqlite(dbapi_connection, connection_record):
+    if not isinstance(dbapi_connection, sqlite3.Connection):
+        return
+    # Take over BEGIN from the driver so that we choose DEFERRED or IMMEDIATE ourselves.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+@event.listens_for(Engine, "begin")
+def _begin_sqlite(connection):
+    if connection.dialect.name != "sqlite":
+        return
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if _begins_immediate.get() else "BEGIN")
+
+
+class UTCDateTime(TypeDecorator):
+    """Stored as naive UTC on every database, returned as an aware UTC datetime."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetimes are ambiguous: give a time zone")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)

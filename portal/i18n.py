@@ -1,0 +1,88 @@
+"""Language and time zone of the viewer, and the formatting of dates, numbers and money."""
+
+from decimal import Decimal
+
+from babel.numbers import format_currency
+from flask import current_app, request, session
+from flask_babel import format_datetime, get_locale
+from flask_login import current_user
+
+# Currencies whose amounts have no minor unit in practice (XOF is whole francs).
+CURRENCY_DECIMALS = {"XOF": 0, "XAF": 0, "GNF": 0, "JPY": 0}
+
+
+def supported_locales() -> tuple[str, ...]:
+    return current_app.config["LANGUAGES"]
+
+
+def locale_from_accept_language(header: str | None) -> str | None:
+    """The first entry whose primary tag we support: "en-GB,fr;q=0.5" gives "en".
+
+    werkzeug's best_match would pick "fr" there, since it only matches whole tags.
+    """
+    if not header:
+        return None
+    entries = []
+    for position, part in enumerate(header.split(",")):
+        pieces = part.strip().split(";")
+        tag = pieces[0].strip().lower()
+        quality = 1.0
+        for param in pieces[1:]:
+            name, _, value = param.strip().partition("=")
+            if name.strip() == "q":
+                try:
+                    quality = float(value)
+                except ValueError:
+                    quality = 0.0
+        if tag and quality > 0:
+            entries.append((-quality, position, tag))
+    for _q, _pos, tag in sorted(entries):
+        primary = tag.split("-")[0]
+        if primary in supported_locales():
+            return primary
+    return None
+
+
+def select_locale() -> str:
+    """The account's preference, else the language switch, else the browser's, else French."""
+    user_locale = getattr(current_user, "locale", None) if current_user else None
+    if user_locale in supported_locales():
+        return user_locale
+    chosen = session.get("locale")
+    if chosen in supported_locales():
+        return chosen
+    return (
+        locale_from_accept_language(request.headers.get("Accept-Language"))
+        or current_app.config["BABEL_DEFAULT_LOCALE"]
+    )
+
+
+def select_timezone() -> str:
+    user_timezone = getattr(current_user, "timezone", None) if current_user else None
+    return user_timezone or current_app.config["BABEL_DEFAULT_TIMEZONE"]
+
+
+def currency_decimals(currency: str) -> int:
+    return CURRENCY_DECIMALS.get(currency, 2)
+
+
+def format_money(amount: Decimal | int, currency: str = "XOF") -> str:
+    """ "6 559 570 F CFA" in French, "F CFA 6,559,570" in English; the currency's own decimals."""
+    decimals = currency_decimals(currency)
+    pattern = None
+    if decimals == 0:
+        pattern = "#,##0\u00a0¤" if str(get_locale()).startswith("fr") else "¤\u00a0#,##0"
+    return format_currency(
+        Decimal(amount), currency, format=pattern, locale=get_locale(), currency_digits=decimals != 0
+    ).replace("\u202f", "\u00a0")
+
+
+def format_when(value, style: str = "medium") -> str:
+    """A UTC datetime in the viewer's time zone and language."""
+    return format_datetime(value, style)
+
+
+def register_template_helpers(app) -> None:
+    app.jinja_env.filters["money"] = format_money
+    app.jinja_env.filters["when"] = format_when
+    app.jinja_env.globals["current_locale"] = lambda: str(get_locale())

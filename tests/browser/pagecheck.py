@@ -1,0 +1,73 @@
+"""The page check: weight with all its parts, no other host, no CSP violation, and axe-core's verdict."""
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+PAGE_BUDGET_BYTES = 60 * 1024
+AXE_SOURCE = Path(__file__).resolve().parents[2] / "node_modules/axe-core/axe.min.js"
+FAILING_IMPACTS = {"serious", "critical"}
+
+
+@dataclass
+class PageReport:
+    url: str
+    status: int
+    total_bytes: int
+    parts: dict[str, int]
+    foreign_requests: list[str] = field(default_factory=list)
+    console_errors: list[str] = field(default_factory=list)
+    violations: list[dict] = field(default_factory=list)
+
+
+def _axe_source() -> str:
+    if not AXE_SOURCE.exists():
+        raise AssertionError(f"{AXE_SOURCE} is missing: `make test` installs it with npm ci")
+    return AXE_SOURCE.read_text()
+
+
+def measure_page(page, url: str) -> PageReport:
+    """Load `url` in a fresh page and measure it; assert nothing (check_page does)."""
+    requested, console_errors = [], []
+    page.on("request", lambda request: requested.append(request.url))
+    page.on("console", lambda message: message.type == "error" and console_errors.append(message.text))
+    response = page.goto(url, wait_until="load")
+    status = response.status if response else 0
+    origin = urlsplit(page.url).netloc
+    foreign = [u for u in requested if not u.startswith(("data:", "blob:")) and urlsplit(u).netloc != origin]
+
+    # Uncompressed sizes of the document and of everything it loaded (decodedBodySize).
+    parts = page.evaluate(
+        """() => {
+            const sizes = {};
+            for (const entry of performance.getEntries()) {
+                if (entry.entryType === 'navigation' || entry.entryType === 'resource') {
+                    sizes[entry.name] = entry.decodedBodySize || entry.transferSize || 0;
+                }
+            }
+            return sizes;
+        }"""
+    )
+    # Evaluated through the DevTools protocol, so the page's CSP (no inline script) does not stop it.
+    page.evaluate(_axe_source())
+    results = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+    violations = [
+        {"id": v["id"], "impact": v["impact"], "help": v["help"], "nodes": [n["target"] for n in v["nodes"][:3]]}
+        for v in results["violations"]
+        if v["impact"] in FAILING_IMPACTS
+    ]
+    return PageReport(url, status, sum(parts.values()), parts, foreign, console_errors, violations)
+
+
+def check_page(page, url: str, expected_status: int = 200) -> PageReport:
+    report = measure_page(page, url)
+    assert report.status == expected_status, f"{url}: status {report.status}"
+    assert not report.foreign_requests, f"{url} asked another host: {report.foreign_requests}"
+    assert report.total_bytes <= PAGE_BUDGET_BYTES, (
+        f"{url} weighs {report.total_bytes} bytes, over the {PAGE_BUDGET_BYTES} budget: {report.parts}"
+    )
+    assert report.total_bytes > 0
+    csp = [e for e in report.console_errors if "Content Security Policy" in e]
+    assert not csp, f"{url} broke the CSP: {csp}"
+    assert not report.violations, f"{url} has serious accessibility problems: {report.violations}"
+    return report

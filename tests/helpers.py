@@ -1,0 +1,57 @@
+"""Helpers the tests share: counting SQL queries."""
+
+import contextlib
+
+from sqlalchemy import event
+
+from portal.extensions import db
+
+_TRANSACTION_CONTROL = ("SAVEPOINT", "RELEASE", "ROLLBACK", "BEGIN", "COMMIT", "PRAGMA")
+
+
+class QueryLog:
+    def __init__(self):
+        self.statements: list[str] = []
+
+    def __len__(self) -> int:
+        return len(self.statements)
+
+
+@contextlib.contextmanager
+def count_queries():
+    """Counts the SQL statements run inside the block (transaction control left out)."""
+    log = QueryLog()
+
+    def before_cursor_execute(conn, cursor, statement, parameters, context, executemany):
+        if not statement.lstrip().upper().startswith(_TRANSACTION_CONTROL):
+            log.statements.append(statement)
+
+    engine = db.engine
+    event.listen(engine, "before_cursor_execute", before_cursor_execute)
+    try:
+        yield log
+    finally:
+        event.remove(engine, "before_cursor_execute", before_cursor_execute)
+
+
+def queries_for(client, url: str, **kwargs) -> QueryLog:
+    with count_queries() as log:
+        response = client.get(url, **kwargs)
+    assert response.status_code == 200, (url, response.status_code)
+    return log
+
+
+def assert_constant_queries(client, url: str, add_rows, small: int = 10, large: int = 1000, **kwargs) -> int:
+    """The page runs as many queries with `large` rows as with `small`: no query per row.
+
+    `add_rows(n)` adds n more rows of whatever the page lists.
+    """
+    add_rows(small)
+    with_small = queries_for(client, url, **kwargs)
+    add_rows(large - small)
+    with_large = queries_for(client, url, **kwargs)
+    assert len(with_large) == len(with_small), (
+        f"{url} ran {len(with_small)} queries with {small} rows but {len(with_large)} with {large}:\n"
+        + "\n".join(with_large.statements)
+    )
+    return len(with_small)
