@@ -29,7 +29,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     limiter.init_app(app)
     login_manager.init_app(app)
-    login_manager.user_loader(lambda session_id: None)  # accounts come with the people issue
+    import portal.domain.accounts  # noqa: F401  (registers the session loader)
 
     _register_blueprints(app)
     register_error_handlers(app)

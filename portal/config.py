@@ -2,6 +2,7 @@
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -46,6 +47,17 @@ class Config:
     SESSION_COOKIE_SECURE = False
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
+
+    SESSION_LIFETIME = timedelta(days=30)  # then the server-side session no longer signs in
+    PERMANENT_SESSION_LIFETIME = SESSION_LIFETIME
+    API_TOKEN_LIFETIME = timedelta(days=30)
+    EMAIL_TOKEN_LIFETIME = timedelta(days=3)  # confirmation links
+    RESET_TOKEN_LIFETIME = timedelta(hours=2)
+    INVITATION_LIFETIME = timedelta(days=14)
+
+    # Failed logins: per account and address, and a high ceiling per address (towns share a carrier's IP).
+    LOGIN_FAILURES_PER_ACCOUNT = "10 per 15 minutes"
+    LOGIN_FAILURES_PER_ADDRESS = "300 per 15 minutes"
 
     WTF_CSRF_ENABLED = True
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session: slow connections, long forms

@@ -132,3 +132,26 @@ def no_network(monkeypatch):
     monkeypatch.setattr(socket.socket, "connect_ex", guarded_connect_ex)
     yield
     assert not attempts, f"the test tried to reach the network: {attempts}"
+
+
+@pytest.fixture()
+def cast(session):
+    """One person of each role around commune A and association A (tests/factories.py)."""
+    from tests.factories import Cast
+
+    cast = Cast()
+    session.commit()
+    return cast
+
+
+@pytest.fixture()
+def login_as(client, cast):
+    """`login_as("mayor")` signs the test client in as that member of the cast and returns the user."""
+    from tests.factories import sign_in
+
+    def login(role: str):
+        user = cast.users[role]
+        sign_in(client, user)
+        return user
+
+    return login

@@ -1,5 +1,38 @@
 """Every model, imported here so that Alembic and the app see the whole schema."""
 
 from portal.models.audit import AuditEvent
+from portal.models.notifications import OutboxMessage, OutboxStatus
+from portal.models.organisations import (
+    MANAGER_ROLES,
+    ROLES_BY_KIND,
+    HomeCommune,
+    Membership,
+    Organisation,
+    OrganisationKind,
+    Setting,
+    Verification,
+)
+from portal.models.territories import Cercle, Commune, MapVersion, Region
+from portal.models.users import ApiToken, Invitation, User, UserSession
 
-__all__ = ["AuditEvent"]
+__all__ = [
+    "MANAGER_ROLES",
+    "ROLES_BY_KIND",
+    "ApiToken",
+    "AuditEvent",
+    "Cercle",
+    "Commune",
+    "HomeCommune",
+    "Invitation",
+    "MapVersion",
+    "Membership",
+    "Organisation",
+    "OrganisationKind",
+    "OutboxMessage",
+    "OutboxStatus",
+    "Region",
+    "Setting",
+    "User",
+    "UserSession",
+    "Verification",
+]
