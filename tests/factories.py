@@ -4,6 +4,7 @@ Every factory flushes; call `session.commit()` before a request should see the r
 their own app context; the test's transaction is still rolled back at the end).
 """
 
+import functools
 import itertools
 
 from portal.database import utcnow
@@ -63,13 +64,19 @@ def make_commune(name: str | None = None, region_name: str = "Kayes", cercle_nam
     return commune
 
 
+@functools.cache
+def _hash_of(password: str) -> str:
+    """argon2 is slow on purpose: hash each test password once per run, not once per user."""
+    return hash_password(password)
+
+
 def make_user(email: str | None = None, name: str | None = None, password: str = PASSWORD,
               is_admin: bool = False, locale: str | None = None, confirmed: bool = True) -> User:
     n = _next()
     user = User(
         email=(email or f"user{n}@example.org").lower(),
         name=name or f"User {n}",
-        password_hash=hash_password(password) if password else None,
+        password_hash=_hash_of(password) if password else None,
         is_admin=is_admin,
         locale=locale,
         email_confirmed_at=utcnow() if confirmed else None,
