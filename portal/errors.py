@@ -18,6 +18,8 @@ STATUS_OF_CODE = {
     "invalid_transition": 409,
     "not_editable": 409,
     "stale_version": 409,
+    "last_manager": 409,
+    "already_exists": 409,
     "payload_too_large": 413,
     "validation_failed": 422,
     "comment_required": 422,
@@ -55,6 +57,7 @@ DEFAULT_MESSAGES = {
     "payload_too_large": _l("The request is too large."),
     "validation_failed": _l("Some fields are missing or wrong."),
     "comment_required": _l("A comment is required for this action."),
+    "already_exists": _l("This already exists."),
     "rate_limited": _l("Too many attempts. Wait a moment and try again."),
     "internal_error": _l("Something went wrong on our side. It has been logged."),
 }
@@ -151,8 +154,13 @@ def _retry_after(error) -> int:
 
 def handle_refused(error: Refused):
     if is_api_request():
-        return api_error_response(error.code, error.text(), error.fields, error.status)
-    return render_error_page(error.status, error.text())
+        response = api_error_response(error.code, error.text(), error.fields, error.status)
+    else:
+        response = render_error_page(error.status, error.text())
+    retry_after = getattr(error, "retry_after", None)
+    if retry_after:
+        response.headers["Retry-After"] = str(retry_after)
+    return response
 
 
 def handle_unexpected(error: Exception):

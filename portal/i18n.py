@@ -2,6 +2,7 @@
 
 from decimal import Decimal
 
+from babel import Locale
 from babel.numbers import format_currency
 from flask import current_app, request, session
 from flask_babel import format_datetime, get_locale
@@ -82,7 +83,23 @@ def format_when(value, style: str = "medium") -> str:
     return format_datetime(value, style)
 
 
+def country_name(code: str | None) -> str:
+    if not code:
+        return "—"
+    return Locale.parse(str(get_locale())).territories.get(code.upper(), code)
+
+
 def register_template_helpers(app) -> None:
+    from portal.domain.organisations import KIND_LABELS, ROLE_LABELS, VERIFICATION_LABELS, can_verify_associations
+
+    app.jinja_env.globals.update(
+        kind_label=lambda code: KIND_LABELS.get(code, code),
+        role_label=lambda code: ROLE_LABELS.get(code, code),
+        verification_label=lambda code: VERIFICATION_LABELS.get(code, code),
+        kind_labels=KIND_LABELS,
+        country_name=country_name,
+        is_mediator_or_admin=can_verify_associations,
+    )
     app.jinja_env.filters["money"] = format_money
     app.jinja_env.filters["when"] = format_when
     app.jinja_env.globals["current_locale"] = lambda: str(get_locale())

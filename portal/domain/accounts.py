@@ -140,3 +140,238 @@ def api_token_row(token: str) -> ApiToken | None:
 
 def lifetime(days: int = 0, hours: int = 0, minutes: int = 0) -> timedelta:
     return timedelta(days=days, hours=hours, minutes=minutes)
+
+
+# Operations -----------------------------------------------------------------------------------------------
+
+from flask_babel import lazy_gettext as _l  # noqa: E402
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer  # noqa: E402
+
+from portal.domain.audit import record  # noqa: E402
+from portal.errors import Refused  # noqa: E402
+from portal.models import HomeCommune, Invitation, Organisation, Verification  # noqa: E402
+from portal.urls import public_url  # noqa: E402
+
+MIN_PASSWORD_LENGTH = 10
+
+
+def _serializer(purpose: str) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=f"portal.{purpose}")
+
+
+def _read_signed(purpose: str, token: str, max_age: timedelta) -> dict | None:
+    try:
+        return _serializer(purpose).loads(token, max_age=int(max_age.total_seconds()))
+    except (BadSignature, SignatureExpired):
+        return None
+
+
+def check_new_password(password: str) -> None:
+    if len(password or "") < MIN_PASSWORD_LENGTH:
+        raise Refused(
+            "validation_failed",
+            fields={"password": [str(_l("Choose a password of at least %(n)s characters.", n=MIN_PASSWORD_LENGTH))]},
+        )
+
+
+def _check_email_free(email: str) -> None:
+    if user_by_email(email) is not None:
+        raise Refused(
+            "already_exists",
+            fields={"email": [str(_l("An account already uses this address. Sign in, or reset your password."))]},
+        )
+
+
+def create_user(email: str, name: str, password: str, locale: str | None = None, confirmed: bool = False) -> User:
+    check_new_password(password)
+    _check_email_free(email)
+    user = User(email=normalise_email(email), name=name.strip(), password_hash=hash_password(password),
+                locale=locale, email_confirmed_at=utcnow() if confirmed else None, password_changed_at=utcnow())
+    db.session.add(user)
+    db.session.flush()
+    record("user.create", "user", user.id, actor=user, after={"email": user.email, "name": user.name})
+    return user
+
+
+def sign_up_association(*, name: str, email: str, password: str, locale: str | None, association_name: str,
+                        country: str, city: str, registration_number: str | None, commune, villages: str | None):
+    """An association representative creates their account and the association, pending verification."""
+    user = create_user(email, name, password, locale=locale)
+    association = Organisation(kind="association", name=association_name.strip(), country=country.upper(),
+                               city=city.strip(), registration_number=(registration_number or "").strip() or None,
+                               verification=Verification.PENDING)
+    db.session.add(association)
+    db.session.flush()
+    db.session.add(HomeCommune(association_id=association.id, commune_id=commune.id, villages=villages or None))
+    from portal.domain.organisations import add_membership
+
+    add_membership(association, user, "officer", actor=user)
+    record("association.sign_up", "organisation", association.id, actor=user,
+           after={"name": association.name, "country": association.country, "home_commune_id": commune.id,
+                  "verification": "pending"})
+    send_confirmation(user)
+    return user, association
+
+
+def send_confirmation(user: User) -> None:
+    from portal.notifications.rendering import queue_user_mail
+
+    token = _serializer("confirm").dumps({"u": user.id, "e": user.email})
+    queue_user_mail("account_confirmation", user, user=user, link=public_url(f"/auth/confirm/{token}"))
+
+
+def confirm_email(token: str) -> User | None:
+    data = _read_signed("confirm", token, current_app.config["EMAIL_TOKEN_LIFETIME"])
+    if not data:
+        return None
+    user = db.session.get(User, data.get("u"))
+    if user is None or user.email != data.get("e"):
+        return None
+    if user.email_confirmed_at is None:
+        user.email_confirmed_at = utcnow()
+        record("user.confirm_email", "user", user.id, actor=user)
+    return user
+
+
+def request_password_reset(email: str) -> None:
+    """Mails a reset link if the account exists; says nothing either way."""
+    from portal.notifications.rendering import queue_user_mail
+
+    user = user_by_email(email)
+    if user is None or not user.is_active:
+        return
+    token = _serializer("reset").dumps({"u": user.id, "p": (user.password_hash or "")[-16:]})
+    queue_user_mail("password_reset", user, user=user, link=public_url(f"/auth/reset-password/{token}"))
+    record("user.request_reset", "user", user.id, actor=user)
+
+
+def user_for_reset(token: str) -> User | None:
+    """The link works once: the token is bound to the password it replaces."""
+    data = _read_signed("reset", token, current_app.config["RESET_TOKEN_LIFETIME"])
+    if not data:
+        return None
+    user = db.session.get(User, data.get("u"))
+    if user is None or not user.is_active or (user.password_hash or "")[-16:] != data.get("p"):
+        return None
+    return user
+
+
+def set_password(user: User, new_password: str, reason: str) -> None:
+    """Every way a password changes ends every session of the account."""
+    check_new_password(new_password)
+    user.password_hash = hash_password(new_password)
+    user.password_changed_at = utcnow()
+    end_all_sessions(user, reason)
+    db.session.execute(update(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+                       .values(revoked_at=utcnow()))
+    record(f"user.{reason}", "user", user.id, actor=user)
+
+
+def change_password(user: User, current_password: str, new_password: str) -> None:
+    if not password_matches(user, current_password):
+        raise Refused("validation_failed", fields={"current_password": [str(_l("This is not your current password."))]})
+    set_password(user, new_password, "password_change")
+
+
+def change_email(user: User, current_password: str, new_email: str) -> None:
+    if not password_matches(user, current_password):
+        raise Refused("validation_failed", fields={"current_password": [str(_l("This is not your current password."))]})
+    new_email = normalise_email(new_email)
+    if new_email == user.email:
+        return
+    _check_email_free(new_email)
+    before = {"email": user.email}
+    user.email = new_email
+    user.email_confirmed_at = None
+    db.session.flush()
+    record("user.change_email", "user", user.id, actor=user, before=before, after={"email": new_email})
+    send_confirmation(user)
+
+
+def set_preferences(user: User, locale: str | None, timezone: str | None) -> None:
+    before = {"locale": user.locale, "timezone": user.timezone}
+    user.locale, user.timezone = locale or None, timezone or None
+    db.session.flush()
+    record("user.preferences", "user", user.id, actor=user, before=before,
+           after={"locale": user.locale, "timezone": user.timezone})
+
+
+def sign_out_everywhere(user: User) -> int:
+    ended = end_all_sessions(user, "sign_out_everywhere")
+    record("user.sign_out_everywhere", "user", user.id, actor=user, after={"sessions_ended": ended})
+    return ended
+
+
+def set_disabled(actor: User, user: User, disabled: bool) -> None:
+    if not actor.is_admin:
+        raise Refused("forbidden")
+    if user.id == actor.id:
+        raise Refused("forbidden", _l("You cannot disable your own account."))
+    user.disabled_at = utcnow() if disabled else None
+    if disabled:
+        end_all_sessions(user, "disabled")
+        db.session.execute(update(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+                           .values(revoked_at=utcnow()))
+    db.session.flush()
+    record("user.disable" if disabled else "user.enable", "user", user.id, actor=actor)
+
+
+def set_admin(actor: User, user: User, is_admin: bool) -> None:
+    if not actor.is_admin or user.id == actor.id:
+        raise Refused("forbidden")
+    user.is_admin = is_admin
+    db.session.flush()
+    record("user.set_admin", "user", user.id, actor=actor, after={"is_admin": is_admin})
+
+
+# Invitations ----------------------------------------------------------------------------------------------
+
+
+def invite(actor: User, organisation: Organisation, email: str, role: str, name: str | None = None) -> Invitation:
+    from portal.domain.organisations import can_invite, membership_of
+    from portal.notifications.outbox import queue_mail
+    from portal.notifications.rendering import render_mail
+
+    if not can_invite(actor, organisation, role):
+        raise Refused("forbidden")
+    email = normalise_email(email)
+    existing_user = user_by_email(email)
+    if existing_user is not None and membership_of(existing_user, organisation) is not None:
+        raise Refused("already_exists", fields={"email": [str(_l("This person is already a member."))]})
+    token = new_token()
+    invitation = Invitation(email=email, name=(name or "").strip() or None, organisation_id=organisation.id,
+                            role=role, token_hash=hash_token(token), invited_by_id=actor.id,
+                            expires_at=utcnow() + current_app.config["INVITATION_LIFETIME"])
+    db.session.add(invitation)
+    db.session.flush()
+    record("invitation.create", "organisation", organisation.id, actor=actor,
+           after={"email": email, "role": role, "invitation_id": invitation.id})
+    locale = (existing_user.locale if existing_user else None) or "fr"
+    timezone = (existing_user.timezone if existing_user else None) or current_app.config["BABEL_DEFAULT_TIMEZONE"]
+    subject, text, html = render_mail("invitation", locale, timezone, invitation=invitation, inviter=actor,
+                                      link=public_url(f"/auth/invitation/{token}"), expires_at=invitation.expires_at)
+    queue_mail("invitation", email, subject, text, html, locale=locale,
+               to_user_id=existing_user.id if existing_user else None)
+    return invitation
+
+
+def open_invitation(token: str) -> Invitation | None:
+    invitation = db.session.scalar(select(Invitation).where(Invitation.token_hash == hash_token(token)))
+    if invitation is None or invitation.accepted_at or invitation.cancelled_at or invitation.expires_at <= utcnow():
+        return None
+    return invitation
+
+
+def accept_invitation(invitation: Invitation, user: User | None, *, name: str | None = None,
+                      password: str | None = None, locale: str | None = None) -> User:
+    """Joins the organisation: as the signed-in account, or with a new account for the invited address."""
+    from portal.domain.organisations import add_membership
+
+    if user is None:
+        user = create_user(invitation.email, name or invitation.name or invitation.email, password or "",
+                           locale=locale, confirmed=True)  # the link itself proves the address
+    add_membership(invitation.organisation, user, invitation.role, actor=user)
+    invitation.accepted_at = utcnow()
+    record("invitation.accept", "organisation", invitation.organisation_id, actor=user,
+           after={"invitation_id": invitation.id, "role": invitation.role})
+    return user

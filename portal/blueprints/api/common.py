@@ -39,3 +39,14 @@ def list_schema(item_schema: type[Schema], name: str) -> type[Schema]:
         },
         name=name,
     )
+
+
+class UtcDateTime(fields.DateTime):
+    """A timestamp in UTC with `Z`, as the contract writes them: "2026-11-29T08:00:00Z"."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        if value is None:
+            return None
+        from datetime import UTC
+
+        return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

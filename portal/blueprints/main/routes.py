@@ -1,6 +1,9 @@
 from urllib.parse import urlsplit
 
 from flask import current_app, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
+from flask_login import current_user
 
 from portal.blueprints.main import bp
 
@@ -17,8 +20,37 @@ def safe_next(target: str | None, fallback: str) -> str:
 
 @bp.get("/")
 def home():
-    """The public home page: what the portal is for. Everyone."""
-    return render_template("main/home.html")
+    """The home page: what the portal is for; for a signed-in user, their organisations and what awaits them.
+    Everyone."""
+    if not current_user.is_authenticated:
+        return render_template("main/home.html")
+    return render_template("main/dashboard.html", awaiting=awaiting(current_user))
+
+
+def awaiting(user) -> list[dict]:
+    """What waits for this user's action, a fixed number of queries whatever their organisations."""
+    from sqlalchemy import func, select
+
+    from portal.domain.organisations import can_verify_associations
+    from portal.extensions import db
+    from portal.models import Organisation, Verification
+
+    items = []
+    if user.email_confirmed_at is None:
+        items.append({"text": _("Confirm your email address: we sent you a link."), "url": url_for("account.show")})
+    pending_own = [m.organisation for m in user.memberships
+                   if m.organisation.kind == "association" and m.organisation.verification == Verification.PENDING]
+    for organisation in pending_own:
+        items.append({"text": _("%(name)s awaits verification by a mediator of the ministry.", name=organisation.name),
+                      "url": url_for("organisations.show", organisation_id=organisation.id)})
+    if can_verify_associations(user):
+        count = db.session.scalar(select(func.count()).select_from(Organisation).where(
+            Organisation.kind == "association", Organisation.verification == Verification.PENDING))
+        if count:
+            items.append({"text": ngettext("%(num)d association awaits verification.",
+                                           "%(num)d associations await verification.", count),
+                          "url": url_for("mediation.associations")})
+    return items
 
 
 @bp.post("/language")

@@ -1,0 +1,39 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from pytz import common_timezones
+from wtforms import EmailField, PasswordField, SelectField, SubmitField
+
+from portal.blueprints.auth.forms import email_validators, new_password_validators, required, short_text
+
+LANGUAGE_CHOICES = [("", _l("As my browser says")), ("fr", "Français"), ("en", "English")]
+# The zones our users live in come first; every other IANA zone follows.
+FIRST_ZONES = ["Africa/Bamako", "Europe/Paris", "Africa/Abidjan", "Europe/Madrid", "America/New_York", "Africa/Dakar"]
+
+
+def timezone_choices():
+    rest = [z for z in common_timezones if z not in FIRST_ZONES]
+    return [("", _l("Bamako (default)"))] + [(z, z.replace("_", " ")) for z in FIRST_ZONES + rest]
+
+
+class PreferencesForm(FlaskForm):
+    locale = SelectField(_l("Language"), choices=LANGUAGE_CHOICES)
+    timezone = SelectField(_l("Time zone"))
+    submit_preferences = SubmitField(_l("Save the preferences"))
+
+
+class PasswordChangeForm(FlaskForm):
+    current_password = PasswordField(_l("Current password"), validators=[required(), short_text()])
+    password = PasswordField(_l("New password"), validators=new_password_validators())
+    submit_password = SubmitField(_l("Change the password"))
+
+
+class EmailChangeForm(FlaskForm):
+    current_password = PasswordField(_l("Current password"), validators=[required(), short_text()])
+    email = EmailField(_l("New email address"), validators=email_validators())
+    submit_email = SubmitField(_l("Change the address"))
+
+
+class ConfirmForm(FlaskForm):
+    """A button that only needs its CSRF token."""
+
+    submit = SubmitField(_l("Confirm"))

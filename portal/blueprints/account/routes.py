@@ -1,0 +1,105 @@
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from portal.blueprints.account import bp
+from portal.blueprints.account.forms import ConfirmForm, EmailChangeForm, PasswordChangeForm, PreferencesForm, timezone_choices
+from portal.blueprints.guards import login_required
+from portal.domain import accounts
+from portal.errors import Refused
+from portal.extensions import db
+from portal.models import UserSession
+
+
+def _forms():
+    preferences = PreferencesForm(prefix="pref", obj=None)
+    preferences.timezone.choices = timezone_choices()
+    if request.method == "GET":
+        preferences.locale.data = current_user.locale or ""
+        preferences.timezone.data = current_user.timezone or ""
+    return {
+        "preferences": preferences,
+        "password_form": PasswordChangeForm(prefix="pw"),
+        "email_form": EmailChangeForm(prefix="em"),
+        "everywhere_form": ConfirmForm(prefix="everywhere"),
+    }
+
+
+def _render(forms, status=200):
+    open_sessions = db.session.scalars(
+        select(UserSession).where(UserSession.user_id == current_user.id, UserSession.ended_at.is_(None))
+        .order_by(UserSession.created_at.desc()).limit(20)
+    ).all()
+    current = accounts.current_session_row()
+    return render_template("account/show.html", open_sessions=open_sessions,
+                           current_session_id=current.id if current else None, **forms), status
+
+
+@bp.get("/")
+@login_required
+def show():
+    """The account page: memberships, preferences, password, email, open sessions. The signed-in user."""
+    return _render(_forms())
+
+
+@bp.post("/preferences")
+@login_required
+def preferences():
+    """Saves language and time zone. The signed-in user."""
+    forms = _forms()
+    form = forms["preferences"]
+    if not form.validate_on_submit():
+        return _render(forms, 422)
+    accounts.set_preferences(current_user, form.locale.data, form.timezone.data)
+    flash(_("Your preferences are saved."), "info")
+    return redirect(url_for("account.show"), code=303)
+
+
+@bp.post("/password")
+@login_required
+def password():
+    """Changes the password after the current one is given; signs out every other session. The signed-in user."""
+    forms = _forms()
+    form = forms["password_form"]
+    if form.validate_on_submit():
+        try:
+            accounts.change_password(current_user, form.current_password.data, form.password.data)
+        except Refused as error:
+            for name, messages in (error.fields or {}).items():
+                getattr(form, name).errors = list(messages)
+        else:
+            accounts.start_session(current_user)  # this browser stays signed in, with a new session
+            flash(_("Your password is changed. Your other sessions are signed out."), "info")
+            return redirect(url_for("account.show"), code=303)
+    return _render(forms, 422)
+
+
+@bp.post("/email")
+@login_required
+def email():
+    """Changes the email address after the password is given; the new address must be confirmed. The signed-in user."""
+    forms = _forms()
+    form = forms["email_form"]
+    if form.validate_on_submit():
+        try:
+            accounts.change_email(current_user, form.current_password.data, form.email.data)
+        except Refused as error:
+            for name, messages in (error.fields or {}).items():
+                getattr(form, name).errors = list(messages)
+        else:
+            flash(_("Your address is changed. Confirm it with the link we sent to it."), "info")
+            return redirect(url_for("account.show"), code=303)
+    return _render(forms, 422)
+
+
+@bp.post("/sign-out-everywhere")
+@login_required
+def sign_out_everywhere():
+    """Ends every session of the account, this one included. The signed-in user."""
+    form = ConfirmForm(prefix="everywhere")
+    if form.validate_on_submit():
+        accounts.sign_out_everywhere(current_user)
+        accounts.end_current_session("sign_out_everywhere")
+        flash(_("You are signed out everywhere."), "info")
+    return redirect(url_for("main.home"), code=303)

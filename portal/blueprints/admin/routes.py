@@ -1,0 +1,177 @@
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from sqlalchemy import func, or_, select
+from wtforms import SelectField, StringField, SubmitField
+
+from portal.blueprints.admin import bp
+from portal.blueprints.auth.forms import required, short_text
+from portal.blueprints.guards import admin_required
+from portal.domain import accounts
+from portal.domain.organisations import KIND_LABELS
+from portal.domain.settings import SETTINGS, get_setting, set_setting
+from portal.domain.territories import search_communes, search_key
+from portal.errors import Refused
+from portal.extensions import db
+from portal.models import Membership, Organisation, User
+
+PER_PAGE = 50
+
+
+class ButtonForm(FlaskForm):
+    submit = SubmitField(_l("Confirm"))
+
+
+class OrganisationForm(FlaskForm):
+    kind = SelectField(_l("Kind"), choices=[(k, v) for k, v in KIND_LABELS.items() if k != "association"])
+    name = StringField(_l("Name"), validators=[required(), short_text()])
+    commune = StringField(_l("Commune (for a commune or a committee)"), validators=[short_text()])
+    submit = SubmitField(_l("Create the organisation"))
+
+
+def _page_arg() -> int:
+    return max(1, min(request.args.get("page", 1, type=int) or 1, 100_000))
+
+
+@bp.get("/")
+@admin_required
+def index():
+    """The admin's table of contents with a few counts. Admins."""
+    counts = {
+        "users": db.session.scalar(select(func.count()).select_from(User)),
+        "organisations": db.session.scalar(select(func.count()).select_from(Organisation)),
+    }
+    return render_template("admin/index.html", counts=counts)
+
+
+@bp.get("/users")
+@admin_required
+def users():
+    """Accounts, searchable by name or address, paginated. Admins."""
+    q = (request.args.get("q") or "").strip()[:200]
+    page = _page_arg()
+    query = select(User)
+    if q:
+        pattern = f"%{q.lower()}%"
+        query = query.where(or_(func.lower(User.email).like(pattern), func.lower(User.name).like(pattern)))
+    rows = db.session.scalars(query.order_by(User.id).limit(PER_PAGE + 1).offset((page - 1) * PER_PAGE)).all()
+    user_ids = [u.id for u in rows]
+    membership_counts = dict(db.session.execute(
+        select(Membership.user_id, func.count()).where(Membership.user_id.in_(user_ids)).group_by(Membership.user_id)
+    ).all()) if user_ids else {}
+    return render_template("admin/users.html", users=rows[:PER_PAGE], has_next=len(rows) > PER_PAGE, page=page, q=q,
+                           membership_counts=membership_counts, button=ButtonForm())
+
+
+def _user(user_id: int) -> User:
+    user = db.session.get(User, user_id)
+    if user is None:
+        abort(404)
+    return user
+
+
+@bp.post("/users/<int:user_id>/disable")
+@admin_required
+def disable_user(user_id):
+    """Disables an account and ends its sessions and tokens. Admins."""
+    return _user_action(lambda user: accounts.set_disabled(current_user, user, True), user_id,
+                        _("The account is disabled and signed out everywhere."))
+
+
+@bp.post("/users/<int:user_id>/enable")
+@admin_required
+def enable_user(user_id):
+    """Enables a disabled account. Admins."""
+    return _user_action(lambda user: accounts.set_disabled(current_user, user, False), user_id,
+                        _("The account is enabled."))
+
+
+@bp.post("/users/<int:user_id>/admin")
+@admin_required
+def toggle_admin(user_id):
+    """Grants or withdraws platform administration. Admins (not for themselves)."""
+    return _user_action(lambda user: accounts.set_admin(current_user, user, not user.is_admin), user_id,
+                        _("The account's administration right is changed."))
+
+
+def _user_action(action, user_id, message):
+    user = _user(user_id)
+    if not ButtonForm().validate_on_submit():
+        abort(400)
+    try:
+        action(user)
+    except Refused as error:
+        flash(error.text(), "error")
+    else:
+        flash(message, "info")
+    return redirect(url_for("admin.users", q=request.args.get("q") or None), code=303)
+
+
+def _organisations_page(form=None, status=200):
+    page = _page_arg()
+    rows = db.session.scalars(select(Organisation).order_by(Organisation.kind, Organisation.name, Organisation.id)
+                              .limit(PER_PAGE + 1).offset((page - 1) * PER_PAGE)).all()
+    return render_template("admin/organisations.html", organisations=rows[:PER_PAGE], has_next=len(rows) > PER_PAGE,
+                           page=page, form=form or OrganisationForm()), status
+
+
+@bp.get("/organisations")
+@admin_required
+def organisations():
+    """Every organisation, and a form to create ministries, partners, communes and committees. Admins."""
+    return _organisations_page()
+
+
+@bp.post("/organisations")
+@admin_required
+def create_organisation():
+    """Creates an organisation. Admins."""
+    form = OrganisationForm()
+    if form.validate_on_submit():
+        commune = None
+        if form.kind.data in ("commune", "committee"):
+            matches = db.session.scalars(search_communes(form.commune.data or "").limit(20)).all() if form.commune.data else []
+            exact = [c for c in matches if c.search_name == search_key(form.commune.data)]
+            commune = exact[0] if len(exact) == 1 else matches[0] if len(matches) == 1 else None
+            if commune is None:
+                form.commune.errors = [_("Give the exact name of one commune.")]
+            elif form.kind.data == "commune" and db.session.scalar(select(Organisation.id).where(
+                    Organisation.kind == "commune", Organisation.commune_id == commune.id)):
+                form.commune.errors = [_("This commune already has its organisation.")]
+        if not form.commune.errors:
+            organisation = Organisation(kind=form.kind.data, name=form.name.data.strip(),
+                                        commune_id=commune.id if commune else None)
+            db.session.add(organisation)
+            db.session.flush()
+            accounts.record("organisation.create", "organisation", organisation.id, actor=current_user,
+                            after={"kind": organisation.kind, "name": organisation.name})
+            flash(_("The organisation is created."), "info")
+            return redirect(url_for("organisations.show", organisation_id=organisation.id), code=303)
+    return _organisations_page(form, 422)
+
+
+@bp.route("/settings", methods=["GET", "POST"])
+@admin_required
+def settings():
+    """Platform settings (deadlines of the workflows). Admins."""
+    errors: dict[str, list[str]] = {}
+    values = {key: get_setting(key) for key in SETTINGS}
+    if request.method == "POST":
+        if not ButtonForm().validate_on_submit():
+            abort(400)
+        for key in SETTINGS:
+            raw = request.form.get(key, "")
+            values[key] = raw
+            if str(raw).strip() == str(get_setting(key)):
+                continue
+            try:
+                set_setting(current_user, key, raw)
+            except Refused as error:
+                errors.update(error.fields or {})
+        if not errors:
+            flash(_("The settings are saved."), "info")
+            return redirect(url_for("admin.settings"), code=303)
+    return render_template("admin/settings.html", specs=SETTINGS, values=values, errors=errors,
+                           button=ButtonForm()), 422 if errors else 200

@@ -1,0 +1,88 @@
+"""API tokens and the caller's own account."""
+
+from flask import g, request
+from marshmallow import Schema, fields, validate
+
+from portal.blueprints.api import api_blueprint
+from portal.blueprints.api.auth import require_api_user
+from portal.blueprints.api.common import UtcDateTime
+from portal.database import utcnow
+from portal.domain import accounts
+from portal.domain.audit import record
+from portal.domain.throttle import check_login_allowed, record_login_failure
+from portal.errors import Refused
+
+blp = api_blueprint("tokens", "Tokens and the signed-in account.")
+
+
+class TokenRequestSchema(Schema):
+    email = fields.String(required=True, validate=validate.Length(max=254))
+    password = fields.String(required=True, validate=validate.Length(max=200))
+    otp = fields.String(validate=validate.Length(max=20))
+
+
+class TokenSchema(Schema):
+    token = fields.String()
+    expires_at = UtcDateTime()
+
+
+class OrganisationRefSchema(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    kind = fields.String()
+
+
+class MembershipSchema(Schema):
+    organisation = fields.Nested(OrganisationRefSchema)
+    role = fields.String()
+
+
+class MeSchema(Schema):
+    id = fields.Integer()
+    email = fields.String()
+    name = fields.String()
+    locale = fields.String(allow_none=True)
+    timezone = fields.String(allow_none=True)
+    is_admin = fields.Boolean()
+    memberships = fields.List(fields.Nested(MembershipSchema))
+
+
+@blp.route("/tokens", methods=["POST"])
+@blp.arguments(TokenRequestSchema)
+@blp.response(201, TokenSchema)
+def create_token(credentials):
+    """Exchanges an email and password for a bearer token. Anyone with an account."""
+    email = accounts.normalise_email(credentials["email"])
+    check_login_allowed(email, request.remote_addr)
+    user = accounts.user_by_email(email)
+    if not accounts.password_matches(user, credentials["password"]) or not user.is_active:
+        record_login_failure(email, request.remote_addr)
+        raise Refused("invalid_credentials")
+    token, row = accounts.issue_api_token(user)
+    record("api_token.create", "user", user.id, actor=user, after={"token_id": row.id})
+    return {"token": token, "expires_at": row.expires_at}
+
+
+@blp.route("/tokens/current", methods=["DELETE"])
+@blp.response(204)
+def revoke_token():
+    """Revokes the token that signs this request. Its holder."""
+    user = require_api_user()
+    g.api_token.revoked_at = utcnow()
+    record("api_token.revoke", "user", user.id, actor=user, after={"token_id": g.api_token.id})
+
+
+@blp.route("/me")
+@blp.response(200, MeSchema)
+def me():
+    """The account behind the token, with its memberships. Any signed-in user."""
+    user = require_api_user()
+    return {
+        "id": user.id, "email": user.email, "name": user.name, "locale": user.locale, "timezone": user.timezone,
+        "is_admin": user.is_admin,
+        "memberships": [
+            {"organisation": {"id": m.organisation.id, "name": m.organisation.name, "kind": m.organisation.kind},
+             "role": m.role}
+            for m in user.memberships
+        ],
+    }

@@ -1,0 +1,78 @@
+from babel import Locale
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import EmailField, PasswordField, RadioField, SelectField, StringField, SubmitField
+from wtforms.validators import DataRequired, Email, Length, Optional
+
+from portal.domain.accounts import MIN_PASSWORD_LENGTH
+
+REQUIRED = _l("This field is required.")
+TOO_LONG = _l("At most %(max)d characters.")
+
+
+def required():
+    return DataRequired(message=REQUIRED)
+
+
+def short_text(max_length: int = 200):
+    return Length(max=max_length, message=TOO_LONG)
+
+
+def email_validators():
+    return [required(), Email(message=_l("Enter a valid email address."), check_deliverability=False),
+            short_text(254)]
+
+
+def new_password_validators():
+    return [required(), Length(min=MIN_PASSWORD_LENGTH, max=200,
+                               message=_l("Choose a password of at least %(min)d characters."))]
+
+
+def country_choices():
+    """Countries by name in the viewer's language, the ones the diaspora lives in most first."""
+    locale = Locale.parse(str(get_locale()))
+    common = ["FR", "CI", "ES", "US", "SN", "GA", "CG", "IT", "DE", "BE", "CA", "MR", "GN", "BF", "NE", "DZ", "MA"]
+    names = {code: name for code, name in locale.territories.items() if len(code) == 2 and code.isalpha()}
+    rest = sorted((c for c in names if c not in common and c != "ML"), key=lambda c: names[c])
+    return [(code, names[code]) for code in common + rest]
+
+
+class LoginForm(FlaskForm):
+    email = EmailField(_l("Email address"), validators=[required(), short_text(254)])
+    password = PasswordField(_l("Password"), validators=[required(), short_text(200)])
+    submit = SubmitField(_l("Sign in"))
+
+
+class ResetRequestForm(FlaskForm):
+    email = EmailField(_l("Email address"), validators=email_validators())
+    submit = SubmitField(_l("Send me a link"))
+
+
+class NewPasswordForm(FlaskForm):
+    password = PasswordField(_l("New password"), validators=new_password_validators())
+    submit = SubmitField(_l("Save the new password"))
+
+
+class SignUpForm(FlaskForm):
+    name = StringField(_l("Your name"), validators=[required(), short_text()])
+    email = EmailField(_l("Email address"), validators=email_validators())
+    password = PasswordField(_l("Password"), validators=new_password_validators())
+    association_name = StringField(_l("Name of the association"), validators=[required(), short_text()])
+    country = SelectField(_l("Country of residence"), validators=[required()])
+    city = StringField(_l("City"), validators=[required(), short_text()])
+    registration_number = StringField(_l("Registration number (optional)"), validators=[Optional(), short_text()])
+    commune_query = StringField(_l("Home commune in Mali"), validators=[required(), short_text()])
+    commune_id = RadioField(_l("Which commune?"), choices=[], validate_choice=False, validators=[Optional()])
+    villages = StringField(_l("Villages (optional)"), validators=[Optional(), short_text(500)])
+    submit = SubmitField(_l("Create the account and the association"))
+
+
+class AcceptInvitationForm(FlaskForm):
+    name = StringField(_l("Your name"), validators=[required(), short_text()])
+    password = PasswordField(_l("Password"), validators=new_password_validators())
+    submit = SubmitField(_l("Join"))
+
+
+class JoinForm(FlaskForm):
+    submit = SubmitField(_l("Join"))

@@ -1,0 +1,184 @@
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from portal.blueprints.auth import bp
+from portal.blueprints.auth.forms import (
+    AcceptInvitationForm,
+    JoinForm,
+    LoginForm,
+    NewPasswordForm,
+    ResetRequestForm,
+    SignUpForm,
+    country_choices,
+)
+from portal.blueprints.guards import login_required
+from portal.blueprints.main.routes import safe_next
+from portal.domain import accounts
+from portal.domain.territories import search_communes, search_key
+from portal.domain.throttle import check_login_allowed, record_login_failure
+from portal.errors import Refused
+from portal.extensions import db
+from portal.models import Commune
+
+
+def _show_field_errors(form, error: Refused) -> bool:
+    """Put a refusal's field messages next to the fields; True when every message found its field."""
+    placed = True
+    for name, messages in (error.fields or {}).items():
+        field = getattr(form, name, None)
+        if field is None:
+            placed = False
+            continue
+        field.errors = list(field.errors) + list(messages)
+    return placed and bool(error.fields)
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    """The sign-in form; goes back to `next` (a local path) afterwards. Everyone."""
+    form = LoginForm()
+    next_url = safe_next(request.values.get("next"), url_for("main.home"))
+    if form.validate_on_submit():
+        email = accounts.normalise_email(form.email.data)
+        check_login_allowed(email, request.remote_addr)
+        user = accounts.user_by_email(email)
+        if accounts.password_matches(user, form.password.data) and user.is_active:
+            accounts.start_session(user)
+            accounts.record("user.login", "user", user.id, actor=user)
+            return redirect(next_url, code=303)
+        record_login_failure(email, request.remote_addr)
+        form.password.errors = [_("The email address or password is wrong.")]
+        return render_template("auth/login.html", form=form, next_url=next_url), 200
+    return render_template("auth/login.html", form=form, next_url=next_url)
+
+
+@bp.post("/logout")
+def logout():
+    """Ends this browser's session on the server. Everyone (nothing happens when signed out)."""
+    accounts.end_current_session("logout")
+    flash(_("You are signed out."), "info")
+    return redirect(url_for("main.home"), code=303)
+
+
+@bp.route("/reset-password", methods=["GET", "POST"])
+def reset_password_request():
+    """Asks for a password-reset link; always answers the same, whether the account exists or not. Everyone."""
+    form = ResetRequestForm()
+    if form.validate_on_submit():
+        accounts.request_password_reset(form.email.data)
+        return render_template("auth/reset_sent.html", email=form.email.data)
+    return render_template("auth/reset_request.html", form=form)
+
+
+@bp.route("/reset-password/<token>", methods=["GET", "POST"])
+def reset_password(token):
+    """Chooses a new password from a mailed link (single use, expiring). Whoever holds the link."""
+    user = accounts.user_for_reset(token)
+    if user is None:
+        return render_template("auth/link_invalid.html"), 404
+    form = NewPasswordForm()
+    if form.validate_on_submit():
+        accounts.set_password(user, form.password.data, "password_reset")
+        accounts.start_session(user)
+        flash(_("Your password has been changed. You are signed in."), "info")
+        return redirect(url_for("main.home"), code=303)
+    return render_template("auth/reset_password.html", form=form)
+
+
+@bp.get("/confirm/<token>")
+def confirm(token):
+    """Confirms an email address from the mailed link. Whoever holds the link."""
+    user = accounts.confirm_email(token)
+    if user is None:
+        return render_template("auth/link_invalid.html"), 404
+    return render_template("auth/confirmed.html", user=user)
+
+
+def _commune_matches(query: str) -> list[Commune]:
+    return db.session.scalars(search_communes(query).limit(20)).all()
+
+
+@bp.route("/signup", methods=["GET", "POST"])
+def signup():
+    """Sign-up for an association representative, who creates the association (pending verification). Everyone."""
+    form = SignUpForm()
+    form.country.choices = country_choices()
+    matches: list[Commune] = []
+    if request.method == "POST" and form.commune_query.data:
+        matches = _commune_matches(form.commune_query.data)
+        form.commune_id.choices = [(str(c.id), f"{c.name} ({c.cercle.name}, {c.cercle.region.name})") for c in matches]
+    if form.validate_on_submit():
+        commune = _chosen_commune(form, matches)
+        if commune is not None:
+            try:
+                user, _association = accounts.sign_up_association(
+                    name=form.name.data, email=form.email.data, password=form.password.data,
+                    locale=str(get_locale()), association_name=form.association_name.data,
+                    country=form.country.data, city=form.city.data,
+                    registration_number=form.registration_number.data, commune=commune,
+                    villages=form.villages.data,
+                )
+            except Refused as error:
+                if not _show_field_errors(form, error):
+                    raise
+            else:
+                accounts.start_session(user)
+                flash(_("Your account is created. Confirm your email address with the link we sent you; "
+                        "a mediator of the ministry will verify the association."), "info")
+                return redirect(url_for("main.home"), code=303)
+    return render_template("auth/signup.html", form=form, matches=matches), 422 if form.errors else 200
+
+
+def _chosen_commune(form, matches: list[Commune]) -> Commune | None:
+    """The commune the visitor meant: the one they ticked, the only match, or the exact name."""
+    if form.commune_id.data:
+        chosen = next((c for c in matches if str(c.id) == form.commune_id.data), None)
+        if chosen is not None:
+            return chosen
+    exact = [c for c in matches if c.search_name == search_key(form.commune_query.data)]
+    if len(matches) == 1 or len(exact) == 1:
+        return matches[0] if len(matches) == 1 else exact[0]
+    if not matches:
+        form.commune_query.errors = [_("No commune of that name. Try another spelling.")]
+    else:
+        form.commune_id.errors = [_("Several communes match: choose one.")]
+    return None
+
+
+@bp.route("/invitation/<token>", methods=["GET", "POST"])
+def invitation(token):
+    """Accepts an invitation: joins with the signed-in account, or creates one. Whoever holds the link."""
+    invitation = accounts.open_invitation(token)
+    if invitation is None:
+        return render_template("auth/link_invalid.html"), 404
+    signed_in = current_user.is_authenticated
+    if signed_in and current_user.email != invitation.email:
+        return render_template("auth/invitation_other_account.html", invitation=invitation), 403
+    existing = accounts.user_by_email(invitation.email)
+    if not signed_in and existing is not None:
+        flash(_("Sign in to accept the invitation."), "info")
+        return redirect(url_for("auth.login", next=request.path))
+    form = JoinForm() if signed_in else AcceptInvitationForm()
+    if not signed_in and request.method == "GET" and invitation.name:
+        form.name.data = invitation.name
+    if form.validate_on_submit():
+        if signed_in:
+            accounts.accept_invitation(invitation, current_user)
+        else:
+            user = accounts.accept_invitation(invitation, None, name=form.name.data, password=form.password.data)
+            accounts.start_session(user)
+        flash(_("Welcome to %(name)s.", name=invitation.organisation.name), "info")
+        return redirect(f"/organisations/{invitation.organisation_id}", code=303)
+    return render_template("auth/invitation.html", form=form, invitation=invitation, signed_in=signed_in)
+
+
+@bp.post("/confirm/resend")
+@login_required
+def resend_confirmation():
+    """Sends the confirmation link again. The signed-in user."""
+    if current_user.email_confirmed_at is None:
+        accounts.send_confirmation(current_user)
+    flash(_("We sent the link again to %(email)s.", email=current_user.email), "info")
+    return redirect(url_for("account.show"), code=303)

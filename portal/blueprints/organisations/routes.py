@@ -1,0 +1,224 @@
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from portal.blueprints.guards import login_required
+from portal.blueprints.organisations import bp
+from portal.blueprints.organisations.forms import ButtonForm, HandOverForm, InviteForm, RoleForm
+from portal.domain import accounts
+from portal.domain import organisations as rules
+from portal.errors import Refused
+from portal.extensions import db
+from portal.models import HomeCommune, Invitation, Membership, Organisation, OrganisationKind, Verification
+
+PER_PAGE = 20
+
+
+def visible_organisations():
+    """Everyone sees every organisation but associations not (yet) verified: those only their members,
+    mediators and admins."""
+    query = select(Organisation)
+    if rules.can_verify_associations(current_user):
+        return query
+    member_of = [m.organisation_id for m in current_user.memberships] if current_user.is_authenticated else []
+    return query.where((Organisation.verification == Verification.VERIFIED) | Organisation.id.in_(member_of))
+
+
+def get_visible(organisation_id: int) -> Organisation:
+    organisation = db.session.scalar(visible_organisations().where(Organisation.id == organisation_id))
+    if organisation is None:
+        abort(404)
+    return organisation
+
+
+@bp.get("/")
+def index():
+    """The organisations on the portal, by kind, paginated. Everyone (unverified associations hidden)."""
+    kind = request.args.get("kind")
+    page = max(1, min(request.args.get("page", 1, type=int) or 1, 100_000))
+    query = visible_organisations()
+    if kind in list(OrganisationKind):
+        query = query.where(Organisation.kind == kind)
+    rows = db.session.scalars(
+        query.options(selectinload(Organisation.commune))
+        .order_by(Organisation.name, Organisation.id).limit(PER_PAGE + 1).offset((page - 1) * PER_PAGE)
+    ).all()
+    return render_template("organisations/index.html", organisations=rows[:PER_PAGE], has_next=len(rows) > PER_PAGE,
+                           page=page, kind=kind if kind in list(OrganisationKind) else None)
+
+
+def _page(organisation: Organisation, status: int = 200, invite_form=None):
+    can_manage = rules.can_manage(current_user, organisation)
+    members = []
+    if rules.can_see_members(current_user, organisation):
+        members = db.session.scalars(
+            select(Membership).where(Membership.organisation_id == organisation.id)
+            .options(selectinload(Membership.user)).order_by(Membership.id)
+        ).all()
+    home_communes = db.session.scalars(
+        select(HomeCommune).where(HomeCommune.association_id == organisation.id)
+        .options(selectinload(HomeCommune.commune))
+    ).all()
+    invitations = []
+    if can_manage:
+        invitations = db.session.scalars(
+            select(Invitation).where(Invitation.organisation_id == organisation.id, Invitation.accepted_at.is_(None),
+                                     Invitation.cancelled_at.is_(None)).order_by(Invitation.id.desc()).limit(20)
+        ).all()
+    roles = [(r, rules.ROLE_LABELS[r]) for r in rules.roles_for(organisation)]
+    if invite_form is None:
+        invite_form = InviteForm()
+    invite_form.role.choices = [(r, label) for r, label in roles if rules.can_invite(current_user, organisation, r)]
+    own = rules.membership_of(current_user, organisation)
+    hand_over_form = None
+    if own is not None and own.role == rules.manager_role(organisation) and len(members) > 1:
+        hand_over_form = HandOverForm()
+        hand_over_form.successor.choices = [(str(m.id), m.user.name) for m in members if m.id != own.id]
+    role_form = RoleForm()
+    role_form.role.choices = roles
+    return render_template(
+        "organisations/show.html", organisation=organisation, members=members, home_communes=home_communes,
+        invitations=invitations, can_manage=can_manage, invite_form=invite_form if invite_form.role.choices else None,
+        role_form=role_form, hand_over_form=hand_over_form, own=own, button=ButtonForm(),
+        can_decide=rules.can_verify_associations(current_user)
+        and organisation.verification == Verification.PENDING and organisation.kind == OrganisationKind.ASSOCIATION,
+    ), status
+
+
+@bp.get("/<int:organisation_id>")
+def show(organisation_id):
+    """An organisation's page: who it is, its home communes; members for its members, mediators and admins.
+    Everyone (unverified associations: their members, mediators and admins only)."""
+    return _page(get_visible(organisation_id))
+
+
+def _member(organisation: Organisation, membership_id: int) -> Membership:
+    membership = db.session.get(Membership, membership_id)
+    if membership is None or membership.organisation_id != organisation.id:
+        abort(404)
+    return membership
+
+
+def _apply(action, organisation: Organisation, success: str):
+    try:
+        action()
+    except Refused as error:
+        if error.status == 403:
+            abort(403)
+        flash(error.text() if not error.fields else " ".join(m for ms in error.fields.values() for m in ms), "error")
+        return redirect(url_for("organisations.show", organisation_id=organisation.id), code=303)
+    flash(success, "info")
+    return redirect(url_for("organisations.show", organisation_id=organisation.id), code=303)
+
+
+@bp.post("/<int:organisation_id>/invitations")
+@login_required
+def invite(organisation_id):
+    """Invites someone into the organisation by email. Its managers; mediators for communes and partners."""
+    organisation = get_visible(organisation_id)
+    form = InviteForm()
+    form.role.choices = [(r, rules.ROLE_LABELS[r]) for r in rules.roles_for(organisation)
+                         if rules.can_invite(current_user, organisation, r)]
+    if not form.role.choices:
+        abort(403)
+    if form.validate_on_submit():
+        try:
+            accounts.invite(current_user, organisation, form.email.data, form.role.data, form.name.data)
+        except Refused as error:
+            if error.status == 403:
+                abort(403)
+            for name, messages in (error.fields or {}).items():
+                getattr(form, name).errors = list(messages)
+        else:
+            flash(_("The invitation is sent to %(email)s.", email=form.email.data), "info")
+            return redirect(url_for("organisations.show", organisation_id=organisation.id), code=303)
+    return _page(organisation, 422, invite_form=form)
+
+
+@bp.post("/<int:organisation_id>/members/<int:membership_id>/role")
+@login_required
+def change_role(organisation_id, membership_id):
+    """Changes a member's role. The organisation's managers and admins."""
+    organisation = get_visible(organisation_id)
+    if not rules.can_manage(current_user, organisation):
+        abort(403)
+    membership = _member(organisation, membership_id)
+    form = RoleForm()
+    form.role.choices = [(r, r) for r in rules.roles_for(organisation)]
+    if not form.validate_on_submit():
+        abort(400)
+    return _apply(lambda: rules.change_role(current_user, membership, form.role.data), organisation,
+                  _("The role is changed."))
+
+
+@bp.post("/<int:organisation_id>/members/<int:membership_id>/remove")
+@login_required
+def remove_member(organisation_id, membership_id):
+    """Removes a member. The organisation's managers and admins."""
+    organisation = get_visible(organisation_id)
+    if not rules.can_manage(current_user, organisation):
+        abort(403)
+    membership = _member(organisation, membership_id)
+    if not ButtonForm().validate_on_submit():
+        abort(400)
+    return _apply(lambda: rules.remove_member(current_user, membership), organisation, _("The member is removed."))
+
+
+@bp.post("/<int:organisation_id>/hand-over")
+@login_required
+def hand_over(organisation_id):
+    """Hands the manager's role over to another member. The organisation's manager."""
+    organisation = get_visible(organisation_id)
+    own = rules.membership_of(current_user, organisation)
+    if own is None or own.role != rules.manager_role(organisation):
+        abort(403)
+    form = HandOverForm()
+    form.successor.choices = [(str(m.id), str(m.id)) for m in organisation.memberships if m.id != own.id]
+    if not form.validate_on_submit():
+        abort(400)
+    successor = _member(organisation, int(form.successor.data))
+    return _apply(lambda: rules.hand_over(current_user, organisation, successor), organisation,
+                  _("You have handed your role over."))
+
+
+@bp.post("/<int:organisation_id>/leave")
+@login_required
+def leave(organisation_id):
+    """Leaves the organisation. Its members."""
+    organisation = get_visible(organisation_id)
+    own = rules.membership_of(current_user, organisation)
+    if own is None:
+        abort(403)
+    if not ButtonForm().validate_on_submit():
+        abort(400)
+    return _apply(lambda: rules.leave(current_user, own), organisation, _("You have left the organisation."))
+
+
+@bp.post("/<int:organisation_id>/verify")
+@login_required
+def verify(organisation_id):
+    """Verifies a pending association. Mediators and admins."""
+    organisation = get_visible(organisation_id)
+    if not rules.can_verify_associations(current_user):
+        abort(403)
+    if not ButtonForm().validate_on_submit():
+        abort(400)
+    return _apply(lambda: rules.verify_association(current_user, organisation), organisation,
+                  _("The association is verified; its officers are told."))
+
+
+@bp.post("/<int:organisation_id>/refuse")
+@login_required
+def refuse(organisation_id):
+    """Refuses a pending association with a reason. Mediators and admins."""
+    organisation = get_visible(organisation_id)
+    if not rules.can_verify_associations(current_user):
+        abort(403)
+    if not ButtonForm().validate_on_submit():
+        abort(400)
+    reason = (request.form.get("reason") or "").strip()[:2000]
+    return _apply(lambda: rules.refuse_association(current_user, organisation, reason), organisation,
+                  _("The association is refused; its officers are told why."))
+
