@@ -9,7 +9,7 @@ export FLASK_APP := wsgi
 PO_FILES := $(wildcard translations/*/LC_MESSAGES/messages.po)
 MO_FILES := $(PO_FILES:.po=.mo)
 
-.PHONY: run serve test test-sqlite test-postgres lint install install-dev translations migrate clean
+.PHONY: run serve seed test test-sqlite test-postgres lint install install-dev translations migrate bench-outbox clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -38,12 +38,17 @@ translations: $(MO_FILES)
 migrate: install
 	$(BIN)/flask db upgrade
 
-run: install translations migrate serve
+seed: migrate
+	$(BIN)/flask seed-demo
 
-# Gunicorn for the pages and the API; Ctrl-C stops everything it started.
+run: install translations seed serve
+
+# Gunicorn for the pages and the API, and the outbox worker beside it; Ctrl-C stops everything it started.
 serve:
 	@echo "Serving the portal on http://127.0.0.1:$(PORT)"
 	@trap 'kill 0' INT TERM EXIT; \
+	export PUBLIC_URL=$${PUBLIC_URL:-http://127.0.0.1:$(PORT)}; \
+	$(BIN)/flask outbox work & \
 	$(BIN)/gunicorn --workers 2 --bind 127.0.0.1:$(PORT) --access-logfile - wsgi:app & \
 	wait
 
@@ -61,6 +66,9 @@ test-postgres: install-dev translations
 	@if [ -n "$$TEST_DATABASE_URL" ]; then \
 		$(BIN)/pytest -n 2 --dist loadgroup --ignore=tests/browser; \
 	else echo "TEST_DATABASE_URL is not set: the PostgreSQL run is skipped (CI sets it)."; fi
+
+bench-outbox: install-dev
+	$(BIN)/python -m tests.bench_outbox
 
 clean:
 	rm -rf $(VENV) node_modules instance/portal.db* $(MO_FILES)

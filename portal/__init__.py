@@ -21,7 +21,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     finish_config(app)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
-    import portal.models  # noqa: F401  (the whole schema, for Alembic and relationships)
+    import portal.models
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"), render_as_batch=True)
@@ -45,10 +45,17 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from portal.blueprints.account import bp as account_bp
+    from portal.blueprints.admin import bp as admin_bp
     from portal.blueprints.api import register_api
+    from portal.blueprints.auth import bp as auth_bp
     from portal.blueprints.main import bp as main_bp
+    from portal.blueprints.mediation import bp as mediation_bp
+    from portal.blueprints.organisations import bp as organisations_bp
+    from portal.blueprints.territories import bp as territories_bp
 
-    app.register_blueprint(main_bp)
+    for blueprint in (main_bp, auth_bp, account_bp, organisations_bp, territories_bp, mediation_bp, admin_bp):
+        app.register_blueprint(blueprint)
     register_api(app)
 
 
@@ -64,8 +71,7 @@ def _register_transaction_hooks(app: Flask) -> None:
         """The one commit of a request: operations flush, the edge commits what succeeded."""
         if request.method not in READ_ONLY_METHODS and response.status_code < 400:
             db.session.commit()
-        else:
-            db.session.rollback()
+        # Anything else is discarded when the session is removed at the end of the app context.
         return response
 
     @app.teardown_request

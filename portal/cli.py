@@ -81,6 +81,27 @@ def audit_verify():
     click.echo(f"Checked {result.checked} events: the chain is intact.")
 
 
+@click.command("seed-demo")
+def seed_demo_command():
+    """Load the territories and the demo accounts (password: demo-password). Idempotent; refused in production."""
+    from flask import current_app
+
+    from portal.demo import seed_demo
+    from portal.extensions import db
+
+    if current_app.config["ENV_NAME"] == "production":
+        raise click.ClickException("seed-demo refuses to run in production: it creates accounts with a known password.")
+    summary = seed_demo()
+    db.session.commit()
+    click.echo(
+        f"Demo data ready: {summary['accounts']} accounts (password demo-password), "
+        f"communes {', '.join(summary['communes'])}."
+    )
+
+
 def register_cli(app: Flask) -> None:
     app.cli.add_command(translate)
     app.cli.add_command(audit)
+    __import__("portal.cli_outbox").cli_outbox.register(app)
+    app.cli.add_command(seed_demo_command)
+    __import__("portal.cli_territories").cli_territories.register(app)

@@ -80,6 +80,20 @@ class Config:
     API_PER_PAGE_DEFAULT = 20
     API_PER_PAGE_MAX = 100
 
+    # Mail: links in mails point at PUBLIC_URL; the outbox worker delivers through SendGrid when a key is set,
+    # else it logs each mail (portal/notifications/).
+    PUBLIC_URL = os.environ.get("PUBLIC_URL", "http://127.0.0.1:5000")
+    MAIL_FROM = os.environ.get("MAIL_FROM", "Portail communes-diaspora <no-reply@portail.example.org>")
+    SENDGRID_API_KEY = os.environ.get("SENDGRID_API_KEY") or None
+    SENDGRID_API_HOST = os.environ.get("SENDGRID_API_HOST", "https://api.sendgrid.com")
+    SENDGRID_TIMEOUT = float(os.environ.get("SENDGRID_TIMEOUT", "10"))  # seconds; the client has none by default
+    OUTBOX_LEASE_SECONDS = 60  # a claimed message goes back to the queue if its worker says nothing for this long
+    OUTBOX_MAX_ATTEMPTS = 8
+    OUTBOX_BACKOFF_BASE_SECONDS = 30.0
+    OUTBOX_BACKOFF_MAX_SECONDS = 3600.0
+    OUTBOX_BATCH_SIZE = 20
+    WORKER_IDLE_SECONDS = 2.0
+
 
 class DevelopmentConfig(Config):
     pass
@@ -96,7 +110,9 @@ class TestConfig(Config):
     TESTING = True
     SECRET_KEY = "test-secret-key"  # noqa: S105 (tests only)
     RATELIMIT_STORAGE_URI = "memory://"
+    ARGON2_PROFILE = "CHEAPEST"  # argon2 at full cost would spend most of the suite's time hashing
     WTF_CSRF_ENABLED = False  # tests that check CSRF switch it back on
+    SENDGRID_API_KEY = None  # tests never reach SendGrid; the outbox tests point the client at a local stub
 
 
 CONFIGS = {

@@ -11,7 +11,7 @@ from portal.domain.territories import ensure_default_territories
 from portal.extensions import db
 from portal.models import Commune, HomeCommune, MapVersion, Membership, Organisation, User, Verification
 
-DEMO_PASSWORD = "demo-password"
+DEMO_PASSWORD = "demo-password"  # noqa: S105 (published in README and api.md; refused in production)
 
 # (email, name, is_admin, locale)
 ACCOUNTS = [
@@ -39,8 +39,14 @@ def _commune(code: str) -> Commune:
 def _user(email, name, is_admin, locale) -> User:
     user = db.session.scalar(select(User).where(User.email == email))
     if user is None:
-        user = User(email=email, name=name, is_admin=is_admin, locale=locale,
-                    password_hash=hash_password(DEMO_PASSWORD), email_confirmed_at=utcnow())
+        user = User(
+            email=email,
+            name=name,
+            is_admin=is_admin,
+            locale=locale,
+            password_hash=hash_password(DEMO_PASSWORD),
+            email_confirmed_at=utcnow(),
+        )
         db.session.add(user)
         db.session.flush()
     return user
@@ -56,8 +62,9 @@ def _organisation(kind: str, name: str, **fields) -> Organisation:
 
 
 def _member(user: User, organisation: Organisation, role: str) -> None:
-    exists = db.session.scalar(select(Membership.id).where(Membership.user_id == user.id,
-                                                           Membership.organisation_id == organisation.id))
+    exists = db.session.scalar(
+        select(Membership.id).where(Membership.user_id == user.id, Membership.organisation_id == organisation.id)
+    )
     if exists is None:
         db.session.add(Membership(user_id=user.id, organisation_id=organisation.id, role=role))
 
@@ -73,26 +80,48 @@ def seed_demo() -> dict:
     commune_a, commune_b = _commune(COMMUNE_A), _commune(COMMUNE_B)
     now = utcnow()
 
-    ministry = _organisation("ministry", "Ministère des Maliens établis à l’extérieur (MMEIA)",
-                             description="Point focal migration et développement local.")
-    partner = _organisation("partner", "Programme d’appui au développement local de Kayes (démo)",
-                            description="Partenaire technique et financier fictif, pour la démonstration.")
+    ministry = _organisation(
+        "ministry",
+        "Ministère des Maliens établis à l’extérieur (MMEIA)",
+        description="Point focal migration et développement local.",
+    )
+    partner = _organisation(
+        "partner",
+        "Programme d’appui au développement local de Kayes (démo)",
+        description="Partenaire technique et financier fictif, pour la démonstration.",
+    )
     town_a = _organisation("commune", commune_a.name, commune_id=commune_a.id)
     town_b = _organisation("commune", commune_b.name, commune_id=commune_b.id)
     association_a = _organisation(
-        "association", "Association des ressortissants de Diéma en France", country="FR", city="Montreuil",
-        registration_number="W931000123", verification=Verification.VERIFIED,
-        verified_by_id=users["mediator@example.org"].id, verified_at=now,
-        description="Fondée en 1987 par les travailleurs originaires de Diéma installés en Île-de-France.")
+        "association",
+        "Association des ressortissants de Diéma en France",
+        country="FR",
+        city="Montreuil",
+        registration_number="W931000123",
+        verification=Verification.VERIFIED,
+        verified_by_id=users["mediator@example.org"].id,
+        verified_at=now,
+        description="Fondée en 1987 par les travailleurs originaires de Diéma installés en Île-de-France.",
+    )
     association_b = _organisation(
-        "association", "Association pour le développement de Guidimé", country="ES", city="Madrid",
-        registration_number="G-28-55341", verification=Verification.VERIFIED,
-        verified_by_id=users["mediator@example.org"].id, verified_at=now)
+        "association",
+        "Association pour le développement de Guidimé",
+        country="ES",
+        city="Madrid",
+        registration_number="G-28-55341",
+        verification=Verification.VERIFIED,
+        verified_by_id=users["mediator@example.org"].id,
+        verified_at=now,
+    )
     pending = _organisation(
-        "association", "Jeunesse de Diéma à Abidjan", country="CI", city="Abidjan",
-        verification=Verification.PENDING)
-    committee = _organisation("committee", "ASACO de Diéma", commune_id=commune_a.id,
-                              description="Association de santé communautaire qui gère le centre de santé.")
+        "association", "Jeunesse de Diéma à Abidjan", country="CI", city="Abidjan", verification=Verification.PENDING
+    )
+    committee = _organisation(
+        "committee",
+        "ASACO de Diéma",
+        commune_id=commune_a.id,
+        description="Association de santé communautaire qui gère le centre de santé.",
+    )
     _home(association_a, commune_a, "Diéma, Dianguirdé, Lakamané")
     _home(association_b, commune_b, "Guidimé, Kremis")
     _home(pending, commune_a, "Diéma")

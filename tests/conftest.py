@@ -77,7 +77,9 @@ def session(app):
         connection = db.engine.connect()
     outer = connection.begin()
     original = db.session
-    db.session = scoped_session(sessionmaker(bind=connection, join_transaction_mode="create_savepoint"))
+    db.session = scoped_session(
+        sessionmaker(bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False)
+    )
     try:
         yield db.session
     finally:

@@ -7,8 +7,10 @@ their own app context; the test's transaction is still rolled back at the end).
 import functools
 import itertools
 
+from argon2 import PasswordHasher, profiles
+
 from portal.database import utcnow
-from portal.domain.accounts import hash_password, hash_token, new_token
+from portal.domain.accounts import hash_token, new_token
 from portal.extensions import db
 from portal.models import (
     Cercle,
@@ -40,8 +42,9 @@ def make_map_version(code: str = "test-map", is_current: bool = True) -> MapVers
     return version
 
 
-def make_commune(name: str | None = None, region_name: str = "Kayes", cercle_name: str = "Diema",
-                 map_code: str = "test-map") -> Commune:
+def make_commune(
+    name: str | None = None, region_name: str = "Kayes", cercle_name: str = "Diema", map_code: str = "test-map"
+) -> Commune:
     from portal.domain.territories import search_key
 
     n = _next()
@@ -57,8 +60,13 @@ def make_commune(name: str | None = None, region_name: str = "Kayes", cercle_nam
         db.session.add(cercle)
         db.session.flush()
     name = name or f"Commune {n}"
-    commune = Commune(map_version_id=version.id, cercle_id=cercle.id, code=f"{cercle.code}{n:04d}", name=name,
-                      search_name=search_key(name))
+    commune = Commune(
+        map_version_id=version.id,
+        cercle_id=cercle.id,
+        code=f"{cercle.code}{n:04d}",
+        name=name,
+        search_name=search_key(name),
+    )
     db.session.add(commune)
     db.session.flush()
     return commune
@@ -66,12 +74,18 @@ def make_commune(name: str | None = None, region_name: str = "Kayes", cercle_nam
 
 @functools.cache
 def _hash_of(password: str) -> str:
-    """argon2 is slow on purpose: hash each test password once per run, not once per user."""
-    return hash_password(password)
+    """argon2 is slow on purpose: hash each test password once per run, at TestConfig's cost."""
+    return PasswordHasher.from_parameters(profiles.CHEAPEST).hash(password)
 
 
-def make_user(email: str | None = None, name: str | None = None, password: str = PASSWORD,
-              is_admin: bool = False, locale: str | None = None, confirmed: bool = True) -> User:
+def make_user(
+    email: str | None = None,
+    name: str | None = None,
+    password: str = PASSWORD,
+    is_admin: bool = False,
+    locale: str | None = None,
+    confirmed: bool = True,
+) -> User:
     n = _next()
     user = User(
         email=(email or f"user{n}@example.org").lower(),
@@ -86,9 +100,14 @@ def make_user(email: str | None = None, name: str | None = None, password: str =
     return user
 
 
-def make_organisation(kind: str, name: str | None = None, commune: Commune | None = None,
-                      home_communes: list[Commune] | None = None, verification: str = Verification.VERIFIED,
-                      country: str | None = None) -> Organisation:
+def make_organisation(
+    kind: str,
+    name: str | None = None,
+    commune: Commune | None = None,
+    home_communes: list[Commune] | None = None,
+    verification: str = Verification.VERIFIED,
+    country: str | None = None,
+) -> Organisation:
     n = _next()
     if kind == "commune" and commune is None:
         commune = make_commune()
@@ -123,8 +142,16 @@ class Cast:
         self.commune_b = make_commune("Béma")
         self.commune_org = make_organisation("commune", commune=self.commune_a)
         self.commune_org_b = make_organisation("commune", commune=self.commune_b)
-        self.association = make_organisation("association", "Association des ressortissants de Diéma",
-                                              home_communes=[self.commune_a])
+        self.association = make_organisation(
+            "association", "Association des ressortissants de Diéma", home_communes=[self.commune_a]
+        )
+        self.pending_association = make_organisation(
+            "association",
+            "Jeunesse de Diéma à Abidjan",
+            home_communes=[self.commune_a],
+            verification=Verification.PENDING,
+            country="CI",
+        )
         self.ministry = make_organisation("ministry", "MMEIA")
         self.partner = make_organisation("partner", "Partenaire technique")
         self.users = {
@@ -144,7 +171,7 @@ class Cast:
         add_member(self.users["deputy"], self.commune_org, "deputy")
         add_member(self.users["mayor_b"], self.commune_org_b, "mayor")
         add_member(self.users["officer"], self.association, "officer")
-        add_member(self.users["member"], self.association, "member")
+        self.member_membership = add_member(self.users["member"], self.association, "member")
         add_member(self.users["representative"], self.partner, "representative")
         add_member(self.users["observer"], self.partner, "observer")
 

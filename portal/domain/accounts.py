@@ -9,7 +9,7 @@ import hashlib
 import secrets
 from datetime import timedelta
 
-from argon2 import PasswordHasher
+from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app, request, session
 from sqlalchemy import select, update
@@ -19,9 +19,21 @@ from portal.extensions import db, login_manager
 from portal.models import ApiToken, User, UserSession
 
 SESSION_KEY = "sid"
-_hasher = PasswordHasher()
-# Checked when the email is unknown, so that a wrong email costs as long as a wrong password.
-_DUMMY_HASH = _hasher.hash("not a real password")
+
+
+def _hasher_and_dummy() -> tuple[PasswordHasher, str]:
+    """argon2 with the app's cost (the library's defaults; tests use the cheapest profile), and a hash to
+    check when the email is unknown, so that a wrong email costs as long as a wrong password."""
+    state = current_app.extensions.get("password_hasher")
+    if state is None:
+        profile = current_app.config.get("ARGON2_PROFILE")
+        hasher = PasswordHasher.from_parameters(getattr(profiles, profile)) if profile else PasswordHasher()
+        state = current_app.extensions["password_hasher"] = (hasher, hasher.hash("not a real password"))
+    return state
+
+
+def _hasher() -> PasswordHasher:
+    return _hasher_and_dummy()[0]
 
 
 def hash_token(token: str) -> str:
@@ -37,22 +49,23 @@ def normalise_email(email: str) -> str:
 
 
 def hash_password(password: str) -> str:
-    return _hasher.hash(password)
+    return _hasher().hash(password)
 
 
 def password_matches(user: User | None, password: str) -> bool:
+    hasher, dummy_hash = _hasher_and_dummy()
     if user is None or not user.password_hash:
         try:
-            _hasher.verify(_DUMMY_HASH, password or "")
+            hasher.verify(dummy_hash, password or "")
         except VerificationError:
             pass
         return False
     try:
-        _hasher.verify(user.password_hash, password or "")
+        hasher.verify(user.password_hash, password or "")
     except (VerificationError, InvalidHashError):
         return False
-    if _hasher.check_needs_rehash(user.password_hash):
-        user.password_hash = _hasher.hash(password)
+    if hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = hasher.hash(password)
     return True
 
 
@@ -185,30 +198,61 @@ def _check_email_free(email: str) -> None:
 def create_user(email: str, name: str, password: str, locale: str | None = None, confirmed: bool = False) -> User:
     check_new_password(password)
     _check_email_free(email)
-    user = User(email=normalise_email(email), name=name.strip(), password_hash=hash_password(password),
-                locale=locale, email_confirmed_at=utcnow() if confirmed else None, password_changed_at=utcnow())
+    user = User(
+        email=normalise_email(email),
+        name=name.strip(),
+        password_hash=hash_password(password),
+        locale=locale,
+        email_confirmed_at=utcnow() if confirmed else None,
+        password_changed_at=utcnow(),
+    )
     db.session.add(user)
     db.session.flush()
     record("user.create", "user", user.id, actor=user, after={"email": user.email, "name": user.name})
     return user
 
 
-def sign_up_association(*, name: str, email: str, password: str, locale: str | None, association_name: str,
-                        country: str, city: str, registration_number: str | None, commune, villages: str | None):
+def sign_up_association(
+    *,
+    name: str,
+    email: str,
+    password: str,
+    locale: str | None,
+    association_name: str,
+    country: str,
+    city: str,
+    registration_number: str | None,
+    commune,
+    villages: str | None,
+):
     """An association representative creates their account and the association, pending verification."""
     user = create_user(email, name, password, locale=locale)
-    association = Organisation(kind="association", name=association_name.strip(), country=country.upper(),
-                               city=city.strip(), registration_number=(registration_number or "").strip() or None,
-                               verification=Verification.PENDING)
+    association = Organisation(
+        kind="association",
+        name=association_name.strip(),
+        country=country.upper(),
+        city=city.strip(),
+        registration_number=(registration_number or "").strip() or None,
+        verification=Verification.PENDING,
+    )
     db.session.add(association)
     db.session.flush()
     db.session.add(HomeCommune(association_id=association.id, commune_id=commune.id, villages=villages or None))
     from portal.domain.organisations import add_membership
 
     add_membership(association, user, "officer", actor=user)
-    record("association.sign_up", "organisation", association.id, actor=user,
-           after={"name": association.name, "country": association.country, "home_commune_id": commune.id,
-                  "verification": "pending"})
+    record(
+        "association.sign_up",
+        "organisation",
+        association.id,
+        actor=user,
+        after={
+            "name": association.name,
+            "country": association.country,
+            "home_commune_id": commune.id,
+            "verification": "pending",
+        },
+    )
     send_confirmation(user)
     return user, association
 
@@ -220,12 +264,20 @@ def send_confirmation(user: User) -> None:
     queue_user_mail("account_confirmation", user, user=user, link=public_url(f"/auth/confirm/{token}"))
 
 
-def confirm_email(token: str) -> User | None:
+def user_for_confirmation(token: str) -> User | None:
+    """The account a confirmation link is for, while the link is valid and the address unchanged."""
     data = _read_signed("confirm", token, current_app.config["EMAIL_TOKEN_LIFETIME"])
     if not data:
         return None
     user = db.session.get(User, data.get("u"))
     if user is None or user.email != data.get("e"):
+        return None
+    return user
+
+
+def confirm_email(token: str) -> User | None:
+    user = user_for_confirmation(token)
+    if user is None:
         return None
     if user.email_confirmed_at is None:
         user.email_confirmed_at = utcnow()
@@ -262,8 +314,9 @@ def set_password(user: User, new_password: str, reason: str) -> None:
     user.password_hash = hash_password(new_password)
     user.password_changed_at = utcnow()
     end_all_sessions(user, reason)
-    db.session.execute(update(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
-                       .values(revoked_at=utcnow()))
+    db.session.execute(
+        update(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None)).values(revoked_at=utcnow())
+    )
     record(f"user.{reason}", "user", user.id, actor=user)
 
 
@@ -292,8 +345,14 @@ def set_preferences(user: User, locale: str | None, timezone: str | None) -> Non
     before = {"locale": user.locale, "timezone": user.timezone}
     user.locale, user.timezone = locale or None, timezone or None
     db.session.flush()
-    record("user.preferences", "user", user.id, actor=user, before=before,
-           after={"locale": user.locale, "timezone": user.timezone})
+    record(
+        "user.preferences",
+        "user",
+        user.id,
+        actor=user,
+        before=before,
+        after={"locale": user.locale, "timezone": user.timezone},
+    )
 
 
 def sign_out_everywhere(user: User) -> int:
@@ -310,8 +369,11 @@ def set_disabled(actor: User, user: User, disabled: bool) -> None:
     user.disabled_at = utcnow() if disabled else None
     if disabled:
         end_all_sessions(user, "disabled")
-        db.session.execute(update(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
-                           .values(revoked_at=utcnow()))
+        db.session.execute(
+            update(ApiToken)
+            .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+            .values(revoked_at=utcnow())
+        )
     db.session.flush()
     record("user.disable" if disabled else "user.enable", "user", user.id, actor=actor)
 
@@ -339,19 +401,38 @@ def invite(actor: User, organisation: Organisation, email: str, role: str, name:
     if existing_user is not None and membership_of(existing_user, organisation) is not None:
         raise Refused("already_exists", fields={"email": [str(_l("This person is already a member."))]})
     token = new_token()
-    invitation = Invitation(email=email, name=(name or "").strip() or None, organisation_id=organisation.id,
-                            role=role, token_hash=hash_token(token), invited_by_id=actor.id,
-                            expires_at=utcnow() + current_app.config["INVITATION_LIFETIME"])
+    invitation = Invitation(
+        email=email,
+        name=(name or "").strip() or None,
+        organisation_id=organisation.id,
+        role=role,
+        token_hash=hash_token(token),
+        invited_by_id=actor.id,
+        expires_at=utcnow() + current_app.config["INVITATION_LIFETIME"],
+    )
     db.session.add(invitation)
     db.session.flush()
-    record("invitation.create", "organisation", organisation.id, actor=actor,
-           after={"email": email, "role": role, "invitation_id": invitation.id})
+    record(
+        "invitation.create",
+        "organisation",
+        organisation.id,
+        actor=actor,
+        after={"email": email, "role": role, "invitation_id": invitation.id},
+    )
     locale = (existing_user.locale if existing_user else None) or "fr"
     timezone = (existing_user.timezone if existing_user else None) or current_app.config["BABEL_DEFAULT_TIMEZONE"]
-    subject, text, html = render_mail("invitation", locale, timezone, invitation=invitation, inviter=actor,
-                                      link=public_url(f"/auth/invitation/{token}"), expires_at=invitation.expires_at)
-    queue_mail("invitation", email, subject, text, html, locale=locale,
-               to_user_id=existing_user.id if existing_user else None)
+    subject, text, html = render_mail(
+        "invitation",
+        locale,
+        timezone,
+        invitation=invitation,
+        inviter=actor,
+        link=public_url(f"/auth/invitation/{token}"),
+        expires_at=invitation.expires_at,
+    )
+    queue_mail(
+        "invitation", email, subject, text, html, locale=locale, to_user_id=existing_user.id if existing_user else None
+    )
     return invitation
 
 
@@ -362,16 +443,28 @@ def open_invitation(token: str) -> Invitation | None:
     return invitation
 
 
-def accept_invitation(invitation: Invitation, user: User | None, *, name: str | None = None,
-                      password: str | None = None, locale: str | None = None) -> User:
+def accept_invitation(
+    invitation: Invitation,
+    user: User | None,
+    *,
+    name: str | None = None,
+    password: str | None = None,
+    locale: str | None = None,
+) -> User:
     """Joins the organisation: as the signed-in account, or with a new account for the invited address."""
     from portal.domain.organisations import add_membership
 
     if user is None:
-        user = create_user(invitation.email, name or invitation.name or invitation.email, password or "",
-                           locale=locale, confirmed=True)  # the link itself proves the address
+        user = create_user(
+            invitation.email, name or invitation.name or invitation.email, password or "", locale=locale, confirmed=True
+        )  # the link itself proves the address
     add_membership(invitation.organisation, user, invitation.role, actor=user)
     invitation.accepted_at = utcnow()
-    record("invitation.accept", "organisation", invitation.organisation_id, actor=user,
-           after={"invitation_id": invitation.id, "role": invitation.role})
+    record(
+        "invitation.accept",
+        "organisation",
+        invitation.organisation_id,
+        actor=user,
+        after={"invitation_id": invitation.id, "role": invitation.role},
+    )
     return user

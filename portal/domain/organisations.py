@@ -137,8 +137,14 @@ def change_role(actor: User, membership: Membership, new_role: str) -> Membershi
     before = _membership_state(membership)
     membership.role = new_role
     db.session.flush()
-    record("membership.change_role", "organisation", organisation.id, actor=actor, before=before,
-           after=_membership_state(membership))
+    record(
+        "membership.change_role",
+        "organisation",
+        organisation.id,
+        actor=actor,
+        before=before,
+        after=_membership_state(membership),
+    )
     return membership
 
 
@@ -148,13 +154,21 @@ def hand_over(actor: User, organisation: Organisation, successor: Membership) ->
     if own is None or own.role != manager_role(organisation):
         raise Refused("forbidden")
     if successor.organisation_id != organisation.id or successor.id == own.id:
-        raise Refused("validation_failed", fields={"successor": [str(_l("Choose another member of this organisation."))]})
+        raise Refused(
+            "validation_failed", fields={"successor": [str(_l("Choose another member of this organisation."))]}
+        )
     before = [_membership_state(own), _membership_state(successor)]
     successor.role = manager_role(organisation)
     own.role = ROLE_AFTER_HANDOVER.get(own.role, own.role)
     db.session.flush()
-    record("membership.hand_over", "organisation", organisation.id, actor=actor, before={"members": before},
-           after={"members": [_membership_state(own), _membership_state(successor)]})
+    record(
+        "membership.hand_over",
+        "organisation",
+        organisation.id,
+        actor=actor,
+        before={"members": before},
+        after={"members": [_membership_state(own), _membership_state(successor)]},
+    )
 
 
 def leave(actor: User, membership: Membership) -> None:
@@ -186,8 +200,14 @@ def verify_association(actor: User, association: Organisation) -> None:
     association.verified_at = utcnow()
     association.refusal_reason = None
     db.session.flush()
-    record("association.verify", "organisation", association.id, actor=actor,
-           before={"verification": "pending"}, after={"verification": "verified"})
+    record(
+        "association.verify",
+        "organisation",
+        association.id,
+        actor=actor,
+        before={"verification": "pending"},
+        after={"verification": "verified"},
+    )
     _tell_officers(association, "association_verified")
 
 
@@ -200,8 +220,15 @@ def refuse_association(actor: User, association: Organisation, reason: str) -> N
     association.verified_at = utcnow()
     association.refusal_reason = reason.strip()
     db.session.flush()
-    record("association.refuse", "organisation", association.id, actor=actor,
-           before={"verification": "pending"}, after={"verification": "refused"}, comment=reason.strip())
+    record(
+        "association.refuse",
+        "organisation",
+        association.id,
+        actor=actor,
+        before={"verification": "pending"},
+        after={"verification": "refused"},
+        comment=reason.strip(),
+    )
     _tell_officers(association, "association_refused", reason=reason.strip())
 
 
@@ -219,5 +246,6 @@ def _tell_officers(association: Organisation, event: str, **context) -> None:
     link = public_url(f"/organisations/{association.id}")
     for membership in association.memberships:
         if membership.role == manager_role(association):
-            queue_user_mail(event, membership.user, user=membership.user, organisation=association, link=link,
-                            **context)
+            queue_user_mail(
+                event, membership.user, user=membership.user, organisation=association, link=link, **context
+            )

@@ -23,7 +23,9 @@ class SettingSpec:
 SETTINGS = {
     spec.key: spec
     for spec in [
-        SettingSpec("project_escalation_days", _l("Days before an unanswered project goes to the mediators"), 30, 1, 365),
+        SettingSpec(
+            "project_escalation_days", _l("Days before an unanswered project goes to the mediators"), 30, 1, 365
+        ),
         SettingSpec("dispute_acknowledge_days", _l("Days for a mediator to acknowledge a dispute"), 10, 1, 365),
         SettingSpec("dispute_resolve_days", _l("Days to resolve a dispute"), 60, 1, 730),
     ]
@@ -48,8 +50,10 @@ def set_setting(actor, key: str, raw_value: str) -> None:
     except ValueError:
         value = None
     if value is None or not spec.minimum <= value <= spec.maximum:
-        raise Refused("validation_failed", fields={key: [str(_l("A whole number from %(min)s to %(max)s.",
-                                                               min=spec.minimum, max=spec.maximum))]})
+        raise Refused(
+            "validation_failed",
+            fields={key: [str(_l("A whole number from %(min)s to %(max)s.", min=spec.minimum, max=spec.maximum))]},
+        )
     before = get_setting(key)
     row = db.session.get(Setting, key)
     if row is None:

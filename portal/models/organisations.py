@@ -55,8 +55,13 @@ class Organisation(db.Model):
         CheckConstraint(_in("verification", Verification), name="verification"),
         CheckConstraint("kind != 'commune' OR commune_id IS NOT NULL", name="commune_has_commune"),
         # One commune organisation per commune.
-        Index("uq_organisations_commune", "commune_id", unique=True, postgresql_where=text("kind = 'commune'"),
-              sqlite_where=text("kind = 'commune'")),
+        Index(
+            "uq_organisations_commune",
+            "commune_id",
+            unique=True,
+            postgresql_where=text("kind = 'commune'"),
+            sqlite_where=text("kind = 'commune'"),
+        ),
         Index("ix_organisations_kind_name", "kind", "name"),
         Index("ix_organisations_verification", "verification", "id"),
     )

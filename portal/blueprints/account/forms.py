@@ -3,7 +3,7 @@ from flask_wtf import FlaskForm
 from pytz import common_timezones
 from wtforms import EmailField, PasswordField, SelectField, SubmitField
 
-from portal.blueprints.auth.forms import email_validators, new_password_validators, required, short_text
+from portal.blueprints.auth.forms import email_validators, new_password_validators, options, required, short_text
 
 LANGUAGE_CHOICES = [("", _l("As my browser says")), ("fr", "Français"), ("en", "English")]
 # The zones our users live in come first; every other IANA zone follows.
@@ -12,11 +12,11 @@ FIRST_ZONES = ["Africa/Bamako", "Europe/Paris", "Africa/Abidjan", "Europe/Madrid
 
 def timezone_choices():
     rest = [z for z in common_timezones if z not in FIRST_ZONES]
-    return [("", _l("Bamako (default)"))] + [(z, z.replace("_", " ")) for z in FIRST_ZONES + rest]
+    return options([("", _l("Bamako (default)"))] + [(z, z.replace("_", " ")) for z in FIRST_ZONES + rest])
 
 
 class PreferencesForm(FlaskForm):
-    locale = SelectField(_l("Language"), choices=LANGUAGE_CHOICES)
+    locale = SelectField(_l("Language"), choices=options(LANGUAGE_CHOICES))
     timezone = SelectField(_l("Time zone"))
     submit_preferences = SubmitField(_l("Save the preferences"))
 

@@ -4,7 +4,13 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from portal.blueprints.account import bp
-from portal.blueprints.account.forms import ConfirmForm, EmailChangeForm, PasswordChangeForm, PreferencesForm, timezone_choices
+from portal.blueprints.account.forms import (
+    ConfirmForm,
+    EmailChangeForm,
+    PasswordChangeForm,
+    PreferencesForm,
+    timezone_choices,
+)
 from portal.blueprints.guards import login_required
 from portal.domain import accounts
 from portal.errors import Refused
@@ -28,12 +34,15 @@ def _forms():
 
 def _render(forms, status=200):
     open_sessions = db.session.scalars(
-        select(UserSession).where(UserSession.user_id == current_user.id, UserSession.ended_at.is_(None))
-        .order_by(UserSession.created_at.desc()).limit(20)
+        select(UserSession)
+        .where(UserSession.user_id == current_user.id, UserSession.ended_at.is_(None))
+        .order_by(UserSession.created_at.desc())
+        .limit(20)
     ).all()
     current = accounts.current_session_row()
-    return render_template("account/show.html", open_sessions=open_sessions,
-                           current_session_id=current.id if current else None, **forms), status
+    return render_template(
+        "account/show.html", open_sessions=open_sessions, current_session_id=current.id if current else None, **forms
+    ), status
 
 
 @bp.get("/")

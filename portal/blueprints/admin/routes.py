@@ -7,7 +7,7 @@ from sqlalchemy import func, or_, select
 from wtforms import SelectField, StringField, SubmitField
 
 from portal.blueprints.admin import bp
-from portal.blueprints.auth.forms import required, short_text
+from portal.blueprints.auth.forms import options, required, short_text
 from portal.blueprints.guards import admin_required
 from portal.domain import accounts
 from portal.domain.organisations import KIND_LABELS
@@ -25,7 +25,7 @@ class ButtonForm(FlaskForm):
 
 
 class OrganisationForm(FlaskForm):
-    kind = SelectField(_l("Kind"), choices=[(k, v) for k, v in KIND_LABELS.items() if k != "association"])
+    kind = SelectField(_l("Kind"), choices=options((k, v) for k, v in KIND_LABELS.items() if k != "association"))
     name = StringField(_l("Name"), validators=[required(), short_text()])
     commune = StringField(_l("Commune (for a commune or a committee)"), validators=[short_text()])
     submit = SubmitField(_l("Create the organisation"))
@@ -58,11 +58,26 @@ def users():
         query = query.where(or_(func.lower(User.email).like(pattern), func.lower(User.name).like(pattern)))
     rows = db.session.scalars(query.order_by(User.id).limit(PER_PAGE + 1).offset((page - 1) * PER_PAGE)).all()
     user_ids = [u.id for u in rows]
-    membership_counts = dict(db.session.execute(
-        select(Membership.user_id, func.count()).where(Membership.user_id.in_(user_ids)).group_by(Membership.user_id)
-    ).all()) if user_ids else {}
-    return render_template("admin/users.html", users=rows[:PER_PAGE], has_next=len(rows) > PER_PAGE, page=page, q=q,
-                           membership_counts=membership_counts, button=ButtonForm())
+    membership_counts = (
+        dict(
+            db.session.execute(
+                select(Membership.user_id, func.count())
+                .where(Membership.user_id.in_(user_ids))
+                .group_by(Membership.user_id)
+            ).all()
+        )
+        if user_ids
+        else {}
+    )
+    return render_template(
+        "admin/users.html",
+        users=rows[:PER_PAGE],
+        has_next=len(rows) > PER_PAGE,
+        page=page,
+        q=q,
+        membership_counts=membership_counts,
+        button=ButtonForm(),
+    )
 
 
 def _user(user_id: int) -> User:
@@ -76,24 +91,31 @@ def _user(user_id: int) -> User:
 @admin_required
 def disable_user(user_id):
     """Disables an account and ends its sessions and tokens. Admins."""
-    return _user_action(lambda user: accounts.set_disabled(current_user, user, True), user_id,
-                        _("The account is disabled and signed out everywhere."))
+    return _user_action(
+        lambda user: accounts.set_disabled(current_user, user, True),
+        user_id,
+        _("The account is disabled and signed out everywhere."),
+    )
 
 
 @bp.post("/users/<int:user_id>/enable")
 @admin_required
 def enable_user(user_id):
     """Enables a disabled account. Admins."""
-    return _user_action(lambda user: accounts.set_disabled(current_user, user, False), user_id,
-                        _("The account is enabled."))
+    return _user_action(
+        lambda user: accounts.set_disabled(current_user, user, False), user_id, _("The account is enabled.")
+    )
 
 
 @bp.post("/users/<int:user_id>/admin")
 @admin_required
 def toggle_admin(user_id):
     """Grants or withdraws platform administration. Admins (not for themselves)."""
-    return _user_action(lambda user: accounts.set_admin(current_user, user, not user.is_admin), user_id,
-                        _("The account's administration right is changed."))
+    return _user_action(
+        lambda user: accounts.set_admin(current_user, user, not user.is_admin),
+        user_id,
+        _("The account's administration right is changed."),
+    )
 
 
 def _user_action(action, user_id, message):
@@ -111,10 +133,19 @@ def _user_action(action, user_id, message):
 
 def _organisations_page(form=None, status=200):
     page = _page_arg()
-    rows = db.session.scalars(select(Organisation).order_by(Organisation.kind, Organisation.name, Organisation.id)
-                              .limit(PER_PAGE + 1).offset((page - 1) * PER_PAGE)).all()
-    return render_template("admin/organisations.html", organisations=rows[:PER_PAGE], has_next=len(rows) > PER_PAGE,
-                           page=page, form=form or OrganisationForm()), status
+    rows = db.session.scalars(
+        select(Organisation)
+        .order_by(Organisation.kind, Organisation.name, Organisation.id)
+        .limit(PER_PAGE + 1)
+        .offset((page - 1) * PER_PAGE)
+    ).all()
+    return render_template(
+        "admin/organisations.html",
+        organisations=rows[:PER_PAGE],
+        has_next=len(rows) > PER_PAGE,
+        page=page,
+        form=form or OrganisationForm(),
+    ), status
 
 
 @bp.get("/organisations")
@@ -132,21 +163,32 @@ def create_organisation():
     if form.validate_on_submit():
         commune = None
         if form.kind.data in ("commune", "committee"):
-            matches = db.session.scalars(search_communes(form.commune.data or "").limit(20)).all() if form.commune.data else []
+            matches = (
+                db.session.scalars(search_communes(form.commune.data or "").limit(20)).all()
+                if form.commune.data
+                else []
+            )
             exact = [c for c in matches if c.search_name == search_key(form.commune.data)]
             commune = exact[0] if len(exact) == 1 else matches[0] if len(matches) == 1 else None
             if commune is None:
                 form.commune.errors = [_("Give the exact name of one commune.")]
-            elif form.kind.data == "commune" and db.session.scalar(select(Organisation.id).where(
-                    Organisation.kind == "commune", Organisation.commune_id == commune.id)):
+            elif form.kind.data == "commune" and db.session.scalar(
+                select(Organisation.id).where(Organisation.kind == "commune", Organisation.commune_id == commune.id)
+            ):
                 form.commune.errors = [_("This commune already has its organisation.")]
         if not form.commune.errors:
-            organisation = Organisation(kind=form.kind.data, name=form.name.data.strip(),
-                                        commune_id=commune.id if commune else None)
+            organisation = Organisation(
+                kind=form.kind.data, name=form.name.data.strip(), commune_id=commune.id if commune else None
+            )
             db.session.add(organisation)
             db.session.flush()
-            accounts.record("organisation.create", "organisation", organisation.id, actor=current_user,
-                            after={"kind": organisation.kind, "name": organisation.name})
+            accounts.record(
+                "organisation.create",
+                "organisation",
+                organisation.id,
+                actor=current_user,
+                after={"kind": organisation.kind, "name": organisation.name},
+            )
             flash(_("The organisation is created."), "info")
             return redirect(url_for("organisations.show", organisation_id=organisation.id), code=303)
     return _organisations_page(form, 422)
@@ -173,5 +215,6 @@ def settings():
         if not errors:
             flash(_("The settings are saved."), "info")
             return redirect(url_for("admin.settings"), code=303)
-    return render_template("admin/settings.html", specs=SETTINGS, values=values, errors=errors,
-                           button=ButtonForm()), 422 if errors else 200
+    return render_template(
+        "admin/settings.html", specs=SETTINGS, values=values, errors=errors, button=ButtonForm()
+    ), 422 if errors else 200

@@ -5,6 +5,7 @@ from flask_smorest import Api
 from flask_smorest import Blueprint as SmorestBlueprint
 
 from portal.errors import Refused, handle_http_exception
+from portal.extensions import csrf
 
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 
@@ -40,15 +41,19 @@ def _require_json_object():
 
 def api_blueprint(name: str, description: str) -> SmorestBlueprint:
     """A blueprint of the API, mounted under /api/v1 by register_api."""
-    blueprint = SmorestBlueprint(name, __name__, description=description)
-    blueprint.before_request(_require_json_object)
+    from portal.blueprints.api.auth import authenticate_bearer
+
+    blueprint = SmorestBlueprint(f"api_{name}", __name__, description=description)
+    blueprint.before_request(_require_json_object)  # 400 comes before 401 in the contract's order
+    blueprint.before_request(authenticate_bearer)
     return blueprint
 
 
 def register_api(app) -> None:
-    from portal.blueprints.api import system
+    from portal.blueprints.api import communes, organisations, system, tokens
 
     api.init_app(app)
     api.spec.components.schema("ApiError", schema=system.ErrorSchema)
-    for module in (system,):
+    for module in (system, tokens, communes, organisations):
+        csrf.exempt(module.blp)  # bearer tokens, never cookies, sign API requests: nothing for CSRF to forge
         api.register_blueprint(module.blp, url_prefix="/api/v1")

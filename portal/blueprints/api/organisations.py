@@ -11,7 +11,7 @@ from portal.errors import Refused
 from portal.extensions import db
 from portal.models import Organisation, OrganisationKind, Verification
 
-blp = api_blueprint("api_organisations", "Communes, associations, the ministry, partners and committees.")
+blp = api_blueprint("organisations", "Communes, associations, the ministry, partners and committees.")
 
 
 class OrganisationSchema(Schema):

@@ -78,11 +78,17 @@ def me():
     """The account behind the token, with its memberships. Any signed-in user."""
     user = require_api_user()
     return {
-        "id": user.id, "email": user.email, "name": user.name, "locale": user.locale, "timezone": user.timezone,
+        "id": user.id,
+        "email": user.email,
+        "name": user.name,
+        "locale": user.locale,
+        "timezone": user.timezone,
         "is_admin": user.is_admin,
         "memberships": [
-            {"organisation": {"id": m.organisation.id, "name": m.organisation.name, "kind": m.organisation.kind},
-             "role": m.role}
+            {
+                "organisation": {"id": m.organisation.id, "name": m.organisation.name, "kind": m.organisation.kind},
+                "role": m.role,
+            }
             for m in user.memberships
         ],
     }

@@ -3,12 +3,18 @@ from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, RadioField, SelectField, StringField, SubmitField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, Optional
 
 from portal.domain.accounts import MIN_PASSWORD_LENGTH
 
 REQUIRED = _l("This field is required.")
 TOO_LONG = _l("At most %(max)d characters.")
+
+
+def options(pairs) -> list[SelectChoice]:
+    """(value, label) pairs as the choices of a select or radio field."""
+    return [SelectChoice(value=value, label=label) for value, label in pairs]
 
 
 def required():
@@ -20,13 +26,14 @@ def short_text(max_length: int = 200):
 
 
 def email_validators():
-    return [required(), Email(message=_l("Enter a valid email address."), check_deliverability=False),
-            short_text(254)]
+    return [required(), Email(message=_l("Enter a valid email address."), check_deliverability=False), short_text(254)]
 
 
 def new_password_validators():
-    return [required(), Length(min=MIN_PASSWORD_LENGTH, max=200,
-                               message=_l("Choose a password of at least %(min)d characters."))]
+    return [
+        required(),
+        Length(min=MIN_PASSWORD_LENGTH, max=200, message=_l("Choose a password of at least %(min)d characters.")),
+    ]
 
 
 def country_choices():
@@ -35,7 +42,7 @@ def country_choices():
     common = ["FR", "CI", "ES", "US", "SN", "GA", "CG", "IT", "DE", "BE", "CA", "MR", "GN", "BF", "NE", "DZ", "MA"]
     names = {code: name for code, name in locale.territories.items() if len(code) == 2 and code.isalpha()}
     rest = sorted((c for c in names if c not in common and c != "ML"), key=lambda c: names[c])
-    return [(code, names[code]) for code in common + rest]
+    return options((code, names[code]) for code in common + rest)
 
 
 class LoginForm(FlaskForm):

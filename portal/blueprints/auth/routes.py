@@ -12,6 +12,7 @@ from portal.blueprints.auth.forms import (
     ResetRequestForm,
     SignUpForm,
     country_choices,
+    options,
 )
 from portal.blueprints.guards import login_required
 from portal.blueprints.main.routes import safe_next
@@ -87,13 +88,17 @@ def reset_password(token):
     return render_template("auth/reset_password.html", form=form)
 
 
-@bp.get("/confirm/<token>")
+@bp.route("/confirm/<token>", methods=["GET", "POST"])
 def confirm(token):
-    """Confirms an email address from the mailed link. Whoever holds the link."""
-    user = accounts.confirm_email(token)
-    if user is None:
+    """Confirms an email address from the mailed link, with a button (mail scanners open links, they do not
+    press buttons). Whoever holds the link."""
+    if accounts.user_for_confirmation(token) is None:
         return render_template("auth/link_invalid.html"), 404
-    return render_template("auth/confirmed.html", user=user)
+    form = JoinForm()
+    if form.validate_on_submit():
+        user = accounts.confirm_email(token)
+        return render_template("auth/confirmed.html", user=user, done=True)
+    return render_template("auth/confirmed.html", user=accounts.user_for_confirmation(token), form=form, done=False)
 
 
 def _commune_matches(query: str) -> list[Commune]:
@@ -108,16 +113,23 @@ def signup():
     matches: list[Commune] = []
     if request.method == "POST" and form.commune_query.data:
         matches = _commune_matches(form.commune_query.data)
-        form.commune_id.choices = [(str(c.id), f"{c.name} ({c.cercle.name}, {c.cercle.region.name})") for c in matches]
+        form.commune_id.choices = options(
+            (str(c.id), f"{c.name} ({c.cercle.name}, {c.cercle.region.name})") for c in matches
+        )
     if form.validate_on_submit():
         commune = _chosen_commune(form, matches)
         if commune is not None:
             try:
                 user, _association = accounts.sign_up_association(
-                    name=form.name.data, email=form.email.data, password=form.password.data,
-                    locale=str(get_locale()), association_name=form.association_name.data,
-                    country=form.country.data, city=form.city.data,
-                    registration_number=form.registration_number.data, commune=commune,
+                    name=form.name.data,
+                    email=form.email.data,
+                    password=form.password.data,
+                    locale=str(get_locale()),
+                    association_name=form.association_name.data,
+                    country=form.country.data,
+                    city=form.city.data,
+                    registration_number=form.registration_number.data,
+                    commune=commune,
                     villages=form.villages.data,
                 )
             except Refused as error:
@@ -125,8 +137,13 @@ def signup():
                     raise
             else:
                 accounts.start_session(user)
-                flash(_("Your account is created. Confirm your email address with the link we sent you; "
-                        "a mediator of the ministry will verify the association."), "info")
+                flash(
+                    _(
+                        "Your account is created. Confirm your email address with the link we sent you; "
+                        "a mediator of the ministry will verify the association."
+                    ),
+                    "info",
+                )
                 return redirect(url_for("main.home"), code=303)
     return render_template("auth/signup.html", form=form, matches=matches), 422 if form.errors else 200
 

@@ -38,25 +38,44 @@ def awaiting(user) -> list[dict]:
     items = []
     if user.email_confirmed_at is None:
         items.append({"text": _("Confirm your email address: we sent you a link."), "url": url_for("account.show")})
-    pending_own = [m.organisation for m in user.memberships
-                   if m.organisation.kind == "association" and m.organisation.verification == Verification.PENDING]
+    pending_own = [
+        m.organisation
+        for m in user.memberships
+        if m.organisation.kind == "association" and m.organisation.verification == Verification.PENDING
+    ]
     for organisation in pending_own:
-        items.append({"text": _("%(name)s awaits verification by a mediator of the ministry.", name=organisation.name),
-                      "url": url_for("organisations.show", organisation_id=organisation.id)})
+        items.append(
+            {
+                "text": _("%(name)s awaits verification by a mediator of the ministry.", name=organisation.name),
+                "url": url_for("organisations.show", organisation_id=organisation.id),
+            }
+        )
     if can_verify_associations(user):
-        count = db.session.scalar(select(func.count()).select_from(Organisation).where(
-            Organisation.kind == "association", Organisation.verification == Verification.PENDING))
+        count = db.session.scalar(
+            select(func.count())
+            .select_from(Organisation)
+            .where(Organisation.kind == "association", Organisation.verification == Verification.PENDING)
+        )
         if count:
-            items.append({"text": ngettext("%(num)d association awaits verification.",
-                                           "%(num)d associations await verification.", count),
-                          "url": url_for("mediation.associations")})
+            items.append(
+                {
+                    "text": ngettext(
+                        "%(num)d association awaits verification.", "%(num)d associations await verification.", count
+                    ),
+                    "url": url_for("mediation.associations"),
+                }
+            )
     return items
 
 
 @bp.post("/language")
 def set_language():
-    """Switches the interface language and returns to the page the visitor was on. Everyone."""
+    """Switches the interface language (and the account's preference) and returns to the page. Everyone."""
     locale = request.form.get("locale")
     if locale in current_app.config["LANGUAGES"]:
         session["locale"] = locale
+        if current_user.is_authenticated:  # the account's preference would otherwise win over the switch
+            from portal.domain.accounts import set_preferences
+
+            set_preferences(current_user, locale, current_user.timezone)
     return redirect(safe_next(request.form.get("next"), url_for("main.home")), code=303)

@@ -10,7 +10,7 @@ from sqlalchemy.orm import selectinload
 from wtforms import EmailField, SelectField, StringField, SubmitField
 from wtforms.validators import Optional
 
-from portal.blueprints.auth.forms import email_validators, required, short_text
+from portal.blueprints.auth.forms import email_validators, options, required, short_text
 from portal.blueprints.guards import login_required
 from portal.blueprints.mediation import bp
 from portal.domain import accounts
@@ -36,8 +36,10 @@ def mediator_required(view):
 
 class OfficialInviteForm(FlaskForm):
     commune = StringField(_l("Commune"), validators=[required(), short_text()])
-    role = SelectField(_l("Role"), choices=[("mayor", _l("Mayor")), ("deputy", _l("Deputy mayor")),
-                                            ("clerk", _l("Secretary general"))])
+    role = SelectField(
+        _l("Role"),
+        choices=options([("mayor", _l("Mayor")), ("deputy", _l("Deputy mayor")), ("clerk", _l("Secretary general"))]),
+    )
     email = EmailField(_l("Email address"), validators=email_validators())
     name = StringField(_l("Name (optional)"), validators=[Optional(), short_text()])
     submit = SubmitField(_l("Invite the official"))
@@ -45,7 +47,9 @@ class OfficialInviteForm(FlaskForm):
 
 class PartnerInviteForm(FlaskForm):
     partner = SelectField(_l("Partner organisation"), validators=[required()])
-    role = SelectField(_l("Role"), choices=[("observer", _l("Observer")), ("representative", _l("Representative"))])
+    role = SelectField(
+        _l("Role"), choices=options([("observer", _l("Observer")), ("representative", _l("Representative"))])
+    )
     email = EmailField(_l("Email address"), validators=email_validators())
     name = StringField(_l("Name (optional)"), validators=[Optional(), short_text()])
     submit = SubmitField(_l("Invite"))
@@ -59,15 +63,17 @@ def associations():
         select(Organisation)
         .where(Organisation.kind == OrganisationKind.ASSOCIATION, Organisation.verification == Verification.PENDING)
         .options(selectinload(Organisation.home_communes).selectinload(HomeCommune.commune))
-        .order_by(Organisation.created_at, Organisation.id).limit(100)
+        .order_by(Organisation.created_at, Organisation.id)
+        .limit(100)
     ).all()
     return render_template("mediation/associations.html", pending=pending)
 
 
 def _partner_choices():
-    partners = db.session.scalars(select(Organisation).where(Organisation.kind == OrganisationKind.PARTNER)
-                                  .order_by(Organisation.name)).all()
-    return [(str(p.id), p.name) for p in partners]
+    partners = db.session.scalars(
+        select(Organisation).where(Organisation.kind == OrganisationKind.PARTNER).order_by(Organisation.name)
+    ).all()
+    return options((str(p.id), p.name) for p in partners)
 
 
 def _invite_page(official_form=None, partner_form=None, status=200):
@@ -86,14 +92,20 @@ def invite():
 
 def commune_organisation(commune) -> Organisation:
     """The commune's organisation, created the first time one of its officials is invited."""
-    organisation = db.session.scalar(select(Organisation).where(Organisation.kind == OrganisationKind.COMMUNE,
-                                                                Organisation.commune_id == commune.id))
+    organisation = db.session.scalar(
+        select(Organisation).where(Organisation.kind == OrganisationKind.COMMUNE, Organisation.commune_id == commune.id)
+    )
     if organisation is None:
         organisation = Organisation(kind=OrganisationKind.COMMUNE, name=commune.name, commune_id=commune.id)
         db.session.add(organisation)
         db.session.flush()
-        accounts.record("organisation.create", "organisation", organisation.id, actor=current_user,
-                        after={"kind": "commune", "commune_id": commune.id})
+        accounts.record(
+            "organisation.create",
+            "organisation",
+            organisation.id,
+            actor=current_user,
+            after={"kind": "commune", "commune_id": commune.id},
+        )
     return organisation
 
 
@@ -120,8 +132,11 @@ def invite_official():
         exact = [c for c in matches if c.search_name == search_key(form.commune.data)]
         commune = exact[0] if len(exact) == 1 else matches[0] if len(matches) == 1 else None
         if commune is None:
-            form.commune.errors = [_("Give the exact name of one commune.") if matches
-                                   else _("No commune of that name. Try another spelling.")]
+            form.commune.errors = [
+                _("Give the exact name of one commune.")
+                if matches
+                else _("No commune of that name. Try another spelling.")
+            ]
         elif _send(form, commune_organisation(commune)):
             return redirect(url_for("mediation.invite"), code=303)
     return _invite_page(official_form=form, status=422)

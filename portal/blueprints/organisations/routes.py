@@ -4,6 +4,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from portal.blueprints.auth.forms import options
 from portal.blueprints.guards import login_required
 from portal.blueprints.organisations import bp
 from portal.blueprints.organisations.forms import ButtonForm, HandOverForm, InviteForm, RoleForm
@@ -43,10 +44,17 @@ def index():
         query = query.where(Organisation.kind == kind)
     rows = db.session.scalars(
         query.options(selectinload(Organisation.commune))
-        .order_by(Organisation.name, Organisation.id).limit(PER_PAGE + 1).offset((page - 1) * PER_PAGE)
+        .order_by(Organisation.name, Organisation.id)
+        .limit(PER_PAGE + 1)
+        .offset((page - 1) * PER_PAGE)
     ).all()
-    return render_template("organisations/index.html", organisations=rows[:PER_PAGE], has_next=len(rows) > PER_PAGE,
-                           page=page, kind=kind if kind in list(OrganisationKind) else None)
+    return render_template(
+        "organisations/index.html",
+        organisations=rows[:PER_PAGE],
+        has_next=len(rows) > PER_PAGE,
+        page=page,
+        kind=kind if kind in list(OrganisationKind) else None,
+    )
 
 
 def _page(organisation: Organisation, status: int = 200, invite_form=None):
@@ -54,36 +62,56 @@ def _page(organisation: Organisation, status: int = 200, invite_form=None):
     members = []
     if rules.can_see_members(current_user, organisation):
         members = db.session.scalars(
-            select(Membership).where(Membership.organisation_id == organisation.id)
-            .options(selectinload(Membership.user)).order_by(Membership.id)
+            select(Membership)
+            .where(Membership.organisation_id == organisation.id)
+            .options(selectinload(Membership.user))
+            .order_by(Membership.id)
         ).all()
     home_communes = db.session.scalars(
-        select(HomeCommune).where(HomeCommune.association_id == organisation.id)
+        select(HomeCommune)
+        .where(HomeCommune.association_id == organisation.id)
         .options(selectinload(HomeCommune.commune))
     ).all()
     invitations = []
     if can_manage:
         invitations = db.session.scalars(
-            select(Invitation).where(Invitation.organisation_id == organisation.id, Invitation.accepted_at.is_(None),
-                                     Invitation.cancelled_at.is_(None)).order_by(Invitation.id.desc()).limit(20)
+            select(Invitation)
+            .where(
+                Invitation.organisation_id == organisation.id,
+                Invitation.accepted_at.is_(None),
+                Invitation.cancelled_at.is_(None),
+            )
+            .order_by(Invitation.id.desc())
+            .limit(20)
         ).all()
     roles = [(r, rules.ROLE_LABELS[r]) for r in rules.roles_for(organisation)]
     if invite_form is None:
         invite_form = InviteForm()
-    invite_form.role.choices = [(r, label) for r, label in roles if rules.can_invite(current_user, organisation, r)]
+    invite_form.role.choices = options(
+        (r, label) for r, label in roles if rules.can_invite(current_user, organisation, r)
+    )
     own = rules.membership_of(current_user, organisation)
     hand_over_form = None
     if own is not None and own.role == rules.manager_role(organisation) and len(members) > 1:
         hand_over_form = HandOverForm()
-        hand_over_form.successor.choices = [(str(m.id), m.user.name) for m in members if m.id != own.id]
+        hand_over_form.successor.choices = options((str(m.id), m.user.name) for m in members if m.id != own.id)
     role_form = RoleForm()
-    role_form.role.choices = roles
+    role_form.role.choices = options(roles)
     return render_template(
-        "organisations/show.html", organisation=organisation, members=members, home_communes=home_communes,
-        invitations=invitations, can_manage=can_manage, invite_form=invite_form if invite_form.role.choices else None,
-        role_form=role_form, hand_over_form=hand_over_form, own=own, button=ButtonForm(),
+        "organisations/show.html",
+        organisation=organisation,
+        members=members,
+        home_communes=home_communes,
+        invitations=invitations,
+        can_manage=can_manage,
+        invite_form=invite_form if invite_form.role.choices else None,
+        role_form=role_form,
+        hand_over_form=hand_over_form,
+        own=own,
+        button=ButtonForm(),
         can_decide=rules.can_verify_associations(current_user)
-        and organisation.verification == Verification.PENDING and organisation.kind == OrganisationKind.ASSOCIATION,
+        and organisation.verification == Verification.PENDING
+        and organisation.kind == OrganisationKind.ASSOCIATION,
     ), status
 
 
@@ -119,8 +147,11 @@ def invite(organisation_id):
     """Invites someone into the organisation by email. Its managers; mediators for communes and partners."""
     organisation = get_visible(organisation_id)
     form = InviteForm()
-    form.role.choices = [(r, rules.ROLE_LABELS[r]) for r in rules.roles_for(organisation)
-                         if rules.can_invite(current_user, organisation, r)]
+    form.role.choices = options(
+        (r, rules.ROLE_LABELS[r])
+        for r in rules.roles_for(organisation)
+        if rules.can_invite(current_user, organisation, r)
+    )
     if not form.role.choices:
         abort(403)
     if form.validate_on_submit():
@@ -146,11 +177,12 @@ def change_role(organisation_id, membership_id):
         abort(403)
     membership = _member(organisation, membership_id)
     form = RoleForm()
-    form.role.choices = [(r, r) for r in rules.roles_for(organisation)]
+    form.role.choices = options((r, r) for r in rules.roles_for(organisation))
     if not form.validate_on_submit():
         abort(400)
-    return _apply(lambda: rules.change_role(current_user, membership, form.role.data), organisation,
-                  _("The role is changed."))
+    return _apply(
+        lambda: rules.change_role(current_user, membership, form.role.data), organisation, _("The role is changed.")
+    )
 
 
 @bp.post("/<int:organisation_id>/members/<int:membership_id>/remove")
@@ -175,12 +207,15 @@ def hand_over(organisation_id):
     if own is None or own.role != rules.manager_role(organisation):
         abort(403)
     form = HandOverForm()
-    form.successor.choices = [(str(m.id), str(m.id)) for m in organisation.memberships if m.id != own.id]
+    form.successor.choices = options((str(m.id), str(m.id)) for m in organisation.memberships if m.id != own.id)
     if not form.validate_on_submit():
         abort(400)
     successor = _member(organisation, int(form.successor.data))
-    return _apply(lambda: rules.hand_over(current_user, organisation, successor), organisation,
-                  _("You have handed your role over."))
+    return _apply(
+        lambda: rules.hand_over(current_user, organisation, successor),
+        organisation,
+        _("You have handed your role over."),
+    )
 
 
 @bp.post("/<int:organisation_id>/leave")
@@ -205,8 +240,11 @@ def verify(organisation_id):
         abort(403)
     if not ButtonForm().validate_on_submit():
         abort(400)
-    return _apply(lambda: rules.verify_association(current_user, organisation), organisation,
-                  _("The association is verified; its officers are told."))
+    return _apply(
+        lambda: rules.verify_association(current_user, organisation),
+        organisation,
+        _("The association is verified; its officers are told."),
+    )
 
 
 @bp.post("/<int:organisation_id>/refuse")
@@ -219,6 +257,8 @@ def refuse(organisation_id):
     if not ButtonForm().validate_on_submit():
         abort(400)
     reason = (request.form.get("reason") or "").strip()[:2000]
-    return _apply(lambda: rules.refuse_association(current_user, organisation, reason), organisation,
-                  _("The association is refused; its officers are told why."))
-
+    return _apply(
+        lambda: rules.refuse_association(current_user, organisation, reason),
+        organisation,
+        _("The association is refused; its officers are told why."),
+    )

@@ -1,0 +1,83 @@
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from portal.blueprints.api.common import MAX_PAGE
+from portal.blueprints.guards import admin_required
+from portal.blueprints.territories import bp
+from portal.domain.territories import (
+    SEARCH_MAX,
+    commune_organisation,
+    current_map_version,
+    get_commune,
+    home_associations,
+    map_version_by_id,
+    map_version_summaries,
+    search_communes,
+    set_current_map_version,
+)
+from portal.extensions import db
+
+COMMUNES_PER_PAGE = 20
+
+
+def _page_number() -> int:
+    """The `page` of the query string, kept within 1..MAX_PAGE; anything unreadable is the first page."""
+    page = request.args.get("page", 1, type=int)
+    return min(max(page, 1), MAX_PAGE)
+
+
+def _country_name(code: str | None) -> str | None:
+    """A country code in the viewer's language: "FR" gives "France"."""
+    if not code:
+        return None
+    return get_locale().territories.get(code.upper(), code)
+
+
+@bp.get("/communes/")
+def communes():
+    """The communes of the current map, searched by name, 20 a page. Everyone."""
+    q = request.args.get("q", "").strip()[:SEARCH_MAX]
+    pagination = db.paginate(
+        search_communes(q), page=_page_number(), per_page=COMMUNES_PER_PAGE, error_out=False, count=True
+    )
+    return render_template("territories/communes.html", q=q, pagination=pagination, map_version=current_map_version())
+
+
+@bp.get("/communes/<int:commune_id>")
+def commune(commune_id):
+    """A commune's public page: where it is, its council and its verified diaspora associations. Everyone."""
+    found = get_commune(commune_id)
+    if found is None:
+        abort(404)
+    associations = [
+        (organisation, link, _country_name(organisation.country)) for organisation, link in home_associations(found)
+    ]
+    return render_template(
+        "territories/commune.html",
+        commune=found,
+        organisation=commune_organisation(found),
+        associations=associations,
+    )
+
+
+@bp.get("/admin/territories")
+@admin_required
+def admin_territories():
+    """The map versions with their counts of regions, cercles and communes, and which is current. Admins."""
+    return render_template("territories/admin.html", summaries=map_version_summaries())
+
+
+@bp.post("/admin/territories/<int:version_id>/current")
+@admin_required
+def make_current(version_id):
+    """Makes a map version the current one, then back to the list of versions. Admins."""
+    version = map_version_by_id(version_id)
+    if version is None:
+        abort(404)
+    if set_current_map_version(version, actor=current_user):
+        flash(_("The current map is now %(label)s.", label=version.label), "success")
+    else:
+        flash(_("%(label)s was already the current map.", label=version.label), "info")
+    return redirect(url_for("territories.admin_territories"), code=303)

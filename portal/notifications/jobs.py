@@ -1,0 +1,121 @@
+"""Scheduled jobs the outbox worker runs between deliveries: digests, reminders, escalations.
+
+`register_job("digest", timedelta(days=1), build_digests)` at import time; each worker's loop calls
+`run_due_jobs(app)`. A job's last run is kept in the `settings` table (`job:<name>:last_run`, an ISO
+timestamp) and claimed under a lock — `SELECT … FOR UPDATE` on PostgreSQL, `BEGIN IMMEDIATE` on SQLite —
+so that two workers never both run it for the same period. The claim is committed before the job runs:
+a job that fails is logged and runs again at its next period.
+"""
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask import Flask
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from portal.database import utcnow, write_intent
+from portal.extensions import db
+from portal.models import Setting
+
+log = logging.getLogger(__name__)
+
+KEY_MAX_LENGTH = 80  # settings.key
+
+
+@dataclass(frozen=True)
+class Job:
+    name: str
+    every: timedelta
+    func: Callable[[datetime], None]  # called with `now` in an application context; its changes are committed
+
+    @property
+    def setting_key(self) -> str:
+        return f"job:{self.name}:last_run"
+
+
+_jobs: dict[str, Job] = {}
+
+
+def register_job(name: str, every: timedelta, func: Callable[[datetime], None]) -> Job:
+    """Adds a job; registering the same name again replaces it."""
+    job = Job(name, every, func)
+    if len(job.setting_key) > KEY_MAX_LENGTH:
+        raise ValueError(f"job name too long: {name!r}")
+    if every <= timedelta(0):
+        raise ValueError("a job runs every positive period")
+    _jobs[name] = job
+    return job
+
+
+def unregister_job(name: str) -> None:
+    _jobs.pop(name, None)
+
+
+def registered_jobs() -> list[Job]:
+    return list(_jobs.values())
+
+
+def run_due_jobs(app: Flask, now: datetime | None = None) -> list[str]:
+    """Runs every job whose period has passed since its last run; returns the names of those it ran."""
+    ran = []
+    with app.app_context():
+        for job in registered_jobs():
+            moment = now or utcnow()
+            if not _claim(job, moment):
+                continue
+            try:
+                with write_intent(True):
+                    job.func(moment)
+                    db.session.commit()
+            except Exception:
+                db.session.rollback()
+                log.exception("Job %s failed; it runs again at its next period", job.name)
+                continue
+            ran.append(job.name)
+    return ran
+
+
+def last_run(name: str) -> datetime | None:
+    """When the job last started, as recorded in the settings table."""
+    setting = db.session.get(Setting, f"job:{name}:last_run")
+    return _parse(setting.value) if setting else None
+
+
+def _claim(job: Job, now: datetime) -> bool:
+    """Records `now` as the job's last run if its period has passed, in a committed transaction."""
+    with write_intent(True):
+        try:
+            setting = db.session.scalar(
+                select(Setting)
+                .where(Setting.key == job.setting_key)
+                .with_for_update()
+                .execution_options(populate_existing=True)
+            )
+            if setting is None:
+                db.session.add(Setting(key=job.setting_key, value=now.isoformat(), updated_at=now))
+            else:
+                previous = _parse(setting.value)
+                if previous is not None and previous + job.every > now:
+                    db.session.rollback()
+                    return False
+                setting.value = now.isoformat()
+                setting.updated_at = now
+            db.session.commit()
+            return True
+        except IntegrityError:  # another worker inserted the first run at the same moment (PostgreSQL)
+            db.session.rollback()
+            return False
+        except BaseException:
+            db.session.rollback()
+            raise
+
+
+def _parse(value: str) -> datetime | None:
+    try:
+        moment = datetime.fromisoformat(value)
+    except (TypeError, ValueError):
+        return None
+    return moment if moment.tzinfo else None

@@ -1,0 +1,75 @@
+"""Writing mail into the outbox, in the caller's transaction, and the admin's view of what failed.
+
+A mail is a row written in the same transaction as the change that causes it: if that change rolls back,
+the mail is never sent; once it commits, the worker (portal/notifications/worker.py) delivers it.
+"""
+
+from sqlalchemy import select
+
+from portal.database import utcnow
+from portal.extensions import db
+from portal.models import OutboxMessage, OutboxStatus
+
+SUBJECT_MAX_LENGTH = 300  # the column's width
+
+
+def queue_mail(
+    event: str,
+    to_email: str,
+    subject: str,
+    body_text: str,
+    body_html: str | None = None,
+    locale: str = "fr",
+    to_user_id: int | None = None,
+) -> OutboxMessage:
+    """Adds a mail to the outbox in the current transaction (flushes, never commits)."""
+    to_email = (to_email or "").strip()
+    if not to_email:
+        raise ValueError("a mail needs a recipient")
+    subject = " ".join(str(subject).split())  # one line: a subject never carries a header break
+    message = OutboxMessage(
+        event=event,
+        to_email=to_email,
+        to_user_id=to_user_id,
+        locale=locale,
+        subject=subject[:SUBJECT_MAX_LENGTH],
+        body_text=body_text,
+        body_html=body_html,
+        status=OutboxStatus.PENDING,
+        attempts=0,
+        next_attempt_at=utcnow(),
+    )
+    db.session.add(message)
+    db.session.flush()
+    return message
+
+
+def dead_messages(limit: int = 100) -> list[OutboxMessage]:
+    """The mails the worker gave up on, the most recent first."""
+    return list(
+        db.session.scalars(
+            select(OutboxMessage)
+            .where(OutboxMessage.status == OutboxStatus.DEAD)
+            .order_by(OutboxMessage.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def retry_dead(message_id: int) -> OutboxMessage:
+    """Puts a dead mail back in the queue with a fresh count of attempts (flushes, never commits).
+
+    Raises LookupError when there is no such mail and ValueError when it is not dead.
+    """
+    message = db.session.scalar(select(OutboxMessage).where(OutboxMessage.id == message_id).with_for_update())
+    if message is None:
+        raise LookupError(f"there is no outbox message {message_id}")
+    if message.status != OutboxStatus.DEAD:
+        raise ValueError(f"outbox message {message_id} is {message.status}, not dead")
+    message.status = OutboxStatus.PENDING
+    message.attempts = 0
+    message.next_attempt_at = utcnow()
+    message.lease_until = None
+    message.leased_by = None
+    db.session.flush()
+    return message

@@ -1,0 +1,227 @@
+"""Signing in and out, server-side sessions, passwords, email confirmation and preferences."""
+
+import re
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from portal.database import utcnow
+from portal.models import User, UserSession
+from tests.factories import PASSWORD, make_user, sign_in
+from tests.mail import link_in, mails_to
+
+
+def csrf_token_of(client, path: str) -> str:
+    html = client.get(path).get_data(as_text=True)
+    return re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', html).group(1)
+
+
+def test_the_login_form_has_the_fields_partners_link_to(client):
+    html = client.get("/auth/login").get_data(as_text=True)
+    for name in ("email", "password", "csrf_token"):
+        assert f'name="{name}"' in html
+    assert '<label for="email">' in html and '<label for="password">' in html
+
+
+def test_a_login_without_its_csrf_token_is_refused_and_with_it_goes_through(csrf_app, session):
+    user = make_user("fatou@example.org")
+    session.commit()
+    client = csrf_app.test_client()
+    refused = client.post("/auth/login", data={"email": user.email, "password": PASSWORD})
+    assert refused.status_code == 400
+    token = csrf_token_of(client, "/auth/login")
+    response = client.post("/auth/login", data={"email": user.email, "password": PASSWORD, "csrf_token": token})
+    assert response.status_code == 303
+    assert user.name in client.get("/").get_data(as_text=True)
+
+
+def test_login_goes_back_to_a_local_next_page_only(client, session):
+    user = make_user()
+    session.commit()
+    response = client.post("/auth/login?next=/account/", data={"email": user.email, "password": PASSWORD})
+    assert response.headers["Location"] == "/account/"
+    client.post("/auth/logout")
+    response = client.post(
+        "/auth/login?next=https://evil.example.com/", data={"email": user.email, "password": PASSWORD}
+    )
+    assert response.headers["Location"] == "/"
+
+
+def test_a_page_that_needs_a_login_sends_the_visitor_there_and_back(client, session):
+    user = make_user()
+    session.commit()
+    response = client.get("/account/")
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/auth/login?next=/account/"
+    html = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert 'name="next" value="/account/"' in html
+    back = client.post("/auth/login", data={"email": user.email, "password": PASSWORD, "next": "/account/"})
+    assert back.headers["Location"] == "/account/"
+    assert client.get("/account/").status_code == 200
+
+
+def test_a_wrong_password_says_so_next_to_the_field_and_keeps_the_email(client, session):
+    user = make_user()
+    session.commit()
+    response = client.post("/auth/login", data={"email": user.email, "password": "wrong"})
+    html = response.get_data(as_text=True)
+    assert "L’adresse e-mail ou le mot de passe est incorrect." in html
+    assert f'value="{user.email}"' in html
+    assert client.get("/account/").status_code == 302
+
+
+def test_email_addresses_are_matched_whatever_their_case(client, session):
+    user = make_user("Awa.Keita@Example.org")
+    session.commit()
+    response = client.post("/auth/login", data={"email": "  AWA.KEITA@example.ORG ", "password": PASSWORD})
+    assert response.status_code == 303
+    assert user.email == "awa.keita@example.org"
+
+
+def _session_rows(session, user) -> list[UserSession]:
+    session.expire_all()
+    return list(session.scalars(select(UserSession).where(UserSession.user_id == user.id)))
+
+
+def test_logout_ends_the_session_on_the_server_so_a_copied_cookie_no_longer_works(app, client, session):
+    user = make_user()
+    session.commit()
+    client.post("/auth/login", data={"email": user.email, "password": PASSWORD})
+    stolen = client.get_cookie("session").value
+    client.post("/auth/logout")
+    assert [row.ended_reason for row in _session_rows(session, user)] == ["logout"]
+    thief = app.test_client()
+    thief.set_cookie("session", stolen)
+    assert thief.get("/account/").status_code == 302
+
+
+def test_sign_out_everywhere_ends_every_session_of_the_account(app, client, session):
+    user = make_user()
+    session.commit()
+    phone, laptop = app.test_client(), app.test_client()
+    for browser in (phone, laptop):
+        browser.post("/auth/login", data={"email": user.email, "password": PASSWORD})
+    assert laptop.get("/account/").status_code == 200
+    phone.post("/account/sign-out-everywhere")
+    assert laptop.get("/account/").status_code == 302
+    assert phone.get("/account/").status_code == 302
+    assert all(row.ended_at is not None for row in _session_rows(session, user))
+
+
+def test_a_password_change_ends_the_other_sessions_and_keeps_this_one(app, session):
+    user = make_user()
+    session.commit()
+    phone, laptop = app.test_client(), app.test_client()
+    for browser in (phone, laptop):
+        browser.post("/auth/login", data={"email": user.email, "password": PASSWORD})
+    response = phone.post(
+        "/account/password", data={"pw-current_password": PASSWORD, "pw-password": "a brand new passphrase"}
+    )
+    assert response.status_code == 303
+    assert phone.get("/account/").status_code == 200
+    assert laptop.get("/account/").status_code == 302
+    fresh = app.test_client()
+    assert fresh.post("/auth/login", data={"email": user.email, "password": PASSWORD}).status_code == 200
+    assert (
+        fresh.post("/auth/login", data={"email": user.email, "password": "a brand new passphrase"}).status_code == 303
+    )
+
+
+def test_a_password_change_needs_the_current_password_and_says_what_is_wrong(client, session):
+    user = make_user()
+    sign_in(client, user)
+    wrong = client.post("/account/password", data={"pw-current_password": "not it", "pw-password": "long enough now"})
+    assert wrong.status_code == 422
+    assert "Ce n’est pas votre mot de passe actuel." in wrong.get_data(as_text=True)
+    short = client.post("/account/password", data={"pw-current_password": PASSWORD, "pw-password": "short"})
+    assert short.status_code == 422
+    assert "au moins 10 caractères" in short.get_data(as_text=True)
+    assert client.get("/account/").status_code == 200  # nothing was changed: still signed in
+
+
+def test_an_admin_disabling_an_account_ends_its_sessions(app, client, session, cast):
+    victim = cast.users["officer"]
+    officer_browser = app.test_client()
+    sign_in(officer_browser, victim)
+    assert officer_browser.get("/account/").status_code == 200
+    sign_in(client, cast.users["admin"])
+    assert client.post(f"/admin/users/{victim.id}/disable").status_code == 303
+    assert officer_browser.get("/account/").status_code == 302
+    assert officer_browser.post("/auth/login", data={"email": victim.email, "password": PASSWORD}).status_code == 200
+    client.post(f"/admin/users/{victim.id}/enable")
+    assert officer_browser.post("/auth/login", data={"email": victim.email, "password": PASSWORD}).status_code == 303
+
+
+def test_an_expired_session_no_longer_signs_in(app, client, session):
+    user = make_user()
+    sign_in(client, user)
+    row = _session_rows(session, user)[0]
+    row.created_at = utcnow() - app.config["SESSION_LIFETIME"] - timedelta(minutes=1)
+    session.commit()
+    assert client.get("/account/").status_code == 302
+
+
+def test_the_session_cookie_is_httponly_and_lax_after_login(client, session):
+    user = make_user()
+    session.commit()
+    response = client.post("/auth/login", data={"email": user.email, "password": PASSWORD})
+    cookie = response.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+def test_password_reset_answers_the_same_for_unknown_addresses_and_mails_a_single_use_link(client, session):
+    user = make_user("kadia@example.org", locale="fr")
+    session.commit()
+    known = client.post("/auth/reset-password", data={"email": user.email})
+    unknown = client.post("/auth/reset-password", data={"email": "nobody-here@example.org"})
+    assert known.status_code == unknown.status_code == 200
+    assert known.get_data(as_text=True).replace(user.email, "X") == unknown.get_data(as_text=True).replace(
+        "nobody-here@example.org", "X"
+    )
+    assert mails_to("nobody-here@example.org") == []
+    [mail] = mails_to(user.email, "password_reset")
+    assert mail.locale == "fr"
+    link = link_in(mail, "/auth/reset-password/")
+    assert client.get(link).status_code == 200
+    assert client.post(link, data={"password": "my new long password"}).status_code == 303
+    assert client.get(link).status_code == 404  # used once
+    client.post("/auth/logout")
+    assert client.post("/auth/login", data={"email": user.email, "password": "my new long password"}).status_code == 303
+
+
+def test_a_reset_link_expires(app, client, session):
+    user = make_user()
+    session.commit()
+    client.post("/auth/reset-password", data={"email": user.email})
+    link = link_in(mails_to(user.email, "password_reset")[0], "/auth/reset-password/")
+    app.config["RESET_TOKEN_LIFETIME"] = timedelta(seconds=-1)
+    try:
+        assert client.get(link).status_code == 404
+    finally:
+        app.config["RESET_TOKEN_LIFETIME"] = timedelta(hours=2)
+
+
+def test_an_email_change_needs_the_password_and_a_new_confirmation(client, session):
+    user = make_user()
+    sign_in(client, user)
+    response = client.post("/account/email", data={"em-current_password": PASSWORD, "em-email": "new@example.org"})
+    assert response.status_code == 303
+    stored = session.get(User, user.id)
+    assert stored.email == "new@example.org" and stored.email_confirmed_at is None
+    link = link_in(mails_to("new@example.org", "account_confirmation")[0], "/auth/confirm/")
+    assert client.get(link).status_code == 200
+    assert session.get(User, user.id).email_confirmed_at is None  # opening the link is not enough
+    assert client.post(link).status_code == 200
+    assert session.get(User, user.id).email_confirmed_at is not None
+
+
+def test_preferences_change_the_language_and_time_zone(client, session):
+    user = make_user()
+    sign_in(client, user)
+    response = client.post("/account/preferences", data={"pref-locale": "en", "pref-timezone": "Europe/Paris"})
+    assert response.status_code == 303
+    html = client.get("/account/", headers={"Accept-Language": "fr"}).get_data(as_text=True)
+    assert '<html lang="en">' in html
+    assert "Your account" in html
+    bad = client.post("/account/preferences", data={"pref-locale": "en", "pref-timezone": "Mars/Olympus"})
+    assert bad.status_code == 422
