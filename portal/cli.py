@@ -105,3 +105,5 @@ def register_cli(app: Flask) -> None:
     __import__("portal.cli_outbox").cli_outbox.register(app)
     app.cli.add_command(seed_demo_command)
     __import__("portal.cli_territories").cli_territories.register(app)
+    __import__("portal.cli_notifications").cli_notifications.register(app)
+    __import__("portal.cli_projects").cli_projects.register(app)

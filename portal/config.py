@@ -65,6 +65,7 @@ class Config:
     # Uploads are capped at 20 MB by the API contract; the request may carry a little more (form fields).
     MAX_CONTENT_LENGTH = 21 * 1024 * 1024
     MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+    UPLOAD_DIR = os.environ.get("UPLOAD_DIR") or str(INSTANCE_DIR / "uploads")  # never under static/
 
     REDIS_URL = os.environ.get("REDIS_URL")
     RATELIMIT_STORAGE_URI = os.environ.get("REDIS_URL") or "memory://"

@@ -22,7 +22,7 @@ MANAGEMENT_MATRIX = [
 
 
 @pytest.mark.parametrize("actor, may_change, may_remove", MANAGEMENT_MATRIX)
-def test_who_may_manage_an_associations_members(session, cast, actor, may_change, may_remove):
+def test_who_may_manage_an_associations_members(session, app_context, cast, actor, may_change, may_remove):
     user = cast.users[actor]
     member = session.get(Membership, cast.member_membership.id)
     if may_change:
@@ -55,13 +55,13 @@ def test_an_organisation_always_keeps_a_manager(session, cast, operation):
     assert own.role == "officer"
 
 
-def test_with_two_managers_one_may_leave(session, cast):
+def test_with_two_managers_one_may_leave(session, app_context, cast):
     second = add_member(make_user(), cast.association, "officer")
     rules.leave(cast.users["officer"], rules.membership_of(cast.users["officer"], cast.association))
     assert second.role == "officer"
 
 
-def test_a_manager_hands_their_role_over_and_takes_the_role_below(session, cast):
+def test_a_manager_hands_their_role_over_and_takes_the_role_below(session, app_context, cast):
     officer = cast.users["officer"]
     rules.hand_over(officer, cast.association, cast.member_membership)
     assert cast.member_membership.role == "officer"
@@ -70,7 +70,7 @@ def test_a_manager_hands_their_role_over_and_takes_the_role_below(session, cast)
         rules.hand_over(officer, cast.association, cast.member_membership)
 
 
-def test_a_mayor_hands_over_to_a_deputy_and_becomes_deputy(session, cast):
+def test_a_mayor_hands_over_to_a_deputy_and_becomes_deputy(session, app_context, cast):
     mayor = cast.users["mayor"]
     deputy = rules.membership_of(cast.users["deputy"], cast.commune_org)
     rules.hand_over(mayor, cast.commune_org, deputy)

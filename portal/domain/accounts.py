@@ -258,10 +258,10 @@ def sign_up_association(
 
 
 def send_confirmation(user: User) -> None:
-    from portal.notifications.rendering import queue_user_mail
+    from portal.notifications.events import notify
 
     token = _serializer("confirm").dumps({"u": user.id, "e": user.email})
-    queue_user_mail("account_confirmation", user, user=user, link=public_url(f"/auth/confirm/{token}"))
+    notify("account_confirmation", actor=user, user=user, link=public_url(f"/auth/confirm/{token}"))
 
 
 def user_for_confirmation(token: str) -> User | None:
@@ -287,13 +287,13 @@ def confirm_email(token: str) -> User | None:
 
 def request_password_reset(email: str) -> None:
     """Mails a reset link if the account exists; says nothing either way."""
-    from portal.notifications.rendering import queue_user_mail
+    from portal.notifications.events import notify
 
     user = user_by_email(email)
     if user is None or not user.is_active:
         return
     token = _serializer("reset").dumps({"u": user.id, "p": (user.password_hash or "")[-16:]})
-    queue_user_mail("password_reset", user, user=user, link=public_url(f"/auth/reset-password/{token}"))
+    notify("password_reset", user=user, link=public_url(f"/auth/reset-password/{token}"))
     record("user.request_reset", "user", user.id, actor=user)
 
 
@@ -391,8 +391,7 @@ def set_admin(actor: User, user: User, is_admin: bool) -> None:
 
 def invite(actor: User, organisation: Organisation, email: str, role: str, name: str | None = None) -> Invitation:
     from portal.domain.organisations import can_invite, membership_of
-    from portal.notifications.outbox import queue_mail
-    from portal.notifications.rendering import render_mail
+    from portal.notifications.events import notify
 
     if not can_invite(actor, organisation, role):
         raise Refused("forbidden")
@@ -419,19 +418,13 @@ def invite(actor: User, organisation: Organisation, email: str, role: str, name:
         actor=actor,
         after={"email": email, "role": role, "invitation_id": invitation.id},
     )
-    locale = (existing_user.locale if existing_user else None) or "fr"
-    timezone = (existing_user.timezone if existing_user else None) or current_app.config["BABEL_DEFAULT_TIMEZONE"]
-    subject, text, html = render_mail(
+    notify(
         "invitation",
-        locale,
-        timezone,
+        actor=actor,
         invitation=invitation,
         inviter=actor,
         link=public_url(f"/auth/invitation/{token}"),
         expires_at=invitation.expires_at,
-    )
-    queue_mail(
-        "invitation", email, subject, text, html, locale=locale, to_user_id=existing_user.id if existing_user else None
     )
     return invitation
 

@@ -8,6 +8,7 @@ from portal.domain.audit import record
 from portal.errors import Refused
 from portal.extensions import db
 from portal.models import MANAGER_ROLES, ROLES_BY_KIND, Membership, Organisation, OrganisationKind, User, Verification
+from portal.notifications.events import notify
 
 KIND_LABELS = {
     "commune": _l("Commune"),
@@ -122,6 +123,7 @@ def add_membership(organisation: Organisation, user: User, role: str, actor=None
     db.session.flush()
     db.session.refresh(user)
     record("membership.add", "organisation", organisation.id, actor=actor or user, after=_membership_state(membership))
+    notify("membership_added", actor=actor or user, organisation=organisation, member=user, role=role)
     return membership
 
 
@@ -144,6 +146,14 @@ def change_role(actor: User, membership: Membership, new_role: str) -> Membershi
         actor=actor,
         before=before,
         after=_membership_state(membership),
+    )
+    notify(
+        "membership_role_changed",
+        actor=actor,
+        organisation=organisation,
+        member=membership.user,
+        role=new_role,
+        previous_role=before["role"],
     )
     return membership
 
@@ -169,20 +179,33 @@ def hand_over(actor: User, organisation: Organisation, successor: Membership) ->
         before={"members": before},
         after={"members": [_membership_state(own), _membership_state(successor)]},
     )
+    notify(
+        "membership_handed_over",
+        actor=actor,
+        organisation=organisation,
+        successor=successor.user,
+        former_manager=actor,
+        role=successor.role,
+        former_manager_role=own.role,
+    )
 
 
 def leave(actor: User, membership: Membership) -> None:
     if membership.user_id != actor.id:
         raise Refused("forbidden")
     _check_keeps_a_manager(membership, None)
+    organisation = membership.organisation
     _remove(actor, membership, "membership.leave")
+    notify("membership_left", actor=actor, organisation=organisation, member=actor)
 
 
 def remove_member(actor: User, membership: Membership) -> None:
     if not can_manage(actor, membership.organisation):
         raise Refused("forbidden")
     _check_keeps_a_manager(membership, None)
+    organisation, member = membership.organisation, membership.user
     _remove(actor, membership, "membership.remove")
+    notify("membership_removed", actor=actor, organisation=organisation, member=member)
 
 
 def _remove(actor: User, membership: Membership, action: str) -> None:
@@ -208,7 +231,7 @@ def verify_association(actor: User, association: Organisation) -> None:
         before={"verification": "pending"},
         after={"verification": "verified"},
     )
-    _tell_officers(association, "association_verified")
+    notify("association_verified", actor=actor, organisation=association)
 
 
 def refuse_association(actor: User, association: Organisation, reason: str) -> None:
@@ -229,7 +252,7 @@ def refuse_association(actor: User, association: Organisation, reason: str) -> N
         after={"verification": "refused"},
         comment=reason.strip(),
     )
-    _tell_officers(association, "association_refused", reason=reason.strip())
+    notify("association_refused", actor=actor, organisation=association, reason=reason.strip())
 
 
 def _check_can_decide(actor: User, association: Organisation) -> None:
@@ -237,15 +260,3 @@ def _check_can_decide(actor: User, association: Organisation) -> None:
         raise Refused("forbidden")
     if association.kind != OrganisationKind.ASSOCIATION or association.verification != Verification.PENDING:
         raise Refused("invalid_transition")
-
-
-def _tell_officers(association: Organisation, event: str, **context) -> None:
-    from portal.notifications.rendering import queue_user_mail
-    from portal.urls import public_url
-
-    link = public_url(f"/organisations/{association.id}")
-    for membership in association.memberships:
-        if membership.role == manager_role(association):
-            queue_user_mail(
-                event, membership.user, user=membership.user, organisation=association, link=link, **context
-            )

@@ -1,7 +1,13 @@
 """Every model, imported here so that Alembic and the app see the whole schema."""
 
 from portal.models.audit import AuditEvent
-from portal.models.notifications import OutboxMessage, OutboxStatus
+from portal.models.notifications import (
+    MailMode,
+    Notification,
+    NotificationPreference,
+    OutboxMessage,
+    OutboxStatus,
+)
 from portal.models.organisations import (
     MANAGER_ROLES,
     ROLES_BY_KIND,
@@ -12,10 +18,34 @@ from portal.models.organisations import (
     Setting,
     Verification,
 )
+from portal.models.projects import (
+    DOCUMENT_KINDS,
+    PARTY_KINDS,
+    PUBLIC_STATUSES,
+    SECTORS,
+    BudgetLine,
+    CurrencyRate,
+    FundingLine,
+    Project,
+    ProjectComment,
+    ProjectDocument,
+    ProjectStatus,
+)
 from portal.models.territories import Cercle, Commune, MapVersion, Region
 from portal.models.users import ApiToken, Invitation, User, UserSession
 
 __all__ = [
+    "DOCUMENT_KINDS",
+    "PARTY_KINDS",
+    "PUBLIC_STATUSES",
+    "SECTORS",
+    "BudgetLine",
+    "CurrencyRate",
+    "FundingLine",
+    "Project",
+    "ProjectComment",
+    "ProjectDocument",
+    "ProjectStatus",
     "MANAGER_ROLES",
     "ROLES_BY_KIND",
     "ApiToken",
@@ -24,9 +54,12 @@ __all__ = [
     "Commune",
     "HomeCommune",
     "Invitation",
+    "MailMode",
     "MapVersion",
     "Membership",
     "Organisation",
+    "Notification",
+    "NotificationPreference",
     "OrganisationKind",
     "OutboxMessage",
     "OutboxStatus",

@@ -27,7 +27,8 @@ def render_mail(event: str, locale: str, timezone: str, /, **context) -> tuple[s
     locale = _supported_locale(locale)
     zone = _zone(timezone)
     with flask_babel.force_locale(locale), force_timezone(zone):
-        context.setdefault("preferences_url", public_url("/account"))
+        context.setdefault("preferences_url", public_url("/notifications/preferences"))
+        context.setdefault("account_url", public_url("/account"))
         context.setdefault("site_url", public_url("/"))
         context["mail_locale"] = locale
         context["mail_timezone_city"] = get_timezone_location(zone, locale=locale, return_city=True)

@@ -50,10 +50,12 @@ def api_blueprint(name: str, description: str) -> SmorestBlueprint:
 
 
 def register_api(app) -> None:
-    from portal.blueprints.api import communes, organisations, system, tokens
+    from portal.blueprints.api import communes, organisations, projects, system, tokens
 
     api.init_app(app)
     api.spec.components.schema("ApiError", schema=system.ErrorSchema)
-    for module in (system, tokens, communes, organisations):
+    for name, schema in projects.BODY_SCHEMAS.items():
+        api.spec.components.schema(name, schema=schema)
+    for module in (system, tokens, communes, organisations, projects):
         csrf.exempt(module.blp)  # bearer tokens, never cookies, sign API requests: nothing for CSRF to forge
         api.register_blueprint(module.blp, url_prefix="/api/v1")

@@ -1,0 +1,342 @@
+"""Projects: create, read, edit, move through the workflow, documents and history."""
+
+from flask import request, send_file, url_for
+from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, validate
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from portal.blueprints.api import api_blueprint
+from portal.blueprints.api.auth import api_user, require_api_user
+from portal.blueprints.api.common import PageArgs, UtcDateTime, list_schema, page_of
+from portal.domain import documents as docs
+from portal.domain import money
+from portal.domain import projects as rules
+from portal.errors import Refused, flatten_messages
+from portal.extensions import db
+from portal.models import (
+    DOCUMENT_KINDS,
+    PARTY_KINDS,
+    SECTORS,
+    Cercle,
+    Commune,
+    Project,
+    ProjectDocument,
+    ProjectStatus,
+    Region,
+)
+
+blp = api_blueprint("projects", "Co-funded projects and their workflow.")
+
+ID = validate.Range(min=1, max=2**31 - 1)
+
+
+# Schemas ------------------------------------------------------------------------------------------------
+
+
+class BudgetLineIn(Schema):
+    class Meta:
+        unknown = RAISE
+
+    label = fields.String(required=True, validate=validate.Length(max=rules.SHORT_MAX))
+    amount = fields.Raw(required=True, metadata={"description": "decimal string (numbers accepted)"})
+    currency = fields.String(required=True, validate=validate.Length(equal=3))
+
+
+class FundingLineIn(Schema):
+    class Meta:
+        unknown = RAISE
+
+    party_kind = fields.String(required=True, validate=validate.OneOf(PARTY_KINDS))
+    organisation_id = fields.Integer(strict=True, allow_none=True, validate=ID)
+    amount = fields.Raw(required=True)
+    currency = fields.String(required=True, validate=validate.Length(equal=3))
+
+
+class ProjectFields(Schema):
+    class Meta:
+        unknown = RAISE
+
+    title = fields.String(validate=validate.Length(min=1, max=rules.TITLE_MAX))
+    summary = fields.String(validate=validate.Length(max=rules.LONG_MAX))
+    sector = fields.String(validate=validate.OneOf(SECTORS))
+    commune_id = fields.Integer(strict=True, validate=ID)
+    village = fields.String(allow_none=True, validate=validate.Length(max=rules.SHORT_MAX))
+    pdsec_period = fields.String(allow_none=True, validate=validate.Length(max=20))
+    pdsec_line = fields.String(allow_none=True, validate=validate.Length(max=rules.SHORT_MAX))
+    sdg_tags = fields.List(fields.Integer(strict=True, validate=validate.Range(min=1, max=17)),
+                           validate=validate.Length(max=17))
+    budget_lines = fields.List(fields.Nested(BudgetLineIn), validate=validate.Length(max=100))
+    funding_lines = fields.List(fields.Nested(FundingLineIn), validate=validate.Length(max=100))
+
+
+class ProjectCreate(ProjectFields):
+    title = fields.String(required=True, validate=validate.Length(min=1, max=rules.TITLE_MAX))
+    sector = fields.String(required=True, validate=validate.OneOf(SECTORS))
+    commune_id = fields.Integer(required=True, strict=True, validate=ID)
+    association_id = fields.Integer(required=True, strict=True, validate=ID)
+    budget_lines = fields.List(fields.Nested(BudgetLineIn), load_default=list, validate=validate.Length(max=100))
+    funding_lines = fields.List(fields.Nested(FundingLineIn), load_default=list, validate=validate.Length(max=100))
+
+
+class ProjectPatch(ProjectFields):
+    version = fields.Integer(required=True, strict=True)
+
+
+class TransitionIn(Schema):
+    class Meta:
+        unknown = RAISE
+
+    action = fields.String(required=True, validate=validate.Length(max=40))
+    comment = fields.String(allow_none=True, validate=validate.Length(max=rules.LONG_MAX))
+    owner_organisation_id = fields.Integer(strict=True, allow_none=True, validate=ID)
+    maintenance_plan = fields.String(allow_none=True, validate=validate.Length(max=rules.LONG_MAX))
+
+
+class MoneyLineOut(Schema):
+    amount = fields.String()
+    currency = fields.String()
+    amount_xof = fields.Integer()
+
+
+class BudgetLineOut(MoneyLineOut):
+    label = fields.String()
+
+
+class FundingLineOut(MoneyLineOut):
+    party_kind = fields.String()
+    organisation_id = fields.Integer(allow_none=True)
+
+
+class ProjectOut(Schema):
+    id = fields.Integer()
+    title = fields.String()
+    summary = fields.String()
+    sector = fields.String()
+    status = fields.String()
+    version = fields.Integer()
+    commune_id = fields.Integer()
+    association_id = fields.Integer()
+    village = fields.String(allow_none=True)
+    pdsec_period = fields.String(allow_none=True)
+    pdsec_line = fields.String(allow_none=True)
+    sdg_tags = fields.List(fields.Integer())
+    budget_lines = fields.List(fields.Nested(BudgetLineOut))
+    funding_lines = fields.List(fields.Nested(FundingLineOut))
+    budget_total_xof = fields.Integer()
+    funding_total_xof = fields.Integer()
+    received_total_xof = fields.Integer()
+    owner_organisation_id = fields.Integer(allow_none=True)
+    created_at = UtcDateTime()
+    updated_at = UtcDateTime()
+
+
+class ProjectListArgs(PageArgs):
+    class Meta:
+        unknown = EXCLUDE
+
+    status = fields.String(validate=validate.OneOf([s.value for s in ProjectStatus]))
+    commune_id = fields.Integer(validate=ID)
+    association_id = fields.Integer(validate=ID)
+    sector = fields.String(validate=validate.OneOf(SECTORS))
+    region = fields.String(validate=validate.Length(max=20))
+    q = fields.String(validate=validate.Length(max=200))
+
+
+class DocumentOut(Schema):
+    id = fields.Integer()
+    filename = fields.String()
+    content_type = fields.String()
+    size = fields.Integer()
+    kind = fields.String()
+    url = fields.String()
+
+
+class ActorOut(Schema):
+    id = fields.Integer(allow_none=True)
+    name = fields.String(allow_none=True)
+
+
+class HistoryEventOut(Schema):
+    at = UtcDateTime()
+    actor = fields.Nested(ActorOut, allow_none=True)
+    action = fields.String()
+    from_status = fields.String(allow_none=True)
+    to_status = fields.String(allow_none=True)
+    comment = fields.String(allow_none=True)
+
+
+class HistoryOut(Schema):
+    items = fields.List(fields.Nested(HistoryEventOut))
+
+
+# Bodies the views read themselves (see _documented_body); register_api puts them in the OpenAPI document.
+BODY_SCHEMAS = {"ProjectCreate": ProjectCreate, "ProjectPatch": ProjectPatch, "ProjectTransition": TransitionIn}
+
+
+def _documented_body(name: str):
+    """Documents a JSON body that the view reads itself, after the checks that come before 422."""
+    return blp.doc(requestBody={"required": True, "content": {"application/json": {
+        "schema": {"$ref": f"#/components/schemas/{name}"}}}})
+
+
+def _load(schema: Schema) -> dict:
+    try:
+        return schema.load(request.get_json(silent=True) or {})
+    except ValidationError as error:
+        raise Refused("validation_failed", fields=flatten_messages(error.messages)) from None
+
+
+# Serialisation ------------------------------------------------------------------------------------------
+
+
+def dump_project(project: Project) -> dict:
+    return {
+        "id": project.id, "title": project.title, "summary": project.summary or "", "sector": project.sector,
+        "status": project.status, "version": project.version, "commune_id": project.commune_id,
+        "association_id": project.association_id, "village": project.village,
+        "pdsec_period": project.pdsec_period, "pdsec_line": project.pdsec_line,
+        "sdg_tags": list(project.sdg_tags or []),
+        "budget_lines": [{"label": line.label, "amount": money.format_amount(line.amount, line.currency),
+                          "currency": line.currency, "amount_xof": line.amount_xof} for line in project.budget_lines],
+        "funding_lines": [{"party_kind": line.party_kind, "organisation_id": line.organisation_id,
+                           "amount": money.format_amount(line.amount, line.currency), "currency": line.currency,
+                           "amount_xof": line.amount_xof} for line in project.funding_lines],
+        "budget_total_xof": project.budget_total_xof,
+        "funding_total_xof": project.funding_total_xof,
+        "received_total_xof": 0,  # contributions paid come with the after-agreement work
+        "owner_organisation_id": project.owner_organisation_id,
+        "created_at": project.created_at, "updated_at": project.updated_at,
+    }
+
+
+def _input(data: dict) -> rules.ProjectInput:
+    return rules.ProjectInput(given=set(data), **{k: v for k, v in data.items() if k != "version"})
+
+
+def _visible_for_api(project_id: int) -> Project:
+    return rules.get_visible(api_user(), project_id)
+
+
+# Endpoints ----------------------------------------------------------------------------------------------
+
+
+@blp.route("/projects", methods=["POST"])
+@_documented_body("ProjectCreate")
+@blp.response(201, ProjectOut)
+def create_project():
+    """Creates a project in draft for one of the caller's associations. Association officers."""
+    user = require_api_user()
+    data = _load(ProjectCreate())
+    return dump_project(rules.create_project(user, _input(data)))
+
+
+@blp.route("/projects")
+@blp.arguments(ProjectListArgs, location="query")
+@blp.response(200, list_schema(ProjectOut, "ProjectList"))
+def list_projects(args):
+    """The projects the caller may see, newest first, with filters. Anyone (public projects when anonymous)."""
+    query = rules.visible_projects(api_user()).options(
+        selectinload(Project.budget_lines), selectinload(Project.funding_lines))
+    for name in ("status", "commune_id", "association_id", "sector"):
+        if args.get(name) is not None:
+            query = query.where(getattr(Project, name) == args[name])
+    if args.get("region"):
+        query = query.where(Project.commune_id.in_(
+            select(Commune.id).join(Cercle).join(Region).where(Region.code == args["region"])))
+    if args.get("q"):
+        query = query.where(Project.title.ilike(f"%{_escape_like(args['q'])}%", escape="\\"))
+    return page_of(query.order_by(Project.id.desc()), args["page"], args["per_page"], dump_project)
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+@blp.route("/projects/<int:project_id>")
+@blp.response(200, ProjectOut)
+def get_project(project_id):
+    """One project. Whoever may see it (404 for anyone else)."""
+    return dump_project(_visible_for_api(project_id))
+
+
+@blp.route("/projects/<int:project_id>", methods=["PATCH"])
+@_documented_body("ProjectPatch")
+@blp.response(200, ProjectOut)
+def update_project(project_id):
+    """Edits a draft (or a project sent back for changes); lists given replace the lists. Association officers."""
+    user = require_api_user()
+    project = _visible_for_api(project_id)
+    if not rules.is_association_officer(user, project):
+        raise Refused("forbidden")
+    if project.status not in rules.EDITABLE_STATUSES:
+        raise Refused("not_editable")
+    data = _load(ProjectPatch())
+    return dump_project(rules.update_project(user, project, _input(data), data["version"]))
+
+
+@blp.route("/projects/<int:project_id>/transitions", methods=["POST"])
+@_documented_body("ProjectTransition")
+@blp.response(200, ProjectOut)
+def transition_project(project_id):
+    """Moves the project through its workflow (product.md); the answer is the project in its new state.
+    Per the workflow's table."""
+    user = require_api_user()
+    project = _visible_for_api(project_id)
+    data = _load(TransitionIn())
+    rules.transition(user, project, data["action"], data.get("comment"),
+                     owner_organisation_id=data.get("owner_organisation_id"),
+                     maintenance_plan=data.get("maintenance_plan"))
+    return dump_project(project)
+
+
+def dump_document(document: ProjectDocument) -> dict:
+    return {"id": document.id, "filename": document.filename, "content_type": document.content_type,
+            "size": document.size, "kind": document.kind,
+            "url": url_for("api_projects.download_document", project_id=document.project_id,
+                           document_id=document.id)}
+
+
+@blp.route("/projects/<int:project_id>/documents", methods=["POST"])
+@blp.doc(requestBody={"required": True, "content": {"multipart/form-data": {"schema": {
+    "type": "object", "required": ["file", "kind"],
+    "properties": {"file": {"type": "string", "format": "binary"},
+                   "kind": {"type": "string", "enum": list(DOCUMENT_KINDS)}}}}}})
+@blp.response(201, DocumentOut)
+def upload_document(project_id):
+    """Adds a document (PDF, image, office document; 20 MB at most). The association's officers and the
+    commune's officials."""
+    user = require_api_user()
+    project = _visible_for_api(project_id)
+    upload = request.files.get("file")
+    document = docs.add_document(user, project, upload.stream if upload else None,
+                                 upload.filename if upload else None, request.form.get("kind"))
+    return dump_document(document)
+
+
+@blp.route("/projects/<int:project_id>/documents")
+@blp.response(200, list_schema(DocumentOut, "DocumentList"))
+def list_documents(project_id):
+    """The project's documents. Whoever may see the project."""
+    project = _visible_for_api(project_id)
+    items = [dump_document(d) for d in project.documents]
+    return {"items": items, "page": 1, "per_page": max(len(items), 1), "total": len(items)}
+
+
+@blp.route("/projects/<int:project_id>/documents/<int:document_id>")
+def download_document(project_id, document_id):
+    """The file itself, as an attachment. Whoever may see the project, with the bearer token."""
+    project = _visible_for_api(project_id)
+    document = db.session.get(ProjectDocument, document_id) if document_id < 2**31 else None
+    if document is None or document.project_id != project.id:
+        raise Refused("not_found")
+    return send_file(docs.document_path(document), mimetype=document.content_type, as_attachment=True,
+                     download_name=document.filename, max_age=0)
+
+
+@blp.route("/projects/<int:project_id>/history")
+@blp.response(200, HistoryOut)
+def history(project_id):
+    """Every recorded event of the project, oldest first. Whoever may see the project."""
+    project = _visible_for_api(project_id)
+    items = rules.project_history(project)
+    return {"items": items, "page": 1, "per_page": max(len(items), 1), "total": len(items)}

@@ -1,0 +1,34 @@
+"""Commands of `flask --app wsgi …` for notifications, and the daily digest job the outbox worker runs."""
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+
+notifications = AppGroup("notifications", help="In-app notifications and their mail digests.")
+
+
+@notifications.command("digest")
+def notifications_digest():
+    """Queue one digest mail per user with notifications waiting for it, and mark them."""
+    from portal.database import write_intent
+    from portal.extensions import db
+    from portal.notifications.digest import send_digests
+
+    with write_intent(True):
+        try:
+            count = send_digests()
+            db.session.commit()
+        except BaseException:
+            db.session.rollback()
+            raise
+    click.echo(f"Digests queued: {count}.")
+
+
+def register(app: Flask) -> None:
+    """Adds the commands, and the daily digest to the worker's jobs (left out of tests, which add it themselves,
+    unless NOTIFICATIONS_DIGEST_JOB says otherwise)."""
+    from portal.notifications.digest import register_digest_job
+
+    app.cli.add_command(notifications)
+    if app.config.get("NOTIFICATIONS_DIGEST_JOB", not app.testing):
+        register_digest_job()

@@ -1,0 +1,123 @@
+"""Project documents: accepted by what the bytes are, not by what the name says; stored outside static/."""
+
+import re
+import secrets
+import unicodedata
+import zipfile
+from pathlib import Path
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+
+from portal.domain.audit import record
+from portal.domain.projects import is_association_officer, is_commune_official
+from portal.errors import Refused
+from portal.extensions import db
+from portal.models import DOCUMENT_KINDS, Project, ProjectDocument
+
+OLE_SIGNATURE = bytes.fromhex("D0CF11E0A1B11AE1")  # .doc, .xls, .ppt
+ZIP_OFFICE = {  # what an Office Open XML or OpenDocument archive holds, and what it then is
+    "word/": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "xl/": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "ppt/": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+}
+OPENDOCUMENT_TYPES = {
+    "application/vnd.oasis.opendocument.text",
+    "application/vnd.oasis.opendocument.spreadsheet",
+    "application/vnd.oasis.opendocument.presentation",
+}
+
+
+def detect_content_type(head: bytes, path: Path) -> str | None:
+    """PDF, images and office documents, by their signature; None for anything else."""
+    if head.startswith(b"%PDF-"):
+        return "application/pdf"
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png"
+    if head.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg"
+    if head[:6] in (b"GIF87a", b"GIF89a"):
+        return "image/gif"
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "image/webp"
+    if head.startswith(OLE_SIGNATURE):
+        return "application/msword" if b"W\x00o\x00r\x00d" in path.read_bytes()[:65536] else "application/vnd.ms-office"
+    if head.startswith(b"PK\x03\x04"):
+        return _office_archive_type(path)
+    return None
+
+
+def _office_archive_type(path: Path) -> str | None:
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = archive.namelist()
+            if "mimetype" in names:
+                mimetype = archive.read("mimetype").decode("ascii", "replace").strip()
+                return mimetype if mimetype in OPENDOCUMENT_TYPES else None
+            if "[Content_Types].xml" in names:
+                for prefix, content_type in ZIP_OFFICE.items():
+                    if any(name.startswith(prefix) for name in names):
+                        return content_type
+    except (zipfile.BadZipFile, OSError, UnicodeDecodeError):
+        return None
+    return None
+
+
+def clean_filename(name: str | None) -> str:
+    """The name to show and to offer on download: no path, no control characters, at most 200 characters."""
+    name = unicodedata.normalize("NFC", (name or "").replace("\\", "/").split("/")[-1])
+    name = re.sub(r"[\x00-\x1f\x7f\"<>|:*?]", "", name).strip(" .")
+    return name[:200] or "document"
+
+
+def upload_dir() -> Path:
+    path = Path(current_app.config["UPLOAD_DIR"])
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def can_upload(user, project: Project) -> bool:
+    return is_association_officer(user, project) or is_commune_official(user, project)
+
+
+def add_document(actor, project: Project, stream, filename: str | None, kind: str | None) -> ProjectDocument:
+    """Stores an uploaded file after checking who sends it, its kind, its size and its content."""
+    if not can_upload(actor, project):
+        raise Refused("forbidden")
+    if kind not in DOCUMENT_KINDS:
+        raise Refused("validation_failed", fields={"kind": [str(_l("Choose the kind of document."))]})
+    if stream is None:
+        raise Refused("validation_failed", fields={"file": [str(_l("Choose a file."))]})
+    limit = current_app.config["MAX_UPLOAD_BYTES"]
+    stored_name = secrets.token_hex(16)
+    path = upload_dir() / stored_name
+    size = 0
+    try:
+        with path.open("wb") as target:
+            while chunk := stream.read(64 * 1024):
+                size += len(chunk)
+                if size > limit:
+                    raise Refused("payload_too_large", _l("The largest file you can send is 20 MB."))
+                target.write(chunk)
+        if size == 0:
+            raise Refused("validation_failed", fields={"file": [str(_l("The file is empty."))]})
+        with path.open("rb") as source:
+            content_type = detect_content_type(source.read(16), path)
+        if content_type is None:
+            raise Refused("unsupported_file_type", _l("Send a PDF, an image (JPEG, PNG) or an office document."),
+                          fields={"file": [str(_l("Send a PDF, an image (JPEG, PNG) or an office document."))]})
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+    document = ProjectDocument(project_id=project.id, kind=kind, filename=clean_filename(filename),
+                               stored_name=stored_name, content_type=content_type, size=size,
+                               uploaded_by_id=actor.id)
+    db.session.add(document)
+    db.session.flush()
+    record("project.document_add", "project", project.id, actor=actor,
+           after={"document_id": document.id, "filename": document.filename, "kind": kind, "size": size})
+    return document
+
+
+def document_path(document: ProjectDocument) -> Path:
+    return upload_dir() / document.stored_name

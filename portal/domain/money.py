@@ -1,0 +1,85 @@
+"""Money: Decimal amounts in their own currency, converted once to whole XOF at the rate of the day.
+
+XOF has no minor unit; the euro is tied to the CFA franc at 655.957; any other currency converts at the
+rate in force the day a line is entered, from the table admins keep. The rate is stored on the line, so a
+total never drifts when rates change.
+"""
+
+from datetime import date
+from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from portal.extensions import db
+from portal.models import CurrencyRate
+
+EUR_PARITY = Decimal("655.957")
+FIXED_RATES = {"XOF": Decimal(1), "EUR": EUR_PARITY}
+# Decimals each currency allows; XOF amounts are whole francs.
+DECIMALS = {"XOF": 0, "XAF": 0, "JPY": 0, "GNF": 0}
+MAX_INTEGER_DIGITS = 12
+
+
+class MoneyError(ValueError):
+    """An amount or currency a user gave that cannot be accepted; the message says why."""
+
+
+def decimals_of(currency: str) -> int:
+    return DECIMALS.get(currency, 2)
+
+
+def parse_amount(raw, currency: str) -> Decimal:
+    """A positive amount with at most 12 digits before the point and the currency's decimals."""
+    if isinstance(raw, bool) or raw is None or (isinstance(raw, str) and not raw.strip()):
+        raise MoneyError(_l("Give an amount."))
+    if isinstance(raw, float):
+        raw = repr(raw)
+    try:
+        amount = Decimal(str(raw).strip().replace(" ", "").replace("\u00a0", "").replace("\u202f", ""))
+    except InvalidOperation:
+        raise MoneyError(_l("Give the amount as a number, such as 1500000 or 2500.50.")) from None
+    if not amount.is_finite():
+        raise MoneyError(_l("Give the amount as a number, such as 1500000 or 2500.50."))
+    if amount <= 0:
+        raise MoneyError(_l("The amount must be more than zero."))
+    if amount.adjusted() >= MAX_INTEGER_DIGITS:
+        raise MoneyError(_l("The amount is too large: at most 12 digits before the decimal point."))
+    allowed = decimals_of(currency)
+    if -amount.normalize().as_tuple().exponent > allowed:
+        if allowed == 0:
+            raise MoneyError(_l("%(currency)s amounts are whole numbers, without decimals.", currency=currency))
+        raise MoneyError(_l("At most %(n)s decimals for %(currency)s.", n=allowed, currency=currency))
+    return amount.quantize(Decimal(1).scaleb(-allowed))
+
+
+def accepted_currencies(on: date) -> list[str]:
+    rated = db.session.scalars(select(CurrencyRate.currency).where(CurrencyRate.valid_from <= on).distinct()).all()
+    return sorted(set(FIXED_RATES) | set(rated))
+
+
+def rate_to_xof(currency: str, on: date) -> Decimal:
+    """The XOF value of one unit of `currency` on that day."""
+    currency = (currency or "").upper()
+    if currency in FIXED_RATES:
+        return FIXED_RATES[currency]
+    rate = db.session.scalar(
+        select(CurrencyRate.rate_to_xof)
+        .where(CurrencyRate.currency == currency, CurrencyRate.valid_from <= on)
+        .order_by(CurrencyRate.valid_from.desc())
+        .limit(1)
+    )
+    if rate is None:
+        raise MoneyError(_l("%(currency)s is not accepted: use XOF, EUR or a currency of the rate table.",
+                            currency=currency[:3] or "?"))
+    return Decimal(rate)
+
+
+def to_xof(amount: Decimal, rate: Decimal) -> int:
+    """Whole francs, rounded half to even."""
+    return int((amount * rate).quantize(Decimal(1), rounding=ROUND_HALF_EVEN))
+
+
+def format_amount(amount: Decimal, currency: str) -> str:
+    """The API's spelling: the currency's own decimals ("1000" XOF, "1000.00" EUR)."""
+    return f"{amount:.{decimals_of(currency)}f}"

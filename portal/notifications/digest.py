@@ -1,0 +1,77 @@
+"""The daily digest: one mail per user listing the notifications they chose to get that way.
+
+`send_digests(now)` runs as the scheduled job "notifications_digest" (once a day, in whichever outbox worker
+claims it first; portal/notifications/jobs.py) and as `flask --app wsgi notifications digest`. It queues the
+mails in the caller's transaction and marks the items (`emailed_at`), so a digest is queued at most once
+per item: two runs at once wait for each other's row locks on PostgreSQL and serialise on SQLite's write
+lock.
+"""
+
+import itertools
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+
+from portal.database import utcnow
+from portal.extensions import db
+from portal.models import MailMode, Notification, User
+from portal.notifications.jobs import register_job
+
+JOB_NAME = "notifications_digest"
+USERS_PER_BATCH = 200
+ITEMS_SHOWN = 50  # the rest is counted, with a link to the inbox
+
+
+def _pending():
+    return select(Notification).where(Notification.mail == MailMode.DIGEST, Notification.emailed_at.is_(None))
+
+
+def send_digests(now: datetime | None = None) -> int:
+    """Queues one digest mail per user with items waiting, in their language; returns how many (flushes)."""
+    from portal.notifications.events import notification_text, safe_link
+    from portal.notifications.rendering import queue_user_mail
+    from portal.urls import public_url
+
+    now = now or utcnow()
+    user_ids = list(
+        db.session.scalars(
+            select(Notification.user_id)
+            .where(Notification.mail == MailMode.DIGEST, Notification.emailed_at.is_(None))
+            .distinct()
+            .order_by(Notification.user_id)
+        )
+    )
+    sent = 0
+    for start in range(0, len(user_ids), USERS_PER_BATCH):
+        batch = user_ids[start : start + USERS_PER_BATCH]
+        users = {user.id: user for user in db.session.scalars(select(User).where(User.id.in_(batch)))}
+        rows = db.session.scalars(
+            _pending()
+            .where(Notification.user_id.in_(batch))
+            .order_by(Notification.user_id, Notification.id)
+            .with_for_update()
+        ).all()
+        for user_id, group in itertools.groupby(rows, key=lambda row: row.user_id):
+            items = list(group)
+            user = users.get(user_id)
+            if user is not None and user.is_active:
+                shown = items[-ITEMS_SHOWN:][::-1]  # the newest first
+                queue_user_mail(
+                    "digest",
+                    user,
+                    items=shown,
+                    count=len(items),
+                    more=len(items) - len(shown),
+                    notification_text=notification_text,
+                    item_url=lambda item: public_url(safe_link(item) or "/notifications/"),
+                    link=public_url("/notifications/"),
+                )
+                sent += 1
+            for item in items:
+                item.emailed_at = now
+        db.session.flush()
+    return sent
+
+
+def register_digest_job(every: timedelta = timedelta(days=1)) -> None:
+    register_job(JOB_NAME, every, send_digests)

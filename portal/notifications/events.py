@@ -1,0 +1,399 @@
+"""Who hears about what: every domain event, its recipients, its kind, its in-app text and its mail, in one table.
+
+`notify(event, actor=…, **context)` is the only way domain code tells people about something. In the
+caller's transaction (it flushes, never commits) it
+1. resolves the event's recipients from its row in EVENTS — by role and organisation, or an address;
+2. writes one in-app `Notification` per recipient with an account, the actor left out (unless the row says
+   otherwise): the event, the audience, JSON `params` and the path of the record. The text itself is a
+   lazy-translated format string of the row, rendered with the params when the notification is shown, in
+   the viewer's language (`notification_text`);
+3. queues mail per the recipient's preference for the event's kind (portal/notifications/preferences.py):
+   at once through the outbox (`queue_user_mail`, or `render_mail` + `queue_mail` for a bare address), or
+   left for the daily digest (portal/notifications/digest.py), or none. Account and security events
+   (`security=True`) always go by mail at once, whatever the preferences, and are never offered as a choice.
+
+The mail itself leaves later: the outbox worker delivers what the request committed.
+
+How to add an event
+-------------------
+1. Add a row to EVENTS, at the end of this module:
+
+       Event(
+           "project_submitted",
+           kind="projects",                       # a key of KINDS: add it there, with its label, if new
+           link=lambda c: f"/projects/{c['project'].id}",
+           params=lambda c: {"project": c["project"].title, "association": c["project"].association.name},
+           audiences=(
+               Audience("officials", who=commune_officials,   # a function of the context: Users or Addresses
+                        text=_l("%(association)s submitted %(project)s.")),
+               Audience("mediators", who=mediators, text=_l("…"), mail=False),   # in-app only
+           ),
+       )
+
+   - `audiences`: each group of people told the same thing. `name` is stored with the notification and
+     picks its text; `who(context)` returns the recipients (a user in two audiences is told once, by the
+     first); `text` is the in-app text (`_l`, %-format over the params; None only for mail-only security
+     events); `mail=False` for in-app only.
+   - `params(context)`: plain JSON values, names rather than objects: the text is rendered later, when the
+     record may have changed or gone. Keys ending in "role" are shown as the role's translated label.
+   - `link(context)`: the path of the record (in-app link, and the mail's link made absolute).
+   - `security=True` (no `kind`) for account and security mails; `notify_actor=True` when the one who acts
+     must be told too (a hand-over changes the actor's own rights).
+2. Write `templates/emails/<event>.txt` (it sets `subject`) and `.html`, extending the mail layouts. They
+   receive the context given to notify(), plus `user` (the recipient; None for a bare address),
+   `audience`, `actor` and `link` (absolute). The daily digest needs nothing more: it lists the in-app
+   texts.
+3. Call `notify("project_submitted", actor=actor, project=project)` from the domain operation, after the
+   change is flushed.
+4. Add the event's row to the recipients matrix of tests/test_notifications.py, and its strings to the
+   translations.
+"""
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from portal.database import utcnow
+from portal.extensions import db
+from portal.models import MailMode, Membership, Notification, Organisation, User
+from portal.urls import public_url
+
+Context = dict
+
+
+@dataclass(frozen=True)
+class Address:
+    """Someone reached by mail at an address that may have no account yet (an invitation)."""
+
+    email: str
+    locale: str | None = None
+    timezone: str | None = None
+    user_id: int | None = None
+
+
+Recipient = User | Address
+
+
+@dataclass(frozen=True)
+class Audience:
+    name: str
+    who: Callable[[Context], Iterable[Recipient]]
+    text: object | None = None  # a lazy string; None: no in-app notification (mail-only security events)
+    mail: bool = True
+
+
+@dataclass(frozen=True)
+class Event:
+    name: str
+    audiences: tuple[Audience, ...]
+    kind: str | None = None  # the preference it falls under (KINDS); None for security events
+    security: bool = False  # account and security mails: always by mail, at once
+    link: Callable[[Context], str] | None = None  # the path of the record
+    params: Callable[[Context], dict] = field(default=lambda context: {})
+    notify_actor: bool = False
+
+    def audience(self, name: str) -> Audience | None:
+        return next((a for a in self.audiences if a.name == name), None)
+
+    def check(self) -> None:
+        if self.security == (self.kind is not None):
+            raise ValueError(f"event {self.name}: give a kind, or mark it security (not both)")
+        if self.kind is not None and self.kind not in KINDS:
+            raise ValueError(f"event {self.name}: unknown kind {self.kind!r}, add it to KINDS")
+        for audience in self.audiences:
+            if audience.text is None and not self.security:
+                raise ValueError(f"event {self.name}: audience {audience.name} needs an in-app text")
+            if audience.text is None and not audience.mail:
+                raise ValueError(f"event {self.name}: audience {audience.name} would be told nothing")
+
+
+# The kinds of events a user chooses immediate / digest / none for, in the order the preferences page lists them.
+KINDS = {
+    "organisation": _l("Verification of your association"),
+    "membership": _l("Members and roles in your organisations"),
+}
+
+
+# Recipients ---------------------------------------------------------------------------------------------
+
+
+def the_user(context: Context) -> list[User]:
+    return [context["user"]]
+
+
+def the_member(context: Context) -> list[User]:
+    return [context["member"]]
+
+
+def the_successor(context: Context) -> list[User]:
+    return [context["successor"]]
+
+
+def the_former_manager(context: Context) -> list[User]:
+    return [context["former_manager"]]
+
+
+def the_invitee(context: Context) -> list[Address]:
+    """The invited address, in the language and time zone of its account if it has one."""
+    invitation = context["invitation"]
+    account = db.session.scalar(select(User).where(User.email == invitation.email))
+    return [
+        Address(
+            invitation.email,
+            locale=account.locale if account else None,
+            timezone=account.timezone if account else None,
+            user_id=account.id if account else None,
+        )
+    ]
+
+
+def managers_of(organisation: Organisation) -> list[User]:
+    """The people who manage the organisation: its officers, mayor, mediators, representatives, president."""
+    from portal.domain.organisations import manager_role
+
+    return list(
+        db.session.scalars(
+            select(User)
+            .join(Membership, Membership.user_id == User.id)
+            .where(Membership.organisation_id == organisation.id, Membership.role == manager_role(organisation))
+            .order_by(User.id)
+        )
+    )
+
+
+def the_managers(context: Context) -> list[User]:
+    return managers_of(context["organisation"])
+
+
+# Params and links ---------------------------------------------------------------------------------------
+
+
+def organisation_link(context: Context) -> str:
+    return f"/organisations/{context['organisation'].id}"
+
+
+def _names(**keys: str) -> Callable[[Context], dict]:
+    """params = {param: name of the context's object} for objects with a `name` (users, organisations)."""
+    return lambda context: {param: context[key].name for param, key in keys.items()}
+
+
+def _membership_params(*extra: str) -> Callable[[Context], dict]:
+    def params(context: Context) -> dict:
+        values = {"organisation": context["organisation"].name}
+        for key in extra:
+            value = context[key]
+            values[key] = value.name if isinstance(value, User) else value
+        return values
+
+    return params
+
+
+# The table ----------------------------------------------------------------------------------------------
+
+EVENTS: dict[str, Event] = {}
+
+
+def register_event(event: Event) -> Event:
+    event.check()
+    EVENTS[event.name] = event
+    return event
+
+
+for _event in (
+    # Account and security: always by mail, at once; no in-app notification.
+    Event("account_confirmation", security=True, audiences=(Audience("account", the_user),)),
+    Event("password_reset", security=True, audiences=(Audience("account", the_user),)),
+    Event("invitation", security=True, audiences=(Audience("invitee", the_invitee),)),
+    # Associations: the ministry's decision, to the association's officers.
+    Event(
+        "association_verified",
+        kind="organisation",
+        link=organisation_link,
+        params=_names(organisation="organisation"),
+        audiences=(
+            Audience(
+                "officers", the_managers, _l("%(organisation)s is verified: the association can now propose projects.")
+            ),
+        ),
+    ),
+    Event(
+        "association_refused",
+        kind="organisation",
+        link=organisation_link,
+        params=_names(organisation="organisation"),
+        audiences=(
+            Audience("officers", the_managers, _l("%(organisation)s could not be verified: see the reason given.")),
+        ),
+    ),
+    # Memberships.
+    Event(
+        "membership_added",
+        kind="membership",
+        link=organisation_link,
+        params=_membership_params("member", "role"),
+        audiences=(
+            Audience("member", the_member, _l("You are now a member of %(organisation)s, as %(role)s.")),
+            Audience("managers", the_managers, _l("%(member)s joined %(organisation)s as %(role)s.")),
+        ),
+    ),
+    Event(
+        "membership_role_changed",
+        kind="membership",
+        link=organisation_link,
+        params=_membership_params("role", "previous_role"),
+        audiences=(Audience("member", the_member, _l("Your role in %(organisation)s is now %(role)s.")),),
+    ),
+    Event(
+        "membership_removed",
+        kind="membership",
+        link=organisation_link,
+        params=_membership_params(),
+        audiences=(Audience("member", the_member, _l("You are no longer a member of %(organisation)s.")),),
+    ),
+    Event(
+        "membership_left",
+        kind="membership",
+        link=organisation_link,
+        params=_membership_params("member"),
+        audiences=(Audience("managers", the_managers, _l("%(member)s left %(organisation)s.")),),
+    ),
+    Event(
+        "membership_handed_over",
+        kind="membership",
+        link=organisation_link,
+        params=_membership_params("successor", "former_manager", "role", "former_manager_role"),
+        # The one who hands over is the actor, and is told too: their own rights changed.
+        notify_actor=True,
+        audiences=(
+            Audience(
+                "successor",
+                the_successor,
+                _l("%(former_manager)s handed the role of %(role)s of %(organisation)s over to you."),
+            ),
+            Audience(
+                "former_manager",
+                the_former_manager,
+                _l(
+                    "You handed the role of %(role)s of %(organisation)s over to %(successor)s; "
+                    "your role is now %(former_manager_role)s."
+                ),
+            ),
+        ),
+    ),
+):
+    register_event(_event)
+
+
+# Notifying ----------------------------------------------------------------------------------------------
+
+
+def notify(event: str, *, actor=None, **context) -> list[Notification]:
+    """Tells the event's recipients: in-app notifications and mail, in the caller's transaction (flushes).
+
+    Returns the in-app notifications written.
+    """
+    from portal.notifications.outbox import queue_mail
+    from portal.notifications.preferences import mail_modes
+    from portal.notifications.rendering import queue_user_mail, render_mail
+
+    spec = EVENTS.get(event)
+    if spec is None:
+        raise LookupError(f"unknown event {event!r}: add it to portal/notifications/events.py")
+    context = {**context, "actor": actor}
+    path = spec.link(context) if spec.link else None
+    params = spec.params(context)
+    actor_id = getattr(actor, "id", None)
+
+    deliveries: list[tuple[Audience, Recipient]] = []
+    seen: set = set()
+    for audience in spec.audiences:
+        for recipient in audience.who(context):
+            key = ("user", recipient.id) if isinstance(recipient, User) else ("address", recipient.email.lower())
+            if key in seen:
+                continue
+            seen.add(key)
+            if isinstance(recipient, User):
+                if recipient.id == actor_id and not (spec.notify_actor or spec.security):
+                    continue
+                if not recipient.is_active and not spec.security:
+                    continue
+            deliveries.append((audience, recipient))
+
+    modes = (
+        {}
+        if spec.security
+        else mail_modes([r.id for _a, r in deliveries if isinstance(r, User)], spec.kind)  # one query
+    )
+    now = utcnow()
+    written = []
+    for audience, recipient in deliveries:
+        user = recipient if isinstance(recipient, User) else None
+        mode = MailMode.IMMEDIATE if spec.security else modes.get(recipient.id, MailMode.IMMEDIATE)
+        if not audience.mail:
+            mode = MailMode.NONE
+        notification = None
+        if user is not None and audience.text is not None:
+            notification = Notification(
+                user_id=user.id,
+                event=spec.name,
+                audience=audience.name,
+                params=params,
+                link=path,
+                created_at=now,
+                mail=mode,
+            )
+            db.session.add(notification)
+            written.append(notification)
+        if mode != MailMode.IMMEDIATE:
+            continue
+        mail_context = {
+            **context,
+            "user": user,
+            "audience": audience.name,
+            "link": context.get("link") or (public_url(path) if path else public_url("/")),
+        }
+        if user is not None:
+            queue_user_mail(spec.name, user, **mail_context)
+        else:
+            locale = recipient.locale or current_app.config["BABEL_DEFAULT_LOCALE"]
+            timezone = recipient.timezone or current_app.config["BABEL_DEFAULT_TIMEZONE"]
+            subject, text, html = render_mail(spec.name, locale, timezone, **mail_context)
+            queue_mail(spec.name, recipient.email, subject, text, html, locale=locale, to_user_id=recipient.user_id)
+        if notification is not None:
+            notification.emailed_at = now
+    db.session.flush()
+    return written
+
+
+# Showing ------------------------------------------------------------------------------------------------
+
+FALLBACK_TEXT = _l("A change on the portal concerns you.")
+
+
+def notification_text(notification: Notification) -> str:
+    """The notification's text in the current language (the viewer's, or the mail's under force_locale)."""
+    from portal.domain.organisations import ROLE_LABELS
+
+    spec = EVENTS.get(notification.event)
+    audience = spec.audience(notification.audience) if spec else None
+    if audience is None or audience.text is None:
+        return str(FALLBACK_TEXT)
+    params = {
+        key: str(ROLE_LABELS.get(value, value)) if key.endswith("role") and isinstance(value, str) else value
+        for key, value in (notification.params or {}).items()
+    }
+    try:
+        return str(audience.text) % params
+    except (KeyError, TypeError, ValueError):  # a text changed since the notification was written
+        return str(FALLBACK_TEXT)
+
+
+def safe_link(notification: Notification) -> str | None:
+    """The record's path, only if it is a path on this site."""
+    link = notification.link or ""
+    if link.startswith("/") and not link.startswith("//") and "\\" not in link:
+        return link
+    return None

@@ -1,0 +1,286 @@
+"""The projects API end to end, as a partner's client drives it, and everything a client can send wrong."""
+
+import io
+
+import pytest
+
+from portal.models import CurrencyRate
+from tests.project_api import act, create, project_body, token
+
+
+def error_of(response, status: int, code: str) -> dict:
+    assert response.status_code == status, response.get_data(as_text=True)
+    body = response.get_json()
+    assert body["error"]["code"] == code, body
+    return body["error"]
+
+
+@pytest.fixture()
+def officer(client, cast):
+    return token(client, "officer@test.org")
+
+
+@pytest.fixture()
+def mayor(client, cast):
+    return token(client, "mayor@test.org")
+
+
+def test_the_whole_workflow_up_to_handover(client, cast, officer, mayor, session):
+    project = create(client, officer, project_body(cast))
+    assert project["status"] == "draft" and project["version"] == 1
+    # 8000 EUR at the fixed parity 655.957 = 5,247,656 F CFA exactly, and 6000 EUR = 3,935,742.
+    assert [line["amount_xof"] for line in project["budget_lines"]] == [5_247_656, 1_250_000]
+    assert project["budget_lines"][0]["amount"] == "8000.00" and project["budget_lines"][1]["amount"] == "1250000"
+    assert project["budget_total_xof"] == 6_497_656
+    assert project["funding_total_xof"] == 3_935_742 + 2_500_000
+    assert project["received_total_xof"] == 0
+
+    submitted = act(client, officer, project["id"], "submit").get_json()
+    assert submitted["status"] == "submitted" and submitted["version"] == 2
+    assert act(client, mayor, project["id"], "start_review").get_json()["status"] == "under_review"
+    assert act(client, mayor, project["id"], "open_consultation").get_json()["status"] == "in_consultation"
+    error_of(act(client, mayor, project["id"], "agree"), 422, "funding_incomplete")
+    error_of(act(client, mayor, project["id"], "request_changes"), 422, "comment_required")
+    assert act(client, mayor, project["id"], "request_changes", "Complétez le plan de financement.").status_code == 200
+
+    current = client.get(f"/api/v1/projects/{project['id']}", headers=officer).get_json()
+    lines = project_body(cast)["funding_lines"] + [{"party_kind": "population", "amount": "61914", "currency": "XOF"}]
+    edited = client.patch(f"/api/v1/projects/{project['id']}", headers=officer,
+                          json={"version": current["version"], "funding_lines": lines})
+    assert edited.status_code == 200, edited.get_json()
+    assert edited.get_json()["funding_total_xof"] == edited.get_json()["budget_total_xof"] == 6_497_656
+    assert edited.get_json()["version"] == current["version"] + 1
+
+    for who, action in [(officer, "submit"), (mayor, "start_review"), (mayor, "open_consultation"),
+                        (mayor, "agree"), (mayor, "start_implementation"), (mayor, "complete")]:
+        response = act(client, who, project["id"], action)
+        assert response.status_code == 200, (action, response.get_json())
+    assert response.get_json()["status"] == "completed"
+    done = act(client, mayor, project["id"], "hand_over", owner_organisation_id=cast.commune_org.id,
+               maintenance_plan="La mairie entretient le forage avec le comité des usagers.")
+    assert done.get_json()["status"] == "handed_over"
+    assert client.get(f"/api/v1/projects/{project['id']}").status_code == 200  # public now, anonymous too
+
+    history = client.get(f"/api/v1/projects/{project['id']}/history", headers=officer).get_json()["items"]
+    assert [event["action"] for event in history][:4] == ["create", "submit", "start_review", "open_consultation"]
+    assert history[1]["from_status"] == "draft" and history[1]["to_status"] == "submitted"
+    assert history[1]["actor"]["name"] == "Responsable" and history[1]["at"].endswith("Z")
+    assert any(e["comment"] == "Complétez le plan de financement." for e in history)
+    edit = next(e for e in history if e["action"] == "edit")
+    assert edit["from_status"] is None and edit["to_status"] is None
+
+
+@pytest.mark.parametrize("viewer", ["anonymous", "mayor", "observer", "mayor_b", "mediator", "officer_b"])
+def test_drafts_are_hidden_from_everyone_but_the_association(client, cast, officer, session, viewer):
+    from tests.factories import add_member, make_organisation, make_user
+
+    draft = create(client, officer, project_body(cast))
+    headers = {}
+    if viewer == "officer_b":
+        other = make_organisation("association", home_communes=[cast.commune_a])
+        add_member(make_user("b@test.org"), other, "officer")
+        session.commit()
+        headers = token(client, "b@test.org")
+    elif viewer != "anonymous":
+        headers = token(client, cast.users[viewer].email)
+    error_of(client.get(f"/api/v1/projects/{draft['id']}", headers=headers), 404, "not_found")
+    error_of(client.get(f"/api/v1/projects/{draft['id']}/history", headers=headers), 404, "not_found")
+    listed = client.get("/api/v1/projects", headers=headers).get_json()
+    assert draft["id"] not in [p["id"] for p in listed["items"]]
+    member = token(client, "member@test.org")
+    assert client.get(f"/api/v1/projects/{draft['id']}", headers=member).status_code == 200
+
+
+def test_once_submitted_the_parties_mediators_and_observers_see_it_but_not_others(client, cast, officer, session):
+    project = create(client, officer, project_body(cast))
+    act(client, officer, project["id"], "submit")
+    for role, status in [("mayor", 200), ("deputy", 200), ("mediator", 200), ("observer", 200), ("admin", 200),
+                         ("mayor_b", 404), ("nobody", 404)]:
+        headers = token(client, cast.users[role].email)
+        assert client.get(f"/api/v1/projects/{project['id']}", headers=headers).status_code == status, role
+    assert client.get(f"/api/v1/projects/{project['id']}").status_code == 404
+
+
+def test_another_communes_mayor_is_refused(client, cast, officer):
+    project = create(client, officer, project_body(cast))
+    act(client, officer, project["id"], "submit")
+    mayor_b = token(client, "mayor-b@test.org")
+    error_of(act(client, mayor_b, project["id"], "start_review"), 404, "not_found")
+
+
+def test_wrong_state_wrong_person_and_stale_versions(client, cast, officer, mayor):
+    project = create(client, officer, project_body(cast))
+    error_of(act(client, mayor, project["id"], "start_review"), 404, "not_found")  # a draft: not theirs to see
+    act(client, officer, project["id"], "submit")
+    error_of(act(client, officer, project["id"], "agree"), 403, "forbidden")
+    error_of(act(client, mayor, project["id"], "agree"), 409, "invalid_transition")
+    error_of(act(client, mayor, project["id"], "fly_to_the_moon"), 422, "validation_failed")
+    error_of(client.patch(f"/api/v1/projects/{project['id']}", headers=officer, json={"version": 2, "title": "x"}),
+             409, "not_editable")
+    act(client, mayor, project["id"], "start_review")
+    act(client, mayor, project["id"], "request_changes", "Précisez le devis.")
+    current = client.get(f"/api/v1/projects/{project['id']}", headers=officer).get_json()["version"]
+    first = client.patch(f"/api/v1/projects/{project['id']}", headers=officer, json={"version": current, "title": "A"})
+    assert first.status_code == 200
+    error_of(client.patch(f"/api/v1/projects/{project['id']}", headers=officer,
+                          json={"version": current, "title": "B"}), 409, "stale_version")
+    error_of(client.patch(f"/api/v1/projects/{project['id']}", headers=mayor, json={"version": current + 1}),
+             403, "forbidden")
+
+
+def test_the_commune_must_be_a_home_commune_and_the_association_ones_own(client, cast, officer, session):
+    from tests.factories import make_organisation
+
+    error_of(client.post("/api/v1/projects", headers=officer, json=project_body(cast, commune_id=cast.commune_b.id)),
+             422, "not_home_commune")
+    stranger = make_organisation("association", home_communes=[cast.commune_a])
+    session.commit()
+    error_of(client.post("/api/v1/projects", headers=officer, json=project_body(cast, association_id=stranger.id)),
+             403, "forbidden")
+    mayor = token(client, "mayor@test.org")
+    error_of(client.post("/api/v1/projects", headers=mayor, json=project_body(cast)), 403, "forbidden")
+    error_of(client.post("/api/v1/projects", json=project_body(cast)), 401, "unauthenticated")
+
+
+BAD_INPUT = [
+    ({"title": ""}, "title"),
+    ({"title": "x" * 201}, "title"),
+    ({"summary": "x" * 100_000}, "summary"),
+    ({"sector": "space"}, "sector"),
+    ({"commune_id": 999_999}, "commune_id"),
+    ({"commune_id": "1"}, "commune_id"),
+    ({"commune_id": 2**40}, "commune_id"),
+    ({"association_id": 999_999}, "association_id"),
+    ({"sdg_tags": [0, 18]}, "sdg_tags.0"),
+    ({"budget_lines": "many"}, "budget_lines"),
+    ({"budget_lines": [{"label": "Ciment", "amount": "-5", "currency": "XOF"}]}, "budget_lines.0.amount"),
+    ({"budget_lines": [{"label": "Ciment", "amount": "0", "currency": "XOF"}]}, "budget_lines.0.amount"),
+    ({"budget_lines": [{"label": "Ciment", "amount": "1e20", "currency": "XOF"}]}, "budget_lines.0.amount"),
+    ({"budget_lines": [{"label": "Ciment", "amount": "1000000000000", "currency": "XOF"}]}, "budget_lines.0.amount"),
+    ({"budget_lines": [{"label": "Ciment", "amount": "abc", "currency": "XOF"}]}, "budget_lines.0.amount"),
+    ({"budget_lines": [{"label": "Ciment", "amount": "NaN", "currency": "XOF"}]}, "budget_lines.0.amount"),
+    ({"budget_lines": [{"label": "Ciment", "amount": "10.5", "currency": "XOF"}]}, "budget_lines.0.amount"),
+    ({"budget_lines": [{"label": "Ciment", "amount": "10.555", "currency": "EUR"}]}, "budget_lines.0.amount"),
+    ({"budget_lines": [{"label": "Ciment", "amount": "10", "currency": "ZZZ"}]}, "budget_lines.0.currency"),
+    ({"budget_lines": [{"label": "Ciment", "amount": "10", "currency": "EURO"}]}, "budget_lines.0.currency"),
+    ({"budget_lines": [{"label": "", "amount": "10", "currency": "XOF"}]}, "budget_lines.0.label"),
+    ({"budget_lines": [{"label": "Ciment", "amount": "10", "currency": "XOF", "x": 1}]}, "budget_lines.0.x"),
+    ({"funding_lines": [{"party_kind": "bank", "amount": "10", "currency": "XOF"}]}, "funding_lines.0.party_kind"),
+    ({"funding_lines": [{"party_kind": "partner", "organisation_id": 999_999, "amount": "10", "currency": "XOF"}]},
+     "funding_lines.0.organisation_id"),
+    ({"unexpected": True}, "unexpected"),
+]
+
+
+@pytest.mark.parametrize("override, field", BAD_INPUT)
+def test_bad_input_gets_422_naming_the_field(client, cast, officer, override, field):
+    error = error_of(client.post("/api/v1/projects", headers=officer, json=project_body(cast, **override)),
+                     422, "validation_failed")
+    assert field in error["fields"], error
+
+
+@pytest.mark.parametrize("query", [
+    "page=0", "per_page=0", "page=-1", "page=abc", "page=99999999999", "status=draft'%20OR%201=1--",
+    "sector=water;DROP%20TABLE%20projects", "commune_id=abc", "commune_id=99999999999999",
+])
+def test_absurd_paging_and_injection_in_filters_get_422(client, cast, query):
+    error_of(client.get(f"/api/v1/projects?{query}"), 422, "validation_failed")
+
+
+def test_filters_that_are_only_text_are_harmless(client, cast, officer):
+    create(client, officer, project_body(cast))
+    for q in ["' OR 1=1 --", "%", "_", "\\", "🙂", "x" * 200]:
+        body = client.get("/api/v1/projects", query_string={"q": q}, headers=officer).get_json()
+        assert body["items"] == [], q  # "%" and "_" are searched as themselves, not as wildcards
+    assert client.get("/api/v1/projects?per_page=1000").get_json()["per_page"] == 100
+    assert client.get("/api/v1/projects?page=5000").get_json()["items"] == []
+
+
+@pytest.mark.parametrize("body", ["not json", "[]", "null", "{"])
+def test_a_body_that_is_not_an_object_is_400(client, cast, officer, body):
+    error_of(client.post("/api/v1/projects", headers=officer, data=body, content_type="application/json"),
+             400, "malformed_request")
+
+
+def test_other_currencies_convert_at_the_rate_of_the_day_half_to_even(client, cast, officer, session):
+    from datetime import date
+    from decimal import Decimal
+
+    session.add(CurrencyRate(currency="USD", valid_from=date(2020, 1, 1), rate_to_xof=Decimal("600.5")))
+    session.commit()
+    body = project_body(cast, budget_lines=[
+        {"label": "Pompe", "amount": "1", "currency": "USD"},     # 600.5 -> 600 (to even)
+        {"label": "Tuyaux", "amount": "3", "currency": "USD"},    # 1801.5 -> 1802 (to even)
+        {"label": "Vanne", "amount": "0.01", "currency": "EUR"},  # 6.55957 -> 7
+    ])
+    project = create(client, officer, body)
+    assert [line["amount_xof"] for line in project["budget_lines"]] == [600, 1802, 7]
+    assert project["budget_total_xof"] == 2409
+    session.add(CurrencyRate(currency="USD", valid_from=date(2021, 1, 1), rate_to_xof=Decimal("700")))
+    session.commit()
+    again = client.get(f"/api/v1/projects/{project['id']}", headers=officer).get_json()
+    assert again["budget_total_xof"] == 2409  # the rate is kept on the line: totals never drift
+
+
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+def upload(client, headers, project_id, content, filename, kind="technical_file"):
+    return client.post(f"/api/v1/projects/{project_id}/documents", headers=headers,
+                       data={"file": (io.BytesIO(content), filename), "kind": kind},
+                       content_type="multipart/form-data")
+
+
+def test_documents_are_checked_by_content_and_downloaded_as_attachments(app, client, cast, officer, tmp_path):
+    app.config["UPLOAD_DIR"] = str(tmp_path)
+    project = create(client, officer, project_body(cast))
+    response = upload(client, officer, project["id"], PDF, "../../etc/devis forage.pdf")
+    assert response.status_code == 201, response.get_json()
+    document = response.get_json()
+    assert document["content_type"] == "application/pdf" and document["filename"] == "devis forage.pdf"
+    assert [p.name for p in tmp_path.iterdir()] != ["devis forage.pdf"]  # stored under a random name
+    download = client.get(document["url"], headers=officer)
+    assert download.data == PDF
+    assert download.headers["Content-Disposition"].startswith("attachment")
+    assert download.headers["X-Content-Type-Options"] == "nosniff"
+    download.close()
+    assert client.get(document["url"]).status_code == 404  # a draft: anonymous may not know it exists
+
+    fake = upload(client, officer, project["id"], b"<html><script>alert(1)</script></html>", "devis.pdf")
+    error_of(fake, 422, "unsupported_file_type")
+    error_of(upload(client, officer, project["id"], PDF, "x.pdf", kind="selfie"), 422, "validation_failed")
+    observer = token(client, "observer@test.org")
+    act(client, officer, project["id"], "submit")
+    error_of(upload(client, observer, project["id"], PDF, "x.pdf"), 403, "forbidden")
+    mayor = token(client, "mayor@test.org")
+    assert upload(client, mayor, project["id"], PDF, "pv.pdf", kind="minutes").status_code == 201
+
+
+def test_an_oversized_document_gets_413(app, client, cast, officer, tmp_path):
+    app.config["UPLOAD_DIR"] = str(tmp_path)
+    project = create(client, officer, project_body(cast))
+    app.config["MAX_UPLOAD_BYTES"] = 1024
+    try:
+        error_of(upload(client, officer, project["id"], PDF + b"0" * 2048, "big.pdf"), 413, "payload_too_large")
+    finally:
+        app.config["MAX_UPLOAD_BYTES"] = 20 * 1024 * 1024
+    assert list(tmp_path.iterdir()) == []  # nothing left behind
+    app.config["MAX_CONTENT_LENGTH"] = 4096
+    try:
+        error_of(upload(client, officer, project["id"], PDF + b"0" * 8192, "bigger.pdf"), 413, "payload_too_large")
+    finally:
+        app.config["MAX_CONTENT_LENGTH"] = 21 * 1024 * 1024
+
+
+def test_lists_filter_and_count(client, cast, officer, mayor):
+    for title in ("Forage nord", "École de Diéma"):
+        project = create(client, officer, project_body(cast, title=title, sector="education"))
+    act(client, officer, project["id"], "submit")
+    mine = client.get("/api/v1/projects?sector=education", headers=officer).get_json()
+    assert mine["total"] == 2 and {p["title"] for p in mine["items"]} == {"Forage nord", "École de Diéma"}
+    theirs = client.get("/api/v1/projects", headers=mayor).get_json()
+    assert [p["title"] for p in theirs["items"]] == ["École de Diéma"]
+    assert client.get(f"/api/v1/projects?status=submitted&commune_id={cast.commune_a.id}",
+                      headers=mayor).get_json()["total"] == 1
+    assert client.get("/api/v1/projects?q=forage", headers=officer).get_json()["total"] == 1
+    assert client.get("/api/v1/projects").get_json()["total"] == 0

@@ -1,0 +1,182 @@
+"""The project workflow as a matrix: state × role × action → done, or the exact refusal."""
+
+from decimal import Decimal
+
+import pytest
+
+from portal.database import utcnow
+from portal.domain import projects as rules
+from portal.errors import Refused
+from portal.extensions import db
+from portal.models import BudgetLine, FundingLine, Organisation, Project, ProjectStatus
+
+S = ProjectStatus
+ROLES = ["officer", "member", "mayor", "deputy", "mayor_b", "mediator", "observer", "admin", "nobody"]
+
+# Restated from product.md, not computed from the code under test.
+WHO = {
+    "submit": {"officer"},
+    "start_review": {"mayor", "deputy"},
+    "request_changes": {"mayor", "deputy"},
+    "open_consultation": {"mayor", "deputy", "mediator"},
+    "agree": {"mayor", "deputy"},
+    "decline": {"mayor", "deputy"},
+    "withdraw": {"officer"},
+    "start_implementation": {"mayor", "deputy"},
+    "complete": {"mayor", "deputy"},
+    "hand_over": {"mayor", "deputy"},
+}
+FROM = {
+    "submit": {S.DRAFT, S.CHANGES_REQUESTED},
+    "start_review": {S.SUBMITTED},
+    "request_changes": {S.UNDER_REVIEW, S.IN_CONSULTATION},
+    "open_consultation": {S.UNDER_REVIEW},
+    "agree": {S.IN_CONSULTATION},
+    "decline": {S.UNDER_REVIEW, S.IN_CONSULTATION},
+    "withdraw": {S.DRAFT, S.SUBMITTED, S.UNDER_REVIEW, S.CHANGES_REQUESTED, S.IN_CONSULTATION},
+    "start_implementation": {S.AGREED},
+    "complete": {S.IN_PROGRESS},
+    "hand_over": {S.COMPLETED},
+}
+TO = {
+    "submit": S.SUBMITTED, "start_review": S.UNDER_REVIEW, "request_changes": S.CHANGES_REQUESTED,
+    "open_consultation": S.IN_CONSULTATION, "agree": S.AGREED, "decline": S.DECLINED, "withdraw": S.WITHDRAWN,
+    "start_implementation": S.IN_PROGRESS, "complete": S.COMPLETED, "hand_over": S.HANDED_OVER,
+}
+NEEDS_COMMENT = {"request_changes", "decline"}
+PUBLIC = {S.AGREED, S.IN_PROGRESS, S.COMPLETED, S.HANDED_OVER}
+
+
+def make_project(cast, status=S.DRAFT, submitted=None, funded=True) -> Project:
+    """A project of association A on commune A, its budget covered (or not) by its funding plan."""
+    submitted = status != S.DRAFT if submitted is None else submitted
+    project = Project(
+        title="Centre de santé", summary="", sector="health", commune_id=cast.commune_a.id,
+        association_id=cast.association.id, status=status, is_public=status in PUBLIC,
+        first_submitted_at=utcnow() if submitted else None, submitted_at=utcnow() if submitted else None,
+        sdg_tags=[3],
+    )
+    project.budget_lines = [BudgetLine(position=0, label="Bâtiment", amount=Decimal("10000000"), currency="XOF",
+                                       rate_to_xof=Decimal(1), amount_xof=10_000_000)]
+    project.funding_lines = [FundingLine(position=0, party_kind="association", organisation_id=cast.association.id,
+                                         amount=Decimal(10_000_000 if funded else 4_000_000), currency="XOF",
+                                         rate_to_xof=Decimal(1), amount_xof=10_000_000 if funded else 4_000_000)]
+    db.session.add(project)
+    db.session.flush()
+    return project
+
+
+def expected(role: str, state: str, action: str, submitted: bool) -> str:
+    association_members = {"officer", "member"}
+    sees = (state in PUBLIC or (role in association_members if not submitted
+                                else role in association_members | {"mayor", "deputy", "mediator", "observer", "admin"}))
+    if not sees:
+        return "not_found"
+    if role not in WHO[action]:
+        return "forbidden"
+    if state not in FROM[action]:
+        return "invalid_transition"
+    if action in NEEDS_COMMENT:
+        return "comment_required"
+    if action == "hand_over":
+        return "validation_failed"  # no owner nor maintenance plan given
+    return "done"
+
+
+def outcome(user, project_id: int, action: str) -> str:
+    try:
+        project = rules.get_visible(user, project_id)
+        rules.transition(user, project, action)
+    except Refused as refusal:
+        return refusal.code
+    return "done"
+
+
+@pytest.mark.parametrize("action", sorted(WHO))
+@pytest.mark.parametrize("state", [s.value for s in S])
+def test_the_transition_table(session, cast, state, action):
+    submitted = state != "draft"
+    status = S(state)
+    for role in ROLES:
+        project = make_project(cast, status, submitted=submitted)
+        with session.begin_nested() as savepoint:
+            got = outcome(cast.users[role], project.id, action)
+            if got == "done":
+                assert project.status == TO[action], (role, state, action)
+            savepoint.rollback()
+        assert got == expected(role, status, action, submitted), (role, state, action, got)
+
+
+@pytest.mark.parametrize("action", sorted(NEEDS_COMMENT))
+def test_a_comment_is_required_and_recorded(session, cast, action):
+    project = make_project(cast, S.UNDER_REVIEW)
+    with pytest.raises(Refused) as refused:
+        rules.transition(cast.users["mayor"], project, action, comment="   ")
+    assert refused.value.code == "comment_required"
+    rules.transition(cast.users["mayor"], project, action, comment="Le devis du forage manque.")
+    assert project.status == TO[action]
+    history = rules.project_history(project)
+    assert history[-1]["comment"] == "Le devis du forage manque."
+
+
+def test_agreement_needs_a_funding_plan_that_covers_the_budget(session, cast):
+    project = make_project(cast, S.IN_CONSULTATION, funded=False)
+    with pytest.raises(Refused) as refused:
+        rules.transition(cast.users["mayor"], project, "agree")
+    assert refused.value.code == "funding_incomplete"
+    assert project.status == S.IN_CONSULTATION
+
+
+def test_an_unverified_association_cannot_submit(session, cast):
+    project = make_project(cast, S.DRAFT)
+    session.get(Organisation, cast.association.id).verification = "pending"
+    with pytest.raises(Refused) as refused:
+        rules.transition(cast.users["officer"], project, "submit")
+    assert refused.value.code == "association_not_verified"
+
+
+def test_submitting_needs_a_budget_and_a_funding_plan(session, cast):
+    project = make_project(cast, S.DRAFT)
+    project.funding_lines = []
+    session.flush()
+    with pytest.raises(Refused) as refused:
+        rules.transition(cast.users["officer"], project, "submit")
+    assert refused.value.code == "validation_failed"
+    assert set(refused.value.fields) == {"funding_lines"}
+
+
+def test_the_handover_records_the_owner_and_maintenance_plan(session, cast):
+    from tests.factories import make_organisation
+
+    project = make_project(cast, S.COMPLETED)
+    committee = make_organisation("committee", "ASACO", commune=cast.commune_a)
+    other_commune = cast.commune_org_b
+    with pytest.raises(Refused) as refused:
+        rules.transition(cast.users["mayor"], project, "hand_over", owner_organisation_id=other_commune.id,
+                         maintenance_plan="Entretien par la mairie.")
+    assert set(refused.value.fields) == {"owner_organisation_id"}
+    rules.transition(cast.users["mayor"], project, "hand_over", owner_organisation_id=committee.id,
+                     maintenance_plan="L’ASACO entretient le centre ; la mairie paie le gardien.")
+    assert project.status == S.HANDED_OVER
+    assert project.owner_organisation_id == committee.id
+
+
+def test_public_from_agreement_on(session, cast):
+    project = make_project(cast, S.IN_CONSULTATION)
+    assert not project.is_public
+    rules.transition(cast.users["mayor"], project, "agree")
+    assert project.is_public
+    assert rules.can_see(None, project)
+
+
+def test_unanswered_projects_are_escalated_once_after_the_configured_delay(session, cast):
+    from datetime import timedelta
+
+    project = make_project(cast, S.SUBMITTED)
+    project.submitted_at = utcnow() - timedelta(days=31)
+    fresh = make_project(cast, S.SUBMITTED)
+    session.flush()
+    assert rules.escalate_unanswered() == 1
+    assert project.escalated_at is not None and fresh.escalated_at is None
+    assert rules.escalate_unanswered() == 0
+    assert [e["action"] for e in rules.project_history(project)][-1] == "escalate"
