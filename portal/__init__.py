@@ -53,9 +53,19 @@ def _register_blueprints(app: Flask) -> None:
     from portal.blueprints.mediation import bp as mediation_bp
     from portal.blueprints.notifications import bp as notifications_bp
     from portal.blueprints.organisations import bp as organisations_bp
+    from portal.blueprints.projects import bp as projects_bp
     from portal.blueprints.territories import bp as territories_bp
 
-    for blueprint in (main_bp, auth_bp, account_bp, organisations_bp, territories_bp, mediation_bp, admin_bp):
+    for blueprint in (
+        main_bp,
+        auth_bp,
+        account_bp,
+        organisations_bp,
+        projects_bp,
+        territories_bp,
+        mediation_bp,
+        admin_bp,
+    ):
         app.register_blueprint(blueprint)
     app.register_blueprint(notifications_bp)
     register_api(app)

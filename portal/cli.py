@@ -100,10 +100,10 @@ def seed_demo_command():
 
 
 def register_cli(app: Flask) -> None:
+    from portal import cli_notifications, cli_outbox, cli_projects, cli_territories
+
     app.cli.add_command(translate)
     app.cli.add_command(audit)
-    __import__("portal.cli_outbox").cli_outbox.register(app)
     app.cli.add_command(seed_demo_command)
-    __import__("portal.cli_territories").cli_territories.register(app)
-    __import__("portal.cli_notifications").cli_notifications.register(app)
-    __import__("portal.cli_projects").cli_projects.register(app)
+    for module in (cli_outbox, cli_territories, cli_notifications, cli_projects):
+        module.register(app)

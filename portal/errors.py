@@ -1,6 +1,7 @@
 """Errors a client or a user can cause, one code each, and how pages and the API answer them."""
 
 from flask import jsonify, make_response, render_template, request
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import HTTPException
 
@@ -105,7 +106,7 @@ def flatten_messages(messages, prefix: str = "") -> dict[str, list[str]]:
                 flat.setdefault(sub_path, []).extend(texts)
     elif isinstance(messages, list | tuple):
         if all(isinstance(m, str) for m in messages):
-            flat[prefix or "_schema"] = [str(m) for m in messages]
+            flat[prefix or "_schema"] = [gettext(m) for m in messages]  # see portal/blueprints/api/messages.py
         else:
             for index, value in enumerate(messages):
                 flat.update(flatten_messages(value, f"{prefix}.{index}" if prefix else str(index)))

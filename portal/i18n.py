@@ -4,7 +4,7 @@ from decimal import Decimal
 
 from babel import Locale
 from babel.numbers import format_currency
-from flask import current_app, request, session
+from flask import current_app, has_request_context, request, session
 from flask_babel import format_datetime, get_locale
 from flask_login import current_user
 
@@ -46,6 +46,8 @@ def locale_from_accept_language(header: str | None) -> str | None:
 
 def select_locale() -> str:
     """The account's preference, else the language switch, else the browser's, else French."""
+    if not has_request_context():  # the CLI, the worker's jobs: the default, unless force_locale says
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     user_locale = getattr(current_user, "locale", None) if current_user else None
     if user_locale in supported_locales():
         return user_locale
@@ -59,6 +61,8 @@ def select_locale() -> str:
 
 
 def select_timezone() -> str:
+    if not has_request_context():
+        return current_app.config["BABEL_DEFAULT_TIMEZONE"]
     user_timezone = getattr(current_user, "timezone", None) if current_user else None
     return user_timezone or current_app.config["BABEL_DEFAULT_TIMEZONE"]
 

@@ -157,3 +157,14 @@ def login_as(client, cast):
         return user
 
     return login
+
+
+@pytest.fixture(autouse=True)
+def _scheduled_jobs_restored():
+    """An app built as in production registers the worker's jobs; a test must not leave them to the next."""
+    from portal.notifications import jobs
+
+    saved = dict(jobs._jobs)
+    yield
+    jobs._jobs.clear()
+    jobs._jobs.update(saved)

@@ -18,7 +18,7 @@ class QueryLog:
 
 
 @contextlib.contextmanager
-def count_queries():
+def count_queries(app=None):
     """Counts the SQL statements run inside the block (transaction control left out)."""
     log = QueryLog()
 
@@ -26,7 +26,11 @@ def count_queries():
         if not statement.lstrip().upper().startswith(_TRANSACTION_CONTROL):
             log.statements.append(statement)
 
-    engine = db.engine
+    if app is not None:
+        with app.app_context():
+            engine = db.engine
+    else:
+        engine = db.engine
     event.listen(engine, "before_cursor_execute", before_cursor_execute)
     try:
         yield log
@@ -35,7 +39,7 @@ def count_queries():
 
 
 def queries_for(client, url: str, **kwargs) -> QueryLog:
-    with count_queries() as log:
+    with count_queries(client.application) as log:
         response = client.get(url, **kwargs)
     assert response.status_code == 200, (url, response.status_code)
     return log

@@ -47,6 +47,11 @@ NEEDS_COMMENT = {"request_changes", "decline"}
 PUBLIC = {S.AGREED, S.IN_PROGRESS, S.COMPLETED, S.HANDED_OVER}
 
 
+@pytest.fixture(autouse=True)
+def _in_app_context(app_context):
+    """The operations render mails (notifications), which needs the application."""
+
+
 def make_project(cast, status=S.DRAFT, submitted=None, funded=True) -> Project:
     """A project of association A on commune A, its budget covered (or not) by its funding plan."""
     submitted = status != S.DRAFT if submitted is None else submitted

@@ -281,10 +281,9 @@ def _check_rules_of(action: str, project: Project, owner_organisation_id, mainte
 
 
 def _notify(event: str, **context) -> None:
-    from portal.notifications.events import EVENTS, notify
+    from portal.notifications.events import notify  # the notifications import the domain's helpers
 
-    if event in EVENTS:
-        notify(event, **context)
+    notify(event, **context)
 
 
 # Creating and editing -----------------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy.exc import SQLAlchemyError
 
 from portal.blueprints.guards import admin_required, login_required
 from portal.blueprints.notifications import bp
@@ -26,11 +27,15 @@ def _notification_helpers():
     return {"unread_notifications": _unread_for_current_user, "notification_text": notification_text}
 
 
-def _unread_for_current_user() -> int:
+def _unread_for_current_user() -> int | None:
+    """None when it cannot be counted (an error page after the database failed): the header shows no number."""
     if not current_user.is_authenticated:
         return 0
     if "unread_notifications" not in g:
-        g.unread_notifications = inbox.unread_count(current_user.id)
+        try:
+            g.unread_notifications = inbox.unread_count(current_user.id)
+        except SQLAlchemyError:
+            g.unread_notifications = None
     return g.unread_notifications
 
 
@@ -121,9 +126,7 @@ def retry_dead_letter(message_id):
     except ValueError:
         flash(_("This mail is no longer waiting to be sent again."), "error")
     else:
-        record(
-            "outbox.retry", "outbox_message", message.id, actor=current_user, after={"event": message.event}
-        )
+        record("outbox.retry", "outbox_message", message.id, actor=current_user, after={"event": message.event})
         flash(_("The mail to %(email)s is queued again.", email=message.to_email), "info")
     return redirect(url_for("notifications.dead_letters"), code=303)
 

@@ -5,6 +5,7 @@ from flask_login import current_user
 
 from portal.blueprints.api.common import MAX_PAGE
 from portal.blueprints.guards import admin_required
+from portal.blueprints.projects.routes import commune_projects
 from portal.blueprints.territories import bp
 from portal.domain.territories import (
     SEARCH_MAX,
@@ -47,7 +48,7 @@ def communes():
 
 @bp.get("/communes/<int:commune_id>")
 def commune(commune_id):
-    """A commune's public page: where it is, its council and its verified diaspora associations. Everyone."""
+    """A commune's public page: where it is, its council, its diaspora associations and projects. Everyone."""
     found = get_commune(commune_id)
     if found is None:
         abort(404)
@@ -59,6 +60,7 @@ def commune(commune_id):
         commune=found,
         organisation=commune_organisation(found),
         associations=associations,
+        projects=commune_projects(found),
     )
 
 

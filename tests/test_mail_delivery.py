@@ -1,0 +1,164 @@
+"""The acceptance scenario of "notifications that always arrive", automated.
+
+Every demo account asks for a password reset through the page; SendGrid (the local stub) fails about 30 % of
+the calls — 500s, 429s, and calls held past the client's timeout — and the outbox workers deliver every
+mail anyway: from MAIL_FROM, with a subject, in the account's language, with a link that opens the form.
+
+The workers commit across connections and threads, so this module does not use the rolled-back `session`:
+like tests/test_outbox.py it works on committed rows, in the "outbox" xdist group. Its data (the demo,
+whose audit events can never be deleted) lives in a database of its own, so that nothing it commits
+reaches the other tests.
+"""
+
+import os
+import random
+import re
+import threading
+import time
+
+import pytest
+from flask_migrate import upgrade
+from sqlalchemy import delete, func, select
+
+from portal import create_app
+from portal.demo import ACCOUNTS, seed_demo
+from portal.extensions import db
+from portal.models import OutboxMessage, OutboxStatus, User
+from portal.notifications.worker import work_forever
+from tests.conftest import _postgres_url_for, reset_database
+from tests.sendgrid_stub import HOLD, SendGridStub
+
+pytestmark = pytest.mark.xdist_group("outbox")
+
+CLIENT_TIMEOUT = 0.2  # seconds; the stub holds some calls twice as long
+MAIL_FROM = "Portail communes-diaspora <no-reply@portail.example.org>"
+ENGLISH_ACCOUNT = "observer@example.org"
+DELIVERY_DEADLINE = 30.0  # seconds; it takes about one
+
+
+@pytest.fixture(scope="module")
+def stub():
+    server = SendGridStub(hold_seconds=CLIENT_TIMEOUT * 2).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def delivery_app(tmp_path_factory, worker_id, stub):
+    """The portal on a database of its own with the demo data, delivering through the stub, timings tiny."""
+    if os.environ.get("TEST_DATABASE_URL"):
+        url = _postgres_url_for(f"delivery_{worker_id}")
+    else:
+        url = f"sqlite:///{tmp_path_factory.mktemp('delivery') / 'portal.db'}"
+    app = create_app(
+        "test",
+        SQLALCHEMY_DATABASE_URI=url,
+        SENDGRID_API_KEY="test-key",
+        SENDGRID_API_HOST=stub.url,
+        SENDGRID_TIMEOUT=CLIENT_TIMEOUT,
+        MAIL_FROM=MAIL_FROM,
+        PUBLIC_URL="https://portail.example.org",
+        OUTBOX_LEASE_SECONDS=5,  # well beyond one send: a lapsed lease would mean a (legitimate) duplicate
+        OUTBOX_MAX_ATTEMPTS=30,  # 0.3^30: nothing may die of bad luck
+        OUTBOX_BACKOFF_BASE_SECONDS=0.01,
+        OUTBOX_BACKOFF_MAX_SECONDS=0.05,
+        OUTBOX_BATCH_SIZE=4,
+        WORKER_IDLE_SECONDS=0.02,
+    )
+    with app.app_context():
+        reset_database()
+        upgrade()
+        seed_demo()
+        db.session.scalar(select(User).where(User.email == ENGLISH_ACCOUNT)).locale = "en"
+        db.session.execute(delete(OutboxMessage))  # whatever the demo's own operations queued
+        db.session.commit()
+    yield app
+    with app.app_context():  # the file goes with the temporary directory; PostgreSQL's is emptied at next use
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture()
+def no_proxies(monkeypatch):
+    for name in ("http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY", "all_proxy", "ALL_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+
+
+def _undelivered(app) -> int:
+    with app.app_context():
+        count = db.session.scalar(
+            select(func.count()).select_from(OutboxMessage).where(OutboxMessage.status != OutboxStatus.SENT)
+        )
+        db.session.rollback()
+        return count
+
+
+def _run_workers(app, count: int) -> None:
+    """`count` outbox workers, each the real loop in its own thread, until every mail is sent (bounded)."""
+    stop = threading.Event()
+    workers = [
+        threading.Thread(target=work_forever, args=(app, stop), kwargs={"worker_id": f"acceptance-{n}"})
+        for n in range(count)
+    ]
+    for worker in workers:
+        worker.start()
+    deadline = time.monotonic() + DELIVERY_DEADLINE
+    try:
+        while _undelivered(app) and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        stop.set()
+        for worker in workers:
+            worker.join(10)
+    assert not any(worker.is_alive() for worker in workers)
+    assert _undelivered(app) == 0, f"not everything was delivered within {DELIVERY_DEADLINE} s"
+
+
+def test_every_demo_account_gets_its_reset_link_through_a_failing_sendgrid(delivery_app, stub, no_proxies):
+    stub.reset()
+    dice = random.Random(30)
+    lock = threading.Lock()
+
+    def flaky(body):
+        with lock:
+            roll = dice.random()
+        return 500 if roll < 0.12 else 429 if roll < 0.24 else HOLD if roll < 0.30 else 202
+
+    stub.script(500, HOLD, 429)  # each kind of failure at least once, whatever the dice say
+    stub.decide = flaky
+
+    client = delivery_app.test_client()
+    emails = [email for email, _name, _admin, _locale in ACCOUNTS]
+    for email in emails:
+        response = client.post("/auth/reset-password", data={"email": email})
+        assert response.status_code == 200, email
+
+    _run_workers(delivery_app, count=2)
+
+    with delivery_app.app_context():
+        rows = {row.to_email: row for row in db.session.scalars(select(OutboxMessage))}
+        locales = dict(db.session.execute(select(User.email, User.locale)).all())
+    assert set(rows) == set(emails) and {row.event for row in rows.values()} == {"password_reset"}
+    accepted = stub.accepted_counts()
+    assert accepted == {row.id: 1 for row in rows.values()}  # every mail once, none twice
+    failures = [r for r in stub.requests if not r.accepted]
+    assert {r.answer for r in failures} == {500, 429, HOLD}
+    assert all(rows[email].attempts == len(stub.requests_for(rows[email].id)) for email in emails)
+
+    for email in emails:
+        [request] = [r for r in stub.requests_for(rows[email].id) if r.accepted]
+        body = request.body
+        assert body["from"] == {"email": "no-reply@portail.example.org", "name": "Portail communes-diaspora"}
+        assert body["personalizations"][0]["to"] == [{"email": email}]
+        text = next(c["value"] for c in body["content"] if c["type"] == "text/plain")
+        html = next(c["value"] for c in body["content"] if c["type"] == "text/html")
+        if locales[email] == "en":
+            assert email == ENGLISH_ACCOUNT
+            assert body["subject"] == "Reset your password" and text.startswith("Hello ")
+        else:
+            assert body["subject"] == "Réinitialisez votre mot de passe" and text.startswith("Bonjour ")
+        link = re.search(r"https://portail\.example\.org(/auth/reset-password/[^\s\"<>]+)", text).group(1)
+        assert f'href="https://portail.example.org{link}"' in html
+        page = delivery_app.test_client().get(link)
+        assert page.status_code == 200, (email, link)
+        assert 'name="password"' in page.get_data(as_text=True)

@@ -1,0 +1,694 @@
+"""Notifications: who hears about what (the events table), mail preferences, the daily digest, the in-app inbox
+and the admin's page of undelivered mail."""
+
+import re
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from flask_babel import force_locale
+from sqlalchemy import func, insert, select
+
+from portal import cli_notifications
+from portal.database import utcnow
+from portal.domain import accounts
+from portal.domain import organisations as rules
+from portal.models import AuditEvent, Membership, Notification, NotificationPreference, OutboxMessage, User
+from portal.notifications import jobs
+from portal.notifications.digest import JOB_NAME, send_digests
+from portal.notifications.events import EVENTS, KINDS, notification_text, notify
+from portal.notifications.outbox import queue_mail
+from portal.notifications.preferences import choosable_kinds, set_mail_preferences
+from portal.domain import projects
+from portal.models import ProjectStatus as S
+from tests.factories import add_member, make_user
+from tests.test_project_rules import make_project
+from tests.helpers import assert_constant_queries, count_queries
+from tests.mail import link_in, mails_to
+
+
+@pytest.fixture()
+def people(session, app_context, cast):
+    """The standard cast, plus an officer and a member of the association awaiting verification."""
+    cast.users["pending_officer"] = make_user("pending-officer@test.org", "Responsable en attente")
+    cast.users["pending_member"] = make_user("pending-member@test.org", "Membre en attente")
+    add_member(cast.users["pending_officer"], cast.pending_association, "officer")
+    add_member(cast.users["pending_member"], cast.pending_association, "member")
+    cast.deputy_membership = rules.membership_of(cast.users["deputy"], cast.commune_org)
+    session.commit()
+    return cast
+
+
+def told(cast, session) -> dict[str, set[str]]:
+    """Who was told what: {cast key or "address:<email>": {"<event>:in_app" | "<event>:mail"}}."""
+    key_of_id = {user.id: key for key, user in cast.users.items()}
+    key_of_email = {user.email: key for key, user in cast.users.items()}
+    result: dict[str, set[str]] = {}
+    for notification in session.scalars(select(Notification)):
+        result.setdefault(key_of_id.get(notification.user_id, f"user:{notification.user_id}"), set()).add(
+            f"{notification.event}:in_app"
+        )
+    for mail in session.scalars(select(OutboxMessage)):
+        result.setdefault(key_of_email.get(mail.to_email, f"address:{mail.to_email}"), set()).add(f"{mail.event}:mail")
+    return result
+
+
+def both(event: str) -> set[str]:
+    return {f"{event}:in_app", f"{event}:mail"}
+
+
+# The matrix: each operation, and who gets what (in-app, mail); everyone else gets nothing. The actor is never
+# told of their own action, except for a hand-over, which changes their own rights.
+SCENARIOS = {
+    "association verified": (
+        lambda c: rules.verify_association(c.users["mediator"], c.pending_association),
+        {"pending_officer": both("association_verified")},
+    ),
+    "association refused": (
+        lambda c: rules.refuse_association(c.users["mediator"], c.pending_association, "Statuts manquants."),
+        {"pending_officer": both("association_refused")},
+    ),
+    "membership added by an admin": (
+        lambda c: rules.add_membership(c.association, c.users["nobody"], "member", actor=c.users["admin"]),
+        {"nobody": both("membership_added"), "officer": both("membership_added")},
+    ),
+    "a mediator adds a commune clerk": (
+        lambda c: rules.add_membership(c.commune_org, c.users["nobody"], "clerk", actor=c.users["mediator"]),
+        {"nobody": both("membership_added"), "mayor": both("membership_added")},
+    ),
+    "invitation accepted by an existing account": (
+        lambda c: accounts.accept_invitation(
+            accounts.invite(c.users["officer"], c.association, c.users["nobody"].email, "member"), c.users["nobody"]
+        ),
+        {"nobody": {"invitation:mail"}, "officer": both("membership_added")},
+    ),
+    "invitation to an address without an account": (
+        lambda c: accounts.invite(c.users["officer"], c.association, "Nouvelle@Test.org", "member"),
+        {"address:nouvelle@test.org": {"invitation:mail"}},
+    ),
+    "role changed": (
+        lambda c: rules.change_role(c.users["officer"], c.member_membership, "officer"),
+        {"member": both("membership_role_changed")},
+    ),
+    "member removed": (
+        lambda c: rules.remove_member(c.users["officer"], c.member_membership),
+        {"member": both("membership_removed")},
+    ),
+    "member left": (
+        lambda c: rules.leave(c.users["member"], c.member_membership),
+        {"officer": both("membership_left")},
+    ),
+    "officer hands over": (
+        lambda c: rules.hand_over(c.users["officer"], c.association, c.member_membership),
+        {"member": both("membership_handed_over"), "officer": both("membership_handed_over")},
+    ),
+    "mayor hands over": (
+        lambda c: rules.hand_over(c.users["mayor"], c.commune_org, c.deputy_membership),
+        {"deputy": both("membership_handed_over"), "mayor": both("membership_handed_over")},
+    ),
+    "account confirmation": (
+        lambda c: accounts.send_confirmation(c.users["member"]),
+        {"member": {"account_confirmation:mail"}},
+    ),
+    "password reset": (
+        lambda c: accounts.request_password_reset(c.users["member"].email),
+        {"member": {"password_reset:mail"}},
+    ),
+    # Projects: the commune's officials hear of what the association does, its officers of the answers.
+    "project submitted": (
+        lambda c: projects.transition(c.users["officer"], make_project(c, S.DRAFT), "submit"),
+        {"mayor": both("project_submit"), "deputy": both("project_submit")},
+    ),
+    "project withdrawn": (
+        lambda c: projects.transition(c.users["officer"], make_project(c, S.SUBMITTED), "withdraw"),
+        {"mayor": both("project_withdraw"), "deputy": both("project_withdraw")},
+    ),
+    "project review started": (
+        lambda c: projects.transition(c.users["mayor"], make_project(c, S.SUBMITTED), "start_review"),
+        {"officer": both("project_start_review")},
+    ),
+    "project changes requested": (
+        lambda c: projects.transition(c.users["mayor"], make_project(c, S.UNDER_REVIEW), "request_changes", "Devis ?"),
+        {"officer": both("project_request_changes")},
+    ),
+    "consultation opened by a mediator": (
+        lambda c: projects.transition(c.users["mediator"], make_project(c, S.UNDER_REVIEW), "open_consultation"),
+        {"officer": both("project_open_consultation"), "mayor": both("project_open_consultation"),
+         "deputy": both("project_open_consultation")},
+    ),
+    "project agreed": (
+        lambda c: projects.transition(c.users["mayor"], make_project(c, S.IN_CONSULTATION), "agree"),
+        {"officer": both("project_agree")},
+    ),
+    "project declined": (
+        lambda c: projects.transition(c.users["deputy"], make_project(c, S.IN_CONSULTATION), "decline", "Non."),
+        {"officer": both("project_decline")},
+    ),
+    "works started": (
+        lambda c: projects.transition(c.users["mayor"], make_project(c, S.AGREED), "start_implementation"),
+        {"officer": both("project_start_implementation")},
+    ),
+    "project completed": (
+        lambda c: projects.transition(c.users["mayor"], make_project(c, S.IN_PROGRESS), "complete"),
+        {"officer": both("project_complete")},
+    ),
+    "project handed over": (
+        lambda c: projects.transition(c.users["mayor"], make_project(c, S.COMPLETED), "hand_over",
+                                      owner_organisation_id=c.commune_org.id, maintenance_plan="La mairie."),
+        {"officer": both("project_hand_over")},
+    ),
+    "a mayor writes in a project's discussion": (
+        lambda c: projects.add_comment(c.users["mayor"], make_project(c, S.SUBMITTED), "Quand venez-vous ?"),
+        {"officer": both("project_comment"), "deputy": both("project_comment")},
+    ),
+    "an unanswered project goes to the mediators": (
+        lambda c: (setattr(make_project(c, S.SUBMITTED), "submitted_at", utcnow() - timedelta(days=40)),
+                   projects.escalate_unanswered()),
+        {"mediator": both("project_escalated")},
+    ),
+}
+
+
+@pytest.mark.parametrize("scenario", sorted(SCENARIOS))
+def test_each_event_reaches_exactly_its_recipients(people, session, scenario):
+    operation, expected = SCENARIOS[scenario]
+    operation(people)
+    assert told(people, session) == expected
+
+
+def test_every_event_of_the_table_has_a_row_in_the_matrix():
+    covered = {
+        told.split(":")[0] for _op, expected in SCENARIOS.values() for items in expected.values() for told in items
+    }
+    assert covered == set(EVENTS)
+
+
+def test_the_table_is_consistent_and_every_mail_has_its_templates(app):
+    for event in EVENTS.values():
+        event.check()
+        assert (event.kind is None) == event.security
+        if any(audience.mail for audience in event.audiences):
+            app.jinja_env.get_template(f"emails/{event.name}.txt")
+            app.jinja_env.get_template(f"emails/{event.name}.html")
+    assert set(choosable_kinds()) == set(KINDS) == {"organisation", "membership", "projects", "escalations"}
+
+
+def test_an_unknown_event_is_refused(app_context):
+    with pytest.raises(LookupError, match="unknown event"):
+        notify("project_exploded")
+
+
+def test_notify_only_flushes(people, session):
+    rules.leave(people.users["member"], people.member_membership)
+    assert session().in_transaction() and session.scalar(select(func.count()).select_from(Notification)) == 1
+
+
+def test_the_in_app_text_is_rendered_in_the_viewers_language_with_its_stored_params(people, session, app):
+    rules.hand_over(people.users["officer"], people.association, people.member_membership)
+    by_audience = {n.audience: n for n in session.scalars(select(Notification))}
+    successor, former = by_audience["successor"], by_audience["former_manager"]
+    assert successor.user_id == people.users["member"].id and former.user_id == people.users["officer"].id
+    assert successor.link == f"/organisations/{people.association.id}" and successor.read_at is None
+    assert successor.params == {
+        "organisation": "Association des ressortissants de Diéma",
+        "successor": "Membre",
+        "former_manager": "Responsable",
+        "role": "officer",
+        "former_manager_role": "member",
+    }
+    with force_locale("en"):
+        assert notification_text(successor) == (
+            "Responsable handed the role of Officer of Association des ressortissants de Diéma over to you."
+        )
+        assert notification_text(former) == (
+            "You handed the role of Officer of Association des ressortissants de Diéma over to Membre; "
+            "your role is now Member."
+        )
+    with force_locale("fr"):
+        in_french = notification_text(former)
+    assert "Responsable" in in_french and "Officer" not in in_french  # the role's label, in French
+
+
+def test_a_notification_whose_text_no_longer_fits_still_shows_something(people, session, app):
+    user = people.users["member"]
+    session.add(Notification(user_id=user.id, event="gone_event", audience="x", params={}, mail="none"))
+    session.add(Notification(user_id=user.id, event="membership_left", audience="managers", params={}, mail="none"))
+    session.flush()
+    with force_locale("en"):
+        texts = {notification_text(n) for n in session.scalars(select(Notification))}
+    assert texts == {"A change on the portal concerns you."}
+
+
+def test_a_disabled_account_is_not_told_but_still_gets_security_mail(people, session):
+    member = people.users["member"]
+    member.disabled_at = utcnow()
+    rules.change_role(people.users["officer"], people.member_membership, "officer")
+    accounts.send_confirmation(member)
+    assert told(people, session) == {"member": {"account_confirmation:mail"}}
+
+
+# Mails of the membership events ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("locale", ["fr", "en"])
+def test_membership_mails_speak_the_recipients_language_link_to_the_record_and_to_the_preferences(
+    people, session, app, locale, monkeypatch
+):
+    monkeypatch.setitem(app.config, "PUBLIC_URL", "https://portail.example.org")
+    for user in people.users.values():
+        user.locale = locale
+    people.users["member"].name = "Awa <b>Traoré</b>"
+    people.association.name = "Ressortissants & <Amis>"
+    session.flush()
+    rules.add_membership(people.association, people.users["nobody"], "member", actor=people.users["admin"])
+    rules.change_role(people.users["officer"], people.member_membership, "officer")
+    rules.hand_over(people.users["mayor"], people.commune_org, people.deputy_membership)
+    rules.remove_member(people.users["officer"], people.member_membership)
+    rules.leave(people.users["nobody"], rules.membership_of(people.users["nobody"], people.association))
+    mails = list(session.scalars(select(OutboxMessage)))
+    assert {m.event for m in mails} == {
+        "membership_added",
+        "membership_role_changed",
+        "membership_handed_over",
+        "membership_removed",
+        "membership_left",
+    }
+    hello = {"fr": "Bonjour", "en": "Hello"}[locale]
+    for mail in mails:
+        assert mail.locale == locale and mail.subject and "\n" not in mail.subject
+        assert mail.body_text.startswith(hello)
+        assert re.search(r"https://portail\.example\.org/organisations/\d+\n", mail.body_text), mail.body_text
+        assert "https://portail.example.org/notifications/preferences" in mail.body_text
+        assert 'href="https://portail.example.org/notifications/preferences"' in mail.body_html
+        assert f'<html lang="{locale}">' in mail.body_html
+        assert "<b>" not in mail.body_html and "<Amis>" not in mail.body_html
+    if locale == "en":
+        subjects = {m.to_email: m.subject for m in mails}
+        assert subjects["deputy@test.org"] == "You are now Mayor of Diéma"
+        assert subjects["mayor@test.org"] == "You handed over the role of Mayor of Diéma"
+        role_changed = next(m for m in mails if m.event == "membership_role_changed")
+        assert "you were Member, you are now Officer." in role_changed.body_text
+
+
+# Preferences -----------------------------------------------------------------------------------------------
+
+
+def test_digest_mode_keeps_the_mail_for_the_daily_digest(people, session):
+    officer = people.users["officer"]
+    set_mail_preferences(officer, {"membership": "digest"})
+    rules.leave(people.users["member"], people.member_membership)
+    [notification] = session.scalars(select(Notification).where(Notification.user_id == officer.id)).all()
+    assert (notification.mail, notification.emailed_at) == ("digest", None)
+    assert mails_to(officer.email) == []
+
+    now = datetime(2026, 3, 2, 6, 0, tzinfo=UTC)
+    assert send_digests(now) == 1
+    [digest] = mails_to(officer.email)
+    assert digest.event == "digest" and digest.locale == "fr" and digest.body_text.startswith("Bonjour Responsable,")
+    assert "Membre" in digest.body_text and f"/organisations/{people.association.id}" in digest.body_text
+    assert notification.emailed_at == now
+    assert send_digests() == 0  # each item goes out once
+
+
+def test_none_mode_sends_no_mail_and_no_digest_but_keeps_the_inbox(people, session):
+    officer = people.users["officer"]
+    set_mail_preferences(officer, {"membership": "none"})
+    rules.leave(people.users["member"], people.member_membership)
+    [notification] = session.scalars(select(Notification).where(Notification.user_id == officer.id)).all()
+    assert notification.mail == "none"
+    assert send_digests() == 0
+    assert mails_to(officer.email) == []
+
+
+def test_preferences_are_per_kind(people, session):
+    officer = people.users["pending_officer"]
+    set_mail_preferences(officer, {"organisation": "none", "membership": "immediate"})
+    rules.verify_association(people.users["mediator"], people.pending_association)
+    rules.add_membership(people.pending_association, people.users["nobody"], "member", actor=people.users["admin"])
+    assert [m.event for m in mails_to(officer.email)] == ["membership_added"]
+    assert {n.event for n in session.scalars(select(Notification).where(Notification.user_id == officer.id))} == {
+        "association_verified",
+        "membership_added",
+    }
+
+
+def test_account_and_security_mails_always_go(people, session):
+    member = people.users["member"]
+    set_mail_preferences(member, dict.fromkeys(choosable_kinds(), "none"))
+    accounts.request_password_reset(member.email)
+    accounts.send_confirmation(member)
+    accounts.invite(people.users["mediator"], people.commune_org_b, member.email, "clerk")
+    rules.change_role(people.users["officer"], people.member_membership, "officer")  # a kind set to none
+    assert [m.event for m in mails_to(member.email)] == ["password_reset", "account_confirmation", "invitation"]
+
+
+def test_preferences_refuse_unknown_kinds_and_modes(people, app):
+    from portal.errors import Refused
+
+    with app.test_request_context("/"), pytest.raises(Refused) as refused:
+        set_mail_preferences(people.users["member"], {"membership": "sometimes", "password": "none"})
+    assert set(refused.value.fields) == {"membership", "password"}
+
+
+def test_the_preference_page_shows_a_labelled_select_per_kind(client, login_as, session):
+    login_as("member")
+    html = client.get("/notifications/preferences").get_data(as_text=True)
+    names = re.findall(r'<select id="([^"]+)" name="\1"', html)
+    assert names == [f"kind_{kind}" for kind in choosable_kinds()]
+    for name in names:
+        assert f'<label for="{name}">' in html
+    assert html.count('<option selected value="immediate">') == len(names)
+    assert "password" not in " ".join(names)
+
+
+def test_the_preference_page_saves_the_choices(client, login_as, session):
+    member = login_as("member")
+    response = client.post(
+        "/notifications/preferences",
+        data={"kind_membership": "digest", "kind_organisation": "none", "kind_projects": "digest",
+              "kind_escalations": "immediate"},
+    )
+    assert response.status_code == 303 and response.location.endswith("/notifications/preferences")
+    stored = dict(
+        session.execute(
+            select(NotificationPreference.kind, NotificationPreference.mode).where(
+                NotificationPreference.user_id == member.id
+            )
+        ).all()
+    )
+    assert stored == {"membership": "digest", "organisation": "none", "projects": "digest", "escalations": "immediate"}
+    html = client.get("/notifications/preferences").get_data(as_text=True)
+    assert '<option selected value="digest">' in html and '<option selected value="none">' in html
+    assert session.scalar(select(AuditEvent).where(AuditEvent.action == "user.notification_preferences"))
+
+
+def test_a_wrong_choice_is_refused_next_to_its_field_and_the_rest_is_kept(client, login_as, session):
+    member = login_as("member")
+    response = client.post(
+        "/notifications/preferences", data={"kind_membership": "sometimes", "kind_organisation": "digest"}
+    )
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert 'aria-invalid="true"' in html and 'id="kind_membership-error"' in html
+    assert '<option selected value="digest">' in html  # what the user chose for the other kind
+    assert session.scalar(select(func.count()).select_from(NotificationPreference)) == 0
+    assert member.id
+
+
+def test_the_preference_page_needs_its_csrf_token(csrf_app, session, cast):
+    from tests.factories import sign_in
+
+    client = csrf_app.test_client()
+    sign_in(client, cast.users["member"])
+    refused = client.post("/notifications/preferences", data={"kind_membership": "digest"})
+    assert refused.status_code == 400
+    html = client.get("/notifications/preferences").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html).group(1)
+    response = client.post(
+        "/notifications/preferences",
+        data={"kind_membership": "digest", "kind_organisation": "immediate", "csrf_token": token},
+    )
+    assert response.status_code == 303
+
+
+# The digest ------------------------------------------------------------------------------------------------
+
+
+def test_the_digest_command_sends_each_user_one_mail_in_their_language(people, session, app):
+    officer, mayor = people.users["officer"], people.users["mayor"]
+    mayor.locale = "en"
+    set_mail_preferences(officer, {"membership": "digest"})
+    set_mail_preferences(mayor, {"membership": "digest"})
+    admin = people.users["admin"]
+    for name in ("Awa", "Binta"):
+        notify("membership_left", actor=admin, organisation=people.association, member=make_user(name=name))
+    rules.add_membership(people.commune_org, people.users["nobody"], "clerk", actor=admin)
+    session.commit()
+
+    result = app.test_cli_runner().invoke(args=["notifications", "digest"])
+    assert result.exit_code == 0, result.output
+    assert "Digests queued: 2." in result.output
+    [to_officer] = mails_to(officer.email)
+    [to_mayor] = mails_to(mayor.email, "digest")
+    assert to_officer.locale == "fr" and to_officer.subject.startswith("2 ")
+    assert to_officer.body_text.index("Binta") < to_officer.body_text.index("Awa")  # the newest first
+    assert to_mayor.locale == "en"
+    assert to_mayor.subject == "1 new notification on the commune–diaspora portal"
+    assert "Sans organisation joined Diéma as Secretary general." in to_mayor.body_text
+    assert link_in(to_mayor, "/organisations/") == f"/organisations/{people.commune_org.id}"
+    assert "/notifications/preferences" in to_mayor.body_text and "/notifications/" in to_mayor.body_html
+    assert [m.event for m in mails_to(people.users["nobody"].email)] == ["membership_added"]  # immediate
+
+    again = app.test_cli_runner().invoke(args=["notifications", "digest"])
+    assert "Digests queued: 0." in again.output
+
+
+def test_a_long_digest_lists_the_newest_and_counts_the_rest(people, session):
+    officer = people.users["officer"]
+    officer.locale = "en"
+    set_mail_preferences(officer, {"membership": "digest"})
+    for n in range(53):
+        notify("membership_left", organisation=people.association, member=make_user(name=f"Person {n:02d}"))
+    assert send_digests() == 1
+    [digest] = mails_to(officer.email)
+    assert "Person 52" in digest.body_text and "Person 03" in digest.body_text and "Person 02" not in digest.body_text
+    assert "… and 3 earlier notifications." in digest.body_text
+    assert digest.subject == "53 new notifications on the commune–diaspora portal"
+
+
+def test_the_digest_is_a_daily_job_of_the_outbox_worker(people, session, app, monkeypatch):
+    officer = people.users["officer"]
+    set_mail_preferences(officer, {"membership": "digest"})
+    rules.leave(people.users["member"], people.member_membership)
+    session.commit()
+    monkeypatch.setattr(app, "testing", False)  # as in production: create_app registers the job
+    cli_notifications.register(app)
+    try:
+        job = {j.name: j for j in jobs.registered_jobs()}[JOB_NAME]
+        assert job.every == timedelta(days=1)
+        now = datetime(2026, 3, 2, 6, 0, tzinfo=UTC)
+        assert JOB_NAME in jobs.run_due_jobs(app, now)
+        assert JOB_NAME not in jobs.run_due_jobs(app, now + timedelta(hours=23))
+    finally:
+        jobs.unregister_job(JOB_NAME)
+    assert [m.event for m in mails_to(officer.email)] == ["digest"]
+
+
+def test_a_test_app_leaves_the_digest_job_to_its_tests_unless_told(app, monkeypatch):
+    jobs.unregister_job(JOB_NAME)
+    cli_notifications.register(app)
+    assert JOB_NAME not in {j.name for j in jobs.registered_jobs()}
+    monkeypatch.setitem(app.config, "NOTIFICATIONS_DIGEST_JOB", True)
+    cli_notifications.register(app)
+    try:
+        assert JOB_NAME in {j.name for j in jobs.registered_jobs()}
+    finally:
+        jobs.unregister_job(JOB_NAME)
+
+
+# The inbox -------------------------------------------------------------------------------------------------
+
+
+def add_notifications(session, user: User, count: int, start: int = 0, read: bool = False, link="/organisations/1"):
+    """`count` notifications for `user`, committed, named Person <n> (zero-padded), the last one the newest."""
+    now = utcnow()
+    session.execute(
+        insert(Notification),
+        [
+            {
+                "user_id": user.id,
+                "event": "membership_left",
+                "audience": "managers",
+                "params": {"organisation": "Kayes Solidarité", "member": f"Person {n:04d}"},
+                "link": link,
+                "created_at": now,
+                "read_at": now if read else None,
+                "mail": "none",
+            }
+            for n in range(start, start + count)
+        ],
+    )
+    session.commit()
+
+
+def _ids(session, user) -> list[int]:
+    return list(
+        session.scalars(select(Notification.id).where(Notification.user_id == user.id).order_by(Notification.id))
+    )
+
+
+def test_the_inbox_lists_the_newest_first_20_a_page_and_marks_the_unread(client, login_as, session):
+    member = login_as("member")
+    add_notifications(session, member, 22, read=True)
+    add_notifications(session, member, 3, start=22)
+    page_one = client.get("/notifications/").get_data(as_text=True)
+    people_listed = re.findall(r"Person (\d{4})", page_one)
+    assert people_listed == [f"{n:04d}" for n in range(24, 4, -1)]
+    unread_forms = re.findall(r'action="/notifications/(\d+)/read"', page_one)
+    assert [int(i) for i in unread_forms] == _ids(session, member)[-3:][::-1]
+    assert page_one.count("Nouveau") + page_one.count("New:") == 3
+    assert page_one.count('href="/organisations/1"') == 17  # the read ones are plain links to their record
+    assert 'href="/notifications/?page=2"' in page_one
+    assert 'href="/notifications/preferences"' in page_one
+    page_two = client.get("/notifications/?page=2").get_data(as_text=True)
+    assert re.findall(r"Person (\d{4})", page_two) == ["0004", "0003", "0002", "0001", "0000"]
+
+
+def test_opening_a_notification_marks_it_read_and_goes_to_its_record(client, login_as, session):
+    member = login_as("member")
+    add_notifications(session, member, 2, link="/organisations/7")
+    first, second = _ids(session, member)
+    response = client.post(f"/notifications/{first}/read")
+    assert response.status_code == 303 and response.location == "/organisations/7"
+    assert session.get(Notification, first).read_at is not None
+    assert session.get(Notification, second).read_at is None
+    read_at = session.get(Notification, first).read_at
+    client.post(f"/notifications/{first}/read")  # again: still read, first reading kept
+    session.expire_all()
+    assert session.get(Notification, first).read_at == read_at
+
+
+def test_a_link_that_leaves_the_site_is_never_followed(client, login_as, session):
+    member = login_as("member")
+    add_notifications(session, member, 1, link="//evil.example.com/")
+    [only] = _ids(session, member)
+    assert client.post(f"/notifications/{only}/read").location == "/notifications/"
+
+
+def test_mark_all_read(client, login_as, session):
+    member = login_as("member")
+    add_notifications(session, member, 5)
+    response = client.post("/notifications/read-all")
+    assert response.status_code == 303 and response.location == "/notifications/"
+    unread = select(func.count()).select_from(Notification).where(Notification.read_at.is_(None))
+    assert session.scalar(unread) == 0
+
+
+def test_someone_elses_notification_is_404(client, login_as, session, cast):
+    add_notifications(session, cast.users["officer"], 1)
+    [theirs] = _ids(session, cast.users["officer"])
+    login_as("member")
+    assert client.post(f"/notifications/{theirs}/read").status_code == 404
+    assert session.get(Notification, theirs).read_at is None
+    client.post("/notifications/read-all")
+    assert session.get(Notification, theirs).read_at is None
+
+
+def test_the_header_shows_the_unread_count_with_an_accessible_label(client, login_as, session):
+    member = login_as("member")
+    member.locale = "en"
+    session.commit()
+    add_notifications(session, member, 2, read=True)
+    add_notifications(session, member, 3)
+    html = client.get("/").get_data(as_text=True)
+    assert re.search(r'<a href="/notifications/" aria-label="Notifications: 3 unread">Notifications \(3\)</a>', html)
+    client.post("/notifications/read-all")
+    assert "Notifications (0)" in client.get("/").get_data(as_text=True)
+
+
+def test_anonymous_visitors_have_no_notifications_link(client, session):
+    assert 'href="/notifications/"' not in client.get("/").get_data(as_text=True)
+
+
+def test_a_page_still_renders_when_the_unread_count_cannot_be_had(client, login_as, session, monkeypatch):
+    from sqlalchemy.exc import OperationalError
+
+    from portal.notifications import inbox
+
+    def broken(user_id):
+        raise OperationalError("SELECT count(*)", {}, Exception("the database went away"))
+
+    login_as("member")
+    monkeypatch.setattr(inbox, "unread_count", broken)
+    html = client.get("/").get_data(as_text=True)
+    assert '<a href="/notifications/">Notifications</a>' in html
+
+
+def test_the_unread_count_costs_one_query_per_page(client, login_as, session):
+    member = login_as("member")
+    add_notifications(session, member, 3)
+    with count_queries(client.application) as log:
+        assert client.get("/notifications/").status_code == 200
+    counts = [s for s in log.statements if "FROM notifications" in s and "count(" in s.lower()]
+    assert len(counts) == 1, counts
+
+
+def test_the_inbox_runs_as_many_queries_with_1000_notifications_as_with_10(client, login_as, session):
+    member = login_as("member")
+    added = []
+
+    def add_rows(n):
+        add_notifications(session, member, n, start=len(added))
+        added.extend(range(n))
+
+    assert assert_constant_queries(client, "/notifications/", add_rows) <= 5
+
+
+def test_the_inbox_buttons_need_their_csrf_token(csrf_app, session, cast):
+    from tests.factories import sign_in
+
+    client = csrf_app.test_client()
+    sign_in(client, cast.users["member"])
+    add_notifications(session, cast.users["member"], 1)
+    [only] = _ids(session, cast.users["member"])
+    assert client.post(f"/notifications/{only}/read").status_code == 400
+    assert client.post("/notifications/read-all").status_code == 400
+    html = client.get("/notifications/").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+    assert client.post(f"/notifications/{only}/read", data={"csrf_token": token}).status_code == 303
+
+
+def test_a_notification_written_by_an_operation_appears_in_the_inbox(client, login_as, session, cast, app_context):
+    member = login_as("member")
+    member.locale = "en"
+    session.commit()
+    officer = session.get(User, cast.users["officer"].id)
+    rules.change_role(officer, session.get(Membership, cast.member_membership.id), "officer")
+    session.commit()
+    html = client.get("/notifications/").get_data(as_text=True)
+    assert "Your role in Association des ressortissants de Diéma is now Officer." in html
+    assert "Notifications (1)" in html
+
+
+# Undelivered mail ------------------------------------------------------------------------------------------
+
+
+def _dead(session, to="bad@example.org", error="SendGrid answered 400: The to email does not contain a valid address."):
+    message = queue_mail("password_reset", to, "Reset", "Body")
+    message.status, message.attempts, message.last_error = "dead", 1, error
+    session.commit()
+    return message
+
+
+def test_the_admin_sees_dead_letters_with_their_reason_and_sends_one_again(client, login_as, session, app_context):
+    login_as("admin")
+    dead = _dead(session)
+    pending = queue_mail("invitation", "fine@example.org", "Hi", "Body")
+    session.commit()
+    html = client.get("/admin/outbox").get_data(as_text=True)
+    assert "bad@example.org" in html and "does not contain a valid address" in html and "password_reset" in html
+    assert f'action="/admin/outbox/{dead.id}/retry"' in html
+    assert "fine@example.org" not in html and f"/admin/outbox/{pending.id}/retry" not in html
+    assert 'href="/admin/outbox"' in client.get("/admin/").get_data(as_text=True)
+
+    response = client.post(f"/admin/outbox/{dead.id}/retry")
+    assert response.status_code == 303 and response.location == "/admin/outbox"
+    session.expire_all()
+    again = session.get(OutboxMessage, dead.id)
+    assert (again.status, again.attempts) == ("pending", 0)
+    assert session.scalar(select(AuditEvent).where(AuditEvent.action == "outbox.retry")).subject_id == dead.id
+    assert f"/admin/outbox/{dead.id}/retry" not in client.get("/admin/outbox").get_data(as_text=True)
+
+    late = client.post(f"/admin/outbox/{dead.id}/retry", follow_redirects=True)  # no longer dead
+    assert late.status_code == 200 and session.get(OutboxMessage, dead.id).status == "pending"
+
+
+def test_the_resend_button_needs_its_csrf_token(csrf_app, session, cast, app_context):
+    from tests.factories import sign_in
+
+    client = csrf_app.test_client()
+    sign_in(client, cast.users["admin"])
+    dead = _dead(session)
+    assert client.post(f"/admin/outbox/{dead.id}/retry").status_code == 400
+    html = client.get("/admin/outbox").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+    assert client.post(f"/admin/outbox/{dead.id}/retry", data={"csrf_token": token}).status_code == 303
