@@ -44,7 +44,7 @@ def translate_update():
     with tempfile.TemporaryDirectory() as tmp:
         pot = Path(tmp) / "messages.pot"
         extract_messages(pot)
-        _pybabel("update", "-i", str(pot), "-d", str(TRANSLATIONS), "--no-fuzzy-matching")
+        _pybabel("update", "-i", str(pot), "-d", str(TRANSLATIONS), "--no-fuzzy-matching", "--ignore-obsolete")
     click.echo("Catalogues updated: translate the new strings in translations/*/LC_MESSAGES/messages.po")
 
 

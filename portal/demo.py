@@ -135,11 +135,21 @@ def seed_demo() -> dict:
     _member(users["observer@example.org"], partner, "observer")
     _member(users["pending@example.org"], pending, "officer")
     db.session.flush()
-    organisations = {"a": association_a, "b": association_b, "town_a": town_a, "town_b": town_b,
-                     "partner": partner, "ministry": ministry}
+    organisations = {
+        "a": association_a,
+        "b": association_b,
+        "town_a": town_a,
+        "town_b": town_b,
+        "partner": partner,
+        "ministry": ministry,
+    }
     projects = seed_demo_projects(users, organisations)
-    return {"accounts": len(users), "communes": [commune_a.name, commune_b.name], "committee": committee.name,
-            "projects": projects}
+    return {
+        "accounts": len(users),
+        "communes": [commune_a.name, commune_b.name],
+        "committee": committee.name,
+        "projects": projects,
+    }
 
 
 # Projects in every state, made through the same operations as the pages, so each has a real history.
@@ -147,50 +157,113 @@ def seed_demo() -> dict:
 # (title, sector, association key, village, budget [(label, amount, currency)], funding [(kind, org key, amount,
 #  currency)], the path of (actor, action, comment) it has gone through)
 PROJECTS = [
-    ("Forage et château d’eau à Lakamané", "water", "a", "Lakamané",
-     [("Forage à 80 m", "9000", "EUR"), ("Château d’eau de 20 m³", "4500000", "XOF")],
-     [("association", "a", "7500", "EUR"), ("commune", "town_a", "3500000", "XOF"), ("population", None, "2903647", "XOF")],
-     "handed_over"),
-    ("Maternité de Diéma", "health", "a", "Diéma",
-     [("Bâtiment", "18000000", "XOF"), ("Équipement", "6000", "EUR")],
-     [("association", "a", "12000", "EUR"), ("partner", "partner", "6000000", "XOF"), ("commune", "town_a", "8064258", "XOF")],
-     "in_progress"),
-    ("Extension de l’école de Dianguirdé", "education", "a", "Dianguirdé",
-     [("Deux salles de classe", "14000000", "XOF"), ("Tables-bancs", "1200000", "XOF")],
-     [("association", "a", "15200000", "XOF")],
-     "agreed"),
-    ("Périmètre maraîcher des femmes de Diéma", "agriculture", "a", "Diéma",
-     [("Clôture grillagée", "3500000", "XOF"), ("Puits maraîchers", "2500000", "XOF")],
-     [("association", "a", "4000000", "XOF"), ("population", None, "1000000", "XOF")],
-     "in_consultation"),
-    ("Éclairage solaire du marché", "energy", "a", "Diéma",
-     [("Lampadaires solaires", "7500", "EUR")],
-     [("association", "a", "7500", "EUR")],
-     "under_review"),
-    ("Rénovation de la grande mosquée", "culture", "a", "Diéma",
-     [("Toiture et crépissage", "5000000", "XOF")],
-     [("association", "a", "5000000", "XOF")],
-     "submitted"),
-    ("Moulin à céréales pour le quartier nord", "economy", "a", "Diéma",
-     [("Moulin et abri", "2800000", "XOF")],
-     [("association", "a", "2000000", "XOF")],
-     "changes_requested"),
-    ("Ambulance pour le CSCom", "health", "a", "Diéma",
-     [("Ambulance tout-terrain", "32000", "EUR")],
-     [("association", "a", "20000", "EUR")],
-     "draft"),
-    ("Adduction d’eau de Kremis", "water", "b", "Kremis",
-     [("Réseau et bornes-fontaines", "25000000", "XOF")],
-     [("association", "b", "20000000", "XOF")],
-     "declined"),
-    ("Centre de formation des jeunes", "education", "b", "Guidimé",
-     [("Bâtiment", "12000000", "XOF")],
-     [("association", "b", "12000000", "XOF")],
-     "withdrawn"),
-    ("Banque de céréales de Guidimé", "agriculture", "b", "Guidimé",
-     [("Magasin", "6000000", "XOF"), ("Stock initial", "3000", "EUR")],
-     [("association", "b", "6000000", "XOF"), ("association", "b", "3000", "EUR")],
-     "completed"),
+    (
+        "Forage et château d’eau à Lakamané",
+        "water",
+        "a",
+        "Lakamané",
+        [("Forage à 80 m", "9000", "EUR"), ("Château d’eau de 20 m³", "4500000", "XOF")],
+        [
+            ("association", "a", "7500", "EUR"),
+            ("commune", "town_a", "3500000", "XOF"),
+            ("population", None, "2903647", "XOF"),
+        ],
+        "handed_over",
+    ),
+    (
+        "Maternité de Diéma",
+        "health",
+        "a",
+        "Diéma",
+        [("Bâtiment", "18000000", "XOF"), ("Équipement", "6000", "EUR")],
+        [
+            ("association", "a", "12000", "EUR"),
+            ("partner", "partner", "6000000", "XOF"),
+            ("commune", "town_a", "8064258", "XOF"),
+        ],
+        "in_progress",
+    ),
+    (
+        "Extension de l’école de Dianguirdé",
+        "education",
+        "a",
+        "Dianguirdé",
+        [("Deux salles de classe", "14000000", "XOF"), ("Tables-bancs", "1200000", "XOF")],
+        [("association", "a", "15200000", "XOF")],
+        "agreed",
+    ),
+    (
+        "Périmètre maraîcher des femmes de Diéma",
+        "agriculture",
+        "a",
+        "Diéma",
+        [("Clôture grillagée", "3500000", "XOF"), ("Puits maraîchers", "2500000", "XOF")],
+        [("association", "a", "4000000", "XOF"), ("population", None, "1000000", "XOF")],
+        "in_consultation",
+    ),
+    (
+        "Éclairage solaire du marché",
+        "energy",
+        "a",
+        "Diéma",
+        [("Lampadaires solaires", "7500", "EUR")],
+        [("association", "a", "7500", "EUR")],
+        "under_review",
+    ),
+    (
+        "Rénovation de la grande mosquée",
+        "culture",
+        "a",
+        "Diéma",
+        [("Toiture et crépissage", "5000000", "XOF")],
+        [("association", "a", "5000000", "XOF")],
+        "submitted",
+    ),
+    (
+        "Moulin à céréales pour le quartier nord",
+        "economy",
+        "a",
+        "Diéma",
+        [("Moulin et abri", "2800000", "XOF")],
+        [("association", "a", "2000000", "XOF")],
+        "changes_requested",
+    ),
+    (
+        "Ambulance pour le CSCom",
+        "health",
+        "a",
+        "Diéma",
+        [("Ambulance tout-terrain", "32000", "EUR")],
+        [("association", "a", "20000", "EUR")],
+        "draft",
+    ),
+    (
+        "Adduction d’eau de Kremis",
+        "water",
+        "b",
+        "Kremis",
+        [("Réseau et bornes-fontaines", "25000000", "XOF")],
+        [("association", "b", "20000000", "XOF")],
+        "declined",
+    ),
+    (
+        "Centre de formation des jeunes",
+        "education",
+        "b",
+        "Guidimé",
+        [("Bâtiment", "12000000", "XOF")],
+        [("association", "b", "12000000", "XOF")],
+        "withdrawn",
+    ),
+    (
+        "Banque de céréales de Guidimé",
+        "agriculture",
+        "b",
+        "Guidimé",
+        [("Magasin", "6000000", "XOF"), ("Stock initial", "3000", "EUR")],
+        [("association", "b", "6000000", "XOF"), ("association", "b", "3000", "EUR")],
+        "completed",
+    ),
 ]
 
 # How each final state is reached: (who acts — "officer" or "mayor" —, action, comment).
@@ -198,24 +271,55 @@ PATHS = {
     "draft": [],
     "submitted": [("officer", "submit", None)],
     "under_review": [("officer", "submit", None), ("mayor", "start_review", None)],
-    "changes_requested": [("officer", "submit", None), ("mayor", "start_review", None),
-                          ("mayor", "request_changes", "Le plan de financement ne couvre pas le coût du moulin : "
-                                                       "précisez l’apport de la population.")],
-    "in_consultation": [("officer", "submit", None), ("mayor", "start_review", None),
-                        ("mayor", "open_consultation", None)],
-    "agreed": [("officer", "submit", None), ("mayor", "start_review", None), ("mayor", "open_consultation", None),
-               ("mayor", "agree", "Accord du conseil communal en session du 12 mars.")],
-    "in_progress": [("officer", "submit", None), ("mayor", "start_review", None),
-                    ("mayor", "open_consultation", None), ("mayor", "agree", None),
-                    ("mayor", "start_implementation", None)],
-    "completed": [("officer", "submit", None), ("mayor", "start_review", None), ("mayor", "open_consultation", None),
-                  ("mayor", "agree", None), ("mayor", "start_implementation", None), ("mayor", "complete", None)],
-    "handed_over": [("officer", "submit", None), ("mayor", "start_review", None),
-                    ("mayor", "open_consultation", None), ("mayor", "agree", None),
-                    ("mayor", "start_implementation", None), ("mayor", "complete", None),
-                    ("mayor", "hand_over", None)],
-    "declined": [("officer", "submit", None), ("mayor", "start_review", None),
-                 ("mayor", "decline", "Le réseau prévu double celui que finance déjà l’Agence de l’eau.")],
+    "changes_requested": [
+        ("officer", "submit", None),
+        ("mayor", "start_review", None),
+        (
+            "mayor",
+            "request_changes",
+            "Le plan de financement ne couvre pas le coût du moulin : précisez l’apport de la population.",
+        ),
+    ],
+    "in_consultation": [
+        ("officer", "submit", None),
+        ("mayor", "start_review", None),
+        ("mayor", "open_consultation", None),
+    ],
+    "agreed": [
+        ("officer", "submit", None),
+        ("mayor", "start_review", None),
+        ("mayor", "open_consultation", None),
+        ("mayor", "agree", "Accord du conseil communal en session du 12 mars."),
+    ],
+    "in_progress": [
+        ("officer", "submit", None),
+        ("mayor", "start_review", None),
+        ("mayor", "open_consultation", None),
+        ("mayor", "agree", None),
+        ("mayor", "start_implementation", None),
+    ],
+    "completed": [
+        ("officer", "submit", None),
+        ("mayor", "start_review", None),
+        ("mayor", "open_consultation", None),
+        ("mayor", "agree", None),
+        ("mayor", "start_implementation", None),
+        ("mayor", "complete", None),
+    ],
+    "handed_over": [
+        ("officer", "submit", None),
+        ("mayor", "start_review", None),
+        ("mayor", "open_consultation", None),
+        ("mayor", "agree", None),
+        ("mayor", "start_implementation", None),
+        ("mayor", "complete", None),
+        ("mayor", "hand_over", None),
+    ],
+    "declined": [
+        ("officer", "submit", None),
+        ("mayor", "start_review", None),
+        ("mayor", "decline", "Le réseau prévu double celui que finance déjà l’Agence de l’eau."),
+    ],
     "withdrawn": [("officer", "submit", None), ("officer", "withdraw", None)],
 }
 
@@ -232,18 +336,37 @@ def seed_demo_projects(users: dict, organisations: dict) -> int:
         officer = users["association@example.org" if association_key == "a" else "association2@example.org"]
         mayor = users["mayor@example.org" if association_key == "a" else "mayor2@example.org"]
         commune_id = organisations["town_a" if association_key == "a" else "town_b"].commune_id
-        project = create_project(officer, ProjectInput(
-            title=title, sector=sector, commune_id=commune_id, association_id=association.id, village=village,
-            summary=f"{title} : projet porté par {association.name}.", pdsec_period="2024-2028",
-            budget_lines=[{"label": label, "amount": amount, "currency": currency} for label, amount, currency in budget],
-            funding_lines=[{"party_kind": kind, "organisation_id": organisations[key].id if key else None,
-                            "amount": amount, "currency": currency} for kind, key, amount, currency in funding],
-        ))
+        project = create_project(
+            officer,
+            ProjectInput(
+                title=title,
+                sector=sector,
+                commune_id=commune_id,
+                association_id=association.id,
+                village=village,
+                summary=f"{title} : projet porté par {association.name}.",
+                pdsec_period="2024-2028",
+                budget_lines=[
+                    {"label": label, "amount": amount, "currency": currency} for label, amount, currency in budget
+                ],
+                funding_lines=[
+                    {
+                        "party_kind": kind,
+                        "organisation_id": organisations[key].id if key else None,
+                        "amount": amount,
+                        "currency": currency,
+                    }
+                    for kind, key, amount, currency in funding
+                ],
+            ),
+        )
         for who, action, comment in PATHS[final_state]:
             extra = {}
             if action == "hand_over":
-                extra = {"owner_organisation_id": organisations["town_a"].id,
-                         "maintenance_plan": "Le comité des usagers gère le forage ; la mairie paie les grosses réparations."}
+                extra = {
+                    "owner_organisation_id": organisations["town_a"].id,
+                    "maintenance_plan": "Le comité des usagers gère le forage ; la mairie paie les grosses réparations.",
+                }
             transition(officer if who == "officer" else mayor, project, action, comment, **extra)
         made += 1
     return made

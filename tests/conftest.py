@@ -154,17 +154,17 @@ def login_as(client, cast):
     def login(role: str):
         user = cast.users[role]
         sign_in(client, user)
-        return user
+        return db.session.get(type(user), user.id)  # attached to the test's session again, for changes
 
     return login
 
 
 @pytest.fixture(autouse=True)
-def _scheduled_jobs_restored():
-    """An app built as in production registers the worker's jobs; a test must not leave them to the next."""
+def _no_scheduled_jobs():
+    """Each test starts with no scheduled job: an app built as in production (or a module's fixture) registers
+    the worker's jobs in a registry shared by the process; tests that need jobs register their own."""
     from portal.notifications import jobs
 
-    saved = dict(jobs._jobs)
+    jobs._jobs.clear()
     yield
     jobs._jobs.clear()
-    jobs._jobs.update(saved)

@@ -21,10 +21,13 @@ def project_body(cast, **overrides) -> dict:
             {"label": "Château d’eau", "amount": 1250000, "currency": "XOF"},
         ],
         "funding_lines": [
-            {"party_kind": "association", "organisation_id": cast.association.id, "amount": "6000.00",
-             "currency": "EUR"},
-            {"party_kind": "commune", "organisation_id": cast.commune_org.id, "amount": "2500000",
-             "currency": "XOF"},
+            {
+                "party_kind": "association",
+                "organisation_id": cast.association.id,
+                "amount": "6000.00",
+                "currency": "EUR",
+            },
+            {"party_kind": "commune", "organisation_id": cast.commune_org.id, "amount": "2500000", "currency": "XOF"},
         ],
     }
     body.update(overrides)

@@ -45,19 +45,34 @@ def test_the_whole_workflow_up_to_handover(client, cast, officer, mayor, session
 
     current = client.get(f"/api/v1/projects/{project['id']}", headers=officer).get_json()
     lines = project_body(cast)["funding_lines"] + [{"party_kind": "population", "amount": "61914", "currency": "XOF"}]
-    edited = client.patch(f"/api/v1/projects/{project['id']}", headers=officer,
-                          json={"version": current["version"], "funding_lines": lines})
+    edited = client.patch(
+        f"/api/v1/projects/{project['id']}",
+        headers=officer,
+        json={"version": current["version"], "funding_lines": lines},
+    )
     assert edited.status_code == 200, edited.get_json()
     assert edited.get_json()["funding_total_xof"] == edited.get_json()["budget_total_xof"] == 6_497_656
     assert edited.get_json()["version"] == current["version"] + 1
 
-    for who, action in [(officer, "submit"), (mayor, "start_review"), (mayor, "open_consultation"),
-                        (mayor, "agree"), (mayor, "start_implementation"), (mayor, "complete")]:
+    for who, action in [
+        (officer, "submit"),
+        (mayor, "start_review"),
+        (mayor, "open_consultation"),
+        (mayor, "agree"),
+        (mayor, "start_implementation"),
+        (mayor, "complete"),
+    ]:
         response = act(client, who, project["id"], action)
         assert response.status_code == 200, (action, response.get_json())
     assert response.get_json()["status"] == "completed"
-    done = act(client, mayor, project["id"], "hand_over", owner_organisation_id=cast.commune_org.id,
-               maintenance_plan="La mairie entretient le forage avec le comité des usagers.")
+    done = act(
+        client,
+        mayor,
+        project["id"],
+        "hand_over",
+        owner_organisation_id=cast.commune_org.id,
+        maintenance_plan="La mairie entretient le forage avec le comité des usagers.",
+    )
     assert done.get_json()["status"] == "handed_over"
     assert client.get(f"/api/v1/projects/{project['id']}").status_code == 200  # public now, anonymous too
 
@@ -94,8 +109,15 @@ def test_drafts_are_hidden_from_everyone_but_the_association(client, cast, offic
 def test_once_submitted_the_parties_mediators_and_observers_see_it_but_not_others(client, cast, officer, session):
     project = create(client, officer, project_body(cast))
     act(client, officer, project["id"], "submit")
-    for role, status in [("mayor", 200), ("deputy", 200), ("mediator", 200), ("observer", 200), ("admin", 200),
-                         ("mayor_b", 404), ("nobody", 404)]:
+    for role, status in [
+        ("mayor", 200),
+        ("deputy", 200),
+        ("mediator", 200),
+        ("observer", 200),
+        ("admin", 200),
+        ("mayor_b", 404),
+        ("nobody", 404),
+    ]:
         headers = token(client, cast.users[role].email)
         assert client.get(f"/api/v1/projects/{project['id']}", headers=headers).status_code == status, role
     assert client.get(f"/api/v1/projects/{project['id']}").status_code == 404
@@ -115,28 +137,43 @@ def test_wrong_state_wrong_person_and_stale_versions(client, cast, officer, mayo
     error_of(act(client, officer, project["id"], "agree"), 403, "forbidden")
     error_of(act(client, mayor, project["id"], "agree"), 409, "invalid_transition")
     error_of(act(client, mayor, project["id"], "fly_to_the_moon"), 422, "validation_failed")
-    error_of(client.patch(f"/api/v1/projects/{project['id']}", headers=officer, json={"version": 2, "title": "x"}),
-             409, "not_editable")
+    error_of(
+        client.patch(f"/api/v1/projects/{project['id']}", headers=officer, json={"version": 2, "title": "x"}),
+        409,
+        "not_editable",
+    )
     act(client, mayor, project["id"], "start_review")
     act(client, mayor, project["id"], "request_changes", "Précisez le devis.")
     current = client.get(f"/api/v1/projects/{project['id']}", headers=officer).get_json()["version"]
     first = client.patch(f"/api/v1/projects/{project['id']}", headers=officer, json={"version": current, "title": "A"})
     assert first.status_code == 200
-    error_of(client.patch(f"/api/v1/projects/{project['id']}", headers=officer,
-                          json={"version": current, "title": "B"}), 409, "stale_version")
-    error_of(client.patch(f"/api/v1/projects/{project['id']}", headers=mayor, json={"version": current + 1}),
-             403, "forbidden")
+    error_of(
+        client.patch(f"/api/v1/projects/{project['id']}", headers=officer, json={"version": current, "title": "B"}),
+        409,
+        "stale_version",
+    )
+    error_of(
+        client.patch(f"/api/v1/projects/{project['id']}", headers=mayor, json={"version": current + 1}),
+        403,
+        "forbidden",
+    )
 
 
 def test_the_commune_must_be_a_home_commune_and_the_association_ones_own(client, cast, officer, session):
     from tests.factories import make_organisation
 
-    error_of(client.post("/api/v1/projects", headers=officer, json=project_body(cast, commune_id=cast.commune_b.id)),
-             422, "not_home_commune")
+    error_of(
+        client.post("/api/v1/projects", headers=officer, json=project_body(cast, commune_id=cast.commune_b.id)),
+        422,
+        "not_home_commune",
+    )
     stranger = make_organisation("association", home_communes=[cast.commune_a])
     session.commit()
-    error_of(client.post("/api/v1/projects", headers=officer, json=project_body(cast, association_id=stranger.id)),
-             403, "forbidden")
+    error_of(
+        client.post("/api/v1/projects", headers=officer, json=project_body(cast, association_id=stranger.id)),
+        403,
+        "forbidden",
+    )
     mayor = token(client, "mayor@test.org")
     error_of(client.post("/api/v1/projects", headers=mayor, json=project_body(cast)), 403, "forbidden")
     error_of(client.post("/api/v1/projects", json=project_body(cast)), 401, "unauthenticated")
@@ -166,23 +203,36 @@ BAD_INPUT = [
     ({"budget_lines": [{"label": "", "amount": "10", "currency": "XOF"}]}, "budget_lines.0.label"),
     ({"budget_lines": [{"label": "Ciment", "amount": "10", "currency": "XOF", "x": 1}]}, "budget_lines.0.x"),
     ({"funding_lines": [{"party_kind": "bank", "amount": "10", "currency": "XOF"}]}, "funding_lines.0.party_kind"),
-    ({"funding_lines": [{"party_kind": "partner", "organisation_id": 999_999, "amount": "10", "currency": "XOF"}]},
-     "funding_lines.0.organisation_id"),
+    (
+        {"funding_lines": [{"party_kind": "partner", "organisation_id": 999_999, "amount": "10", "currency": "XOF"}]},
+        "funding_lines.0.organisation_id",
+    ),
     ({"unexpected": True}, "unexpected"),
 ]
 
 
 @pytest.mark.parametrize("override, field", BAD_INPUT)
 def test_bad_input_gets_422_naming_the_field(client, cast, officer, override, field):
-    error = error_of(client.post("/api/v1/projects", headers=officer, json=project_body(cast, **override)),
-                     422, "validation_failed")
+    error = error_of(
+        client.post("/api/v1/projects", headers=officer, json=project_body(cast, **override)), 422, "validation_failed"
+    )
     assert field in error["fields"], error
 
 
-@pytest.mark.parametrize("query", [
-    "page=0", "per_page=0", "page=-1", "page=abc", "page=99999999999", "status=draft'%20OR%201=1--",
-    "sector=water;DROP%20TABLE%20projects", "commune_id=abc", "commune_id=99999999999999",
-])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "page=0",
+        "per_page=0",
+        "page=-1",
+        "page=abc",
+        "page=99999999999",
+        "status=draft'%20OR%201=1--",
+        "sector=water;DROP%20TABLE%20projects",
+        "commune_id=abc",
+        "commune_id=99999999999999",
+    ],
+)
 def test_absurd_paging_and_injection_in_filters_get_422(client, cast, query):
     error_of(client.get(f"/api/v1/projects?{query}"), 422, "validation_failed")
 
@@ -198,8 +248,11 @@ def test_filters_that_are_only_text_are_harmless(client, cast, officer):
 
 @pytest.mark.parametrize("body", ["not json", "[]", "null", "{"])
 def test_a_body_that_is_not_an_object_is_400(client, cast, officer, body):
-    error_of(client.post("/api/v1/projects", headers=officer, data=body, content_type="application/json"),
-             400, "malformed_request")
+    error_of(
+        client.post("/api/v1/projects", headers=officer, data=body, content_type="application/json"),
+        400,
+        "malformed_request",
+    )
 
 
 def test_other_currencies_convert_at_the_rate_of_the_day_half_to_even(client, cast, officer, session):
@@ -208,11 +261,14 @@ def test_other_currencies_convert_at_the_rate_of_the_day_half_to_even(client, ca
 
     session.add(CurrencyRate(currency="USD", valid_from=date(2020, 1, 1), rate_to_xof=Decimal("600.5")))
     session.commit()
-    body = project_body(cast, budget_lines=[
-        {"label": "Pompe", "amount": "1", "currency": "USD"},     # 600.5 -> 600 (to even)
-        {"label": "Tuyaux", "amount": "3", "currency": "USD"},    # 1801.5 -> 1802 (to even)
-        {"label": "Vanne", "amount": "0.01", "currency": "EUR"},  # 6.55957 -> 7
-    ])
+    body = project_body(
+        cast,
+        budget_lines=[
+            {"label": "Pompe", "amount": "1", "currency": "USD"},  # 600.5 -> 600 (to even)
+            {"label": "Tuyaux", "amount": "3", "currency": "USD"},  # 1801.5 -> 1802 (to even)
+            {"label": "Vanne", "amount": "0.01", "currency": "EUR"},  # 6.55957 -> 7
+        ],
+    )
     project = create(client, officer, body)
     assert [line["amount_xof"] for line in project["budget_lines"]] == [600, 1802, 7]
     assert project["budget_total_xof"] == 2409
@@ -226,9 +282,12 @@ PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
 def upload(client, headers, project_id, content, filename, kind="technical_file"):
-    return client.post(f"/api/v1/projects/{project_id}/documents", headers=headers,
-                       data={"file": (io.BytesIO(content), filename), "kind": kind},
-                       content_type="multipart/form-data")
+    return client.post(
+        f"/api/v1/projects/{project_id}/documents",
+        headers=headers,
+        data={"file": (io.BytesIO(content), filename), "kind": kind},
+        content_type="multipart/form-data",
+    )
 
 
 def test_documents_are_checked_by_content_and_downloaded_as_attachments(app, client, cast, officer, tmp_path):
@@ -280,7 +339,11 @@ def test_lists_filter_and_count(client, cast, officer, mayor):
     assert mine["total"] == 2 and {p["title"] for p in mine["items"]} == {"Forage nord", "École de Diéma"}
     theirs = client.get("/api/v1/projects", headers=mayor).get_json()
     assert [p["title"] for p in theirs["items"]] == ["École de Diéma"]
-    assert client.get(f"/api/v1/projects?status=submitted&commune_id={cast.commune_a.id}",
-                      headers=mayor).get_json()["total"] == 1
+    assert (
+        client.get(f"/api/v1/projects?status=submitted&commune_id={cast.commune_a.id}", headers=mayor).get_json()[
+            "total"
+        ]
+        == 1
+    )
     assert client.get("/api/v1/projects?q=forage", headers=officer).get_json()["total"] == 1
     assert client.get("/api/v1/projects").get_json()["total"] == 0

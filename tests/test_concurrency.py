@@ -49,8 +49,9 @@ def test_of_two_concurrent_edits_of_one_version_exactly_one_wins(live_app, attem
     def edit(title):
         client = app.test_client()
         barrier.wait()
-        response = client.patch(f"/api/v1/projects/{project['id']}", headers=headers,
-                                json={"version": project["version"], "title": title})
+        response = client.patch(
+            f"/api/v1/projects/{project['id']}", headers=headers, json={"version": project["version"], "title": title}
+        )
         answers.append((response.status_code, response.get_json()))
 
     threads = [threading.Thread(target=edit, args=(title,)) for title in ("Puits A", "Puits B")]

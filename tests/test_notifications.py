@@ -10,20 +10,19 @@ from sqlalchemy import func, insert, select
 
 from portal import cli_notifications
 from portal.database import utcnow
-from portal.domain import accounts
+from portal.domain import accounts, projects
 from portal.domain import organisations as rules
 from portal.models import AuditEvent, Membership, Notification, NotificationPreference, OutboxMessage, User
+from portal.models import ProjectStatus as S
 from portal.notifications import jobs
 from portal.notifications.digest import JOB_NAME, send_digests
 from portal.notifications.events import EVENTS, KINDS, notification_text, notify
 from portal.notifications.outbox import queue_mail
 from portal.notifications.preferences import choosable_kinds, set_mail_preferences
-from portal.domain import projects
-from portal.models import ProjectStatus as S
 from tests.factories import add_member, make_user
-from tests.test_project_rules import make_project
 from tests.helpers import assert_constant_queries, count_queries
 from tests.mail import link_in, mails_to
+from tests.test_project_rules import make_project
 
 
 @pytest.fixture()
@@ -132,8 +131,11 @@ SCENARIOS = {
     ),
     "consultation opened by a mediator": (
         lambda c: projects.transition(c.users["mediator"], make_project(c, S.UNDER_REVIEW), "open_consultation"),
-        {"officer": both("project_open_consultation"), "mayor": both("project_open_consultation"),
-         "deputy": both("project_open_consultation")},
+        {
+            "officer": both("project_open_consultation"),
+            "mayor": both("project_open_consultation"),
+            "deputy": both("project_open_consultation"),
+        },
     ),
     "project agreed": (
         lambda c: projects.transition(c.users["mayor"], make_project(c, S.IN_CONSULTATION), "agree"),
@@ -152,8 +154,13 @@ SCENARIOS = {
         {"officer": both("project_complete")},
     ),
     "project handed over": (
-        lambda c: projects.transition(c.users["mayor"], make_project(c, S.COMPLETED), "hand_over",
-                                      owner_organisation_id=c.commune_org.id, maintenance_plan="La mairie."),
+        lambda c: projects.transition(
+            c.users["mayor"],
+            make_project(c, S.COMPLETED),
+            "hand_over",
+            owner_organisation_id=c.commune_org.id,
+            maintenance_plan="La mairie.",
+        ),
         {"officer": both("project_hand_over")},
     ),
     "a mayor writes in a project's discussion": (
@@ -161,8 +168,10 @@ SCENARIOS = {
         {"officer": both("project_comment"), "deputy": both("project_comment")},
     ),
     "an unanswered project goes to the mediators": (
-        lambda c: (setattr(make_project(c, S.SUBMITTED), "submitted_at", utcnow() - timedelta(days=40)),
-                   projects.escalate_unanswered()),
+        lambda c: (
+            setattr(make_project(c, S.SUBMITTED), "submitted_at", utcnow() - timedelta(days=40)),
+            projects.escalate_unanswered(),
+        ),
         {"mediator": both("project_escalated")},
     ),
 }
@@ -364,8 +373,12 @@ def test_the_preference_page_saves_the_choices(client, login_as, session):
     member = login_as("member")
     response = client.post(
         "/notifications/preferences",
-        data={"kind_membership": "digest", "kind_organisation": "none", "kind_projects": "digest",
-              "kind_escalations": "immediate"},
+        data={
+            "kind_membership": "digest",
+            "kind_organisation": "none",
+            "kind_projects": "digest",
+            "kind_escalations": "immediate",
+        },
     )
     assert response.status_code == 303 and response.location.endswith("/notifications/preferences")
     stored = dict(

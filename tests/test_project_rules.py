@@ -39,9 +39,16 @@ FROM = {
     "hand_over": {S.COMPLETED},
 }
 TO = {
-    "submit": S.SUBMITTED, "start_review": S.UNDER_REVIEW, "request_changes": S.CHANGES_REQUESTED,
-    "open_consultation": S.IN_CONSULTATION, "agree": S.AGREED, "decline": S.DECLINED, "withdraw": S.WITHDRAWN,
-    "start_implementation": S.IN_PROGRESS, "complete": S.COMPLETED, "hand_over": S.HANDED_OVER,
+    "submit": S.SUBMITTED,
+    "start_review": S.UNDER_REVIEW,
+    "request_changes": S.CHANGES_REQUESTED,
+    "open_consultation": S.IN_CONSULTATION,
+    "agree": S.AGREED,
+    "decline": S.DECLINED,
+    "withdraw": S.WITHDRAWN,
+    "start_implementation": S.IN_PROGRESS,
+    "complete": S.COMPLETED,
+    "hand_over": S.HANDED_OVER,
 }
 NEEDS_COMMENT = {"request_changes", "decline"}
 PUBLIC = {S.AGREED, S.IN_PROGRESS, S.COMPLETED, S.HANDED_OVER}
@@ -56,16 +63,38 @@ def make_project(cast, status=S.DRAFT, submitted=None, funded=True) -> Project:
     """A project of association A on commune A, its budget covered (or not) by its funding plan."""
     submitted = status != S.DRAFT if submitted is None else submitted
     project = Project(
-        title="Centre de santé", summary="", sector="health", commune_id=cast.commune_a.id,
-        association_id=cast.association.id, status=status, is_public=status in PUBLIC,
-        first_submitted_at=utcnow() if submitted else None, submitted_at=utcnow() if submitted else None,
+        title="Centre de santé",
+        summary="",
+        sector="health",
+        commune_id=cast.commune_a.id,
+        association_id=cast.association.id,
+        status=status,
+        is_public=status in PUBLIC,
+        first_submitted_at=utcnow() if submitted else None,
+        submitted_at=utcnow() if submitted else None,
         sdg_tags=[3],
     )
-    project.budget_lines = [BudgetLine(position=0, label="Bâtiment", amount=Decimal("10000000"), currency="XOF",
-                                       rate_to_xof=Decimal(1), amount_xof=10_000_000)]
-    project.funding_lines = [FundingLine(position=0, party_kind="association", organisation_id=cast.association.id,
-                                         amount=Decimal(10_000_000 if funded else 4_000_000), currency="XOF",
-                                         rate_to_xof=Decimal(1), amount_xof=10_000_000 if funded else 4_000_000)]
+    project.budget_lines = [
+        BudgetLine(
+            position=0,
+            label="Bâtiment",
+            amount=Decimal("10000000"),
+            currency="XOF",
+            rate_to_xof=Decimal(1),
+            amount_xof=10_000_000,
+        )
+    ]
+    project.funding_lines = [
+        FundingLine(
+            position=0,
+            party_kind="association",
+            organisation_id=cast.association.id,
+            amount=Decimal(10_000_000 if funded else 4_000_000),
+            currency="XOF",
+            rate_to_xof=Decimal(1),
+            amount_xof=10_000_000 if funded else 4_000_000,
+        )
+    ]
     db.session.add(project)
     db.session.flush()
     return project
@@ -73,8 +102,11 @@ def make_project(cast, status=S.DRAFT, submitted=None, funded=True) -> Project:
 
 def expected(role: str, state: str, action: str, submitted: bool) -> str:
     association_members = {"officer", "member"}
-    sees = (state in PUBLIC or (role in association_members if not submitted
-                                else role in association_members | {"mayor", "deputy", "mediator", "observer", "admin"}))
+    sees = state in PUBLIC or (
+        role in association_members
+        if not submitted
+        else role in association_members | {"mayor", "deputy", "mediator", "observer", "admin"}
+    )
     if not sees:
         return "not_found"
     if role not in WHO[action]:
@@ -157,11 +189,21 @@ def test_the_handover_records_the_owner_and_maintenance_plan(session, cast):
     committee = make_organisation("committee", "ASACO", commune=cast.commune_a)
     other_commune = cast.commune_org_b
     with pytest.raises(Refused) as refused:
-        rules.transition(cast.users["mayor"], project, "hand_over", owner_organisation_id=other_commune.id,
-                         maintenance_plan="Entretien par la mairie.")
+        rules.transition(
+            cast.users["mayor"],
+            project,
+            "hand_over",
+            owner_organisation_id=other_commune.id,
+            maintenance_plan="Entretien par la mairie.",
+        )
     assert set(refused.value.fields) == {"owner_organisation_id"}
-    rules.transition(cast.users["mayor"], project, "hand_over", owner_organisation_id=committee.id,
-                     maintenance_plan="L’ASACO entretient le centre ; la mairie paie le gardien.")
+    rules.transition(
+        cast.users["mayor"],
+        project,
+        "hand_over",
+        owner_organisation_id=committee.id,
+        maintenance_plan="L’ASACO entretient le centre ; la mairie paie le gardien.",
+    )
     assert project.status == S.HANDED_OVER
     assert project.owner_organisation_id == committee.id
 

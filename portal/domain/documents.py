@@ -104,18 +104,32 @@ def add_document(actor, project: Project, stream, filename: str | None, kind: st
         with path.open("rb") as source:
             content_type = detect_content_type(source.read(16), path)
         if content_type is None:
-            raise Refused("unsupported_file_type", _l("Send a PDF, an image (JPEG, PNG) or an office document."),
-                          fields={"file": [str(_l("Send a PDF, an image (JPEG, PNG) or an office document."))]})
+            raise Refused(
+                "unsupported_file_type",
+                _l("Send a PDF, an image (JPEG, PNG) or an office document."),
+                fields={"file": [str(_l("Send a PDF, an image (JPEG, PNG) or an office document."))]},
+            )
     except BaseException:
         path.unlink(missing_ok=True)
         raise
-    document = ProjectDocument(project_id=project.id, kind=kind, filename=clean_filename(filename),
-                               stored_name=stored_name, content_type=content_type, size=size,
-                               uploaded_by_id=actor.id)
+    document = ProjectDocument(
+        project_id=project.id,
+        kind=kind,
+        filename=clean_filename(filename),
+        stored_name=stored_name,
+        content_type=content_type,
+        size=size,
+        uploaded_by_id=actor.id,
+    )
     db.session.add(document)
     db.session.flush()
-    record("project.document_add", "project", project.id, actor=actor,
-           after={"document_id": document.id, "filename": document.filename, "kind": kind, "size": size})
+    record(
+        "project.document_add",
+        "project",
+        project.id,
+        actor=actor,
+        after={"document_id": document.id, "filename": document.filename, "kind": kind, "size": size},
+    )
     return document
 
 

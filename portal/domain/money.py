@@ -70,8 +70,12 @@ def rate_to_xof(currency: str, on: date) -> Decimal:
         .limit(1)
     )
     if rate is None:
-        raise MoneyError(_l("%(currency)s is not accepted: use XOF, EUR or a currency of the rate table.",
-                            currency=currency[:3] or "?"))
+        raise MoneyError(
+            _l(
+                "%(currency)s is not accepted: use XOF, EUR or a currency of the rate table.",
+                currency=currency[:3] or "?",
+            )
+        )
     return Decimal(rate)
 
 

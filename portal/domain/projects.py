@@ -81,8 +81,9 @@ def _memberships(user):
 
 def commune_organisation_id(project: Project) -> int | None:
     return db.session.scalar(
-        select(Organisation.id).where(Organisation.kind == OrganisationKind.COMMUNE,
-                                      Organisation.commune_id == project.commune_id)
+        select(Organisation.id).where(
+            Organisation.kind == OrganisationKind.COMMUNE, Organisation.commune_id == project.commune_id
+        )
     )
 
 
@@ -101,7 +102,8 @@ def is_association_officer(user, project: Project) -> bool:
 
 def is_commune_official(user, project: Project) -> bool:
     return any(
-        m.organisation.kind == OrganisationKind.COMMUNE and m.organisation.commune_id == project.commune_id
+        m.organisation.kind == OrganisationKind.COMMUNE
+        and m.organisation.commune_id == project.commune_id
         and m.role in COMMUNE_OFFICIAL_ROLES
         for m in _memberships(user)
     )
@@ -142,8 +144,9 @@ def visible_projects(user):
     own_drafts = Project.association_id.in_(my_orgs) if my_orgs else false()
     if user.is_admin or is_mediator(user) or is_observer(user):
         return query.where(or_(Project.is_public, Project.first_submitted_at.is_not(None), own_drafts))
-    my_communes = [m.organisation.commune_id for m in user.memberships
-                   if m.organisation.kind == OrganisationKind.COMMUNE]
+    my_communes = [
+        m.organisation.commune_id for m in user.memberships if m.organisation.kind == OrganisationKind.COMMUNE
+    ]
     funded = exists().where(FundingLine.project_id == Project.id, FundingLine.organisation_id.in_(my_orgs))
     party = or_(Project.commune_id.in_(my_communes) if my_communes else false(), funded if my_orgs else false())
     return query.where(or_(Project.is_public, own_drafts, Project.first_submitted_at.is_not(None) & party))
@@ -182,19 +185,35 @@ class Transition:
 
 
 TRANSITIONS: dict[str, Transition] = {
-    "submit": Transition(frozenset({S.DRAFT, S.CHANGES_REQUESTED}), S.SUBMITTED, _officer, label=_l("Submit to the commune")),
+    "submit": Transition(
+        frozenset({S.DRAFT, S.CHANGES_REQUESTED}), S.SUBMITTED, _officer, label=_l("Submit to the commune")
+    ),
     "start_review": Transition(frozenset({S.SUBMITTED}), S.UNDER_REVIEW, _official, label=_l("Start the review")),
-    "request_changes": Transition(frozenset({S.UNDER_REVIEW, S.IN_CONSULTATION}), S.CHANGES_REQUESTED, _official,
-                                  comment_required=True, label=_l("Ask for changes")),
-    "open_consultation": Transition(frozenset({S.UNDER_REVIEW}), S.IN_CONSULTATION, _official_or_mediator,
-                                    label=_l("Open the consultation")),
+    "request_changes": Transition(
+        frozenset({S.UNDER_REVIEW, S.IN_CONSULTATION}),
+        S.CHANGES_REQUESTED,
+        _official,
+        comment_required=True,
+        label=_l("Ask for changes"),
+    ),
+    "open_consultation": Transition(
+        frozenset({S.UNDER_REVIEW}), S.IN_CONSULTATION, _official_or_mediator, label=_l("Open the consultation")
+    ),
     "agree": Transition(frozenset({S.IN_CONSULTATION}), S.AGREED, _official, label=_l("Agree")),
-    "decline": Transition(frozenset({S.UNDER_REVIEW, S.IN_CONSULTATION}), S.DECLINED, _official,
-                          comment_required=True, label=_l("Decline")),
-    "withdraw": Transition(frozenset({S.DRAFT, S.SUBMITTED, S.UNDER_REVIEW, S.CHANGES_REQUESTED, S.IN_CONSULTATION}),
-                           S.WITHDRAWN, _officer, label=_l("Withdraw the project")),
-    "start_implementation": Transition(frozenset({S.AGREED}), S.IN_PROGRESS, _official,
-                                       label=_l("Start the works")),
+    "decline": Transition(
+        frozenset({S.UNDER_REVIEW, S.IN_CONSULTATION}),
+        S.DECLINED,
+        _official,
+        comment_required=True,
+        label=_l("Decline"),
+    ),
+    "withdraw": Transition(
+        frozenset({S.DRAFT, S.SUBMITTED, S.UNDER_REVIEW, S.CHANGES_REQUESTED, S.IN_CONSULTATION}),
+        S.WITHDRAWN,
+        _officer,
+        label=_l("Withdraw the project"),
+    ),
+    "start_implementation": Transition(frozenset({S.AGREED}), S.IN_PROGRESS, _official, label=_l("Start the works")),
     "complete": Transition(frozenset({S.IN_PROGRESS}), S.COMPLETED, _official, label=_l("Mark as completed")),
     "hand_over": Transition(frozenset({S.COMPLETED}), S.HANDED_OVER, _official, label=_l("Hand over the facility")),
 }
@@ -212,8 +231,14 @@ def _flush_or_stale() -> None:
         raise Refused("stale_version") from None
 
 
-def transition(actor, project: Project, action: str, comment: str | None = None,
-               owner_organisation_id: int | None = None, maintenance_plan: str | None = None) -> Project:
+def transition(
+    actor,
+    project: Project,
+    action: str,
+    comment: str | None = None,
+    owner_organisation_id: int | None = None,
+    maintenance_plan: str | None = None,
+) -> Project:
     """Checks who may, from which state, with which comment; changes the status; records and notifies."""
     spec = TRANSITIONS.get(action)
     if spec is None:
@@ -242,8 +267,15 @@ def transition(actor, project: Project, action: str, comment: str | None = None,
         project.owner_organisation_id = owner_organisation_id
         project.maintenance_plan = maintenance_plan.strip()
     _flush_or_stale()
-    record(f"project.{action}", "project", project.id, actor=actor, before={"status": before},
-           after={"status": project.status}, comment=comment)
+    record(
+        f"project.{action}",
+        "project",
+        project.id,
+        actor=actor,
+        before={"status": before},
+        after={"status": project.status},
+        comment=comment,
+    )
     _notify(f"project_{action}", project=project, actor=actor, comment=comment)
     return project
 
@@ -252,8 +284,10 @@ def _check_rules_of(action: str, project: Project, owner_organisation_id, mainte
     if action == "submit":
         association = db.session.get(Organisation, project.association_id)
         if association.verification != Verification.VERIFIED:
-            raise Refused("association_not_verified",
-                          _l("A mediator of the ministry must verify the association before it submits projects."))
+            raise Refused(
+                "association_not_verified",
+                _l("A mediator of the ministry must verify the association before it submits projects."),
+            )
         missing = {}
         if not project.budget_lines:
             missing["budget_lines"] = [str(_l("Add at least one budget line."))]
@@ -263,13 +297,22 @@ def _check_rules_of(action: str, project: Project, owner_organisation_id, mainte
             raise Refused("validation_failed", fields=missing)
     elif action == "agree":
         if project.funding_total_xof < project.budget_total_xof:
-            raise Refused("funding_incomplete", _l(
-                "The funding plan (%(funding)s F CFA) does not cover the budget (%(budget)s F CFA).",
-                funding=project.funding_total_xof, budget=project.budget_total_xof))
+            from portal.i18n import format_money
+
+            raise Refused(
+                "funding_incomplete",
+                _l(
+                    "The funding plan (%(funding)s) does not cover the budget (%(budget)s).",
+                    funding=format_money(project.funding_total_xof, "XOF"),
+                    budget=format_money(project.budget_total_xof, "XOF"),
+                ),
+            )
     elif action == "hand_over":
         fields = {}
         owner = db.session.get(Organisation, owner_organisation_id) if isinstance(owner_organisation_id, int) else None
-        commune_owner = owner is not None and owner.kind == OrganisationKind.COMMUNE and owner.commune_id == project.commune_id
+        commune_owner = (
+            owner is not None and owner.kind == OrganisationKind.COMMUNE and owner.commune_id == project.commune_id
+        )
         if not (commune_owner or (owner is not None and owner.kind == OrganisationKind.COMMITTEE)):
             fields["owner_organisation_id"] = [str(_l("Name the owner: the commune or a management committee."))]
         if not (maintenance_plan or "").strip():
@@ -331,7 +374,8 @@ def _text_errors(data: ProjectInput, creating: bool) -> dict:
             errors["sector"] = [str(_l("Choose one of the sectors."))]
     if data.sdg_tags is not None:
         if not isinstance(data.sdg_tags, list) or not all(
-                isinstance(t, int) and not isinstance(t, bool) and 1 <= t <= 17 for t in data.sdg_tags):
+            isinstance(t, int) and not isinstance(t, bool) and 1 <= t <= 17 for t in data.sdg_tags
+        ):
             errors["sdg_tags"] = [str(_l("Sustainable development goals are numbers from 1 to 17."))]
     return errors
 
@@ -360,8 +404,11 @@ def _money_lines(kind: str, lines: list[dict], errors: dict) -> list[dict]:
                 errors[f"{prefix}.party_kind"] = [str(_l("Choose who funds this line."))]
             organisation_id = line.get("organisation_id")
             if organisation_id is not None:
-                organisation = (db.session.get(Organisation, organisation_id)
-                                if isinstance(organisation_id, int) and 0 < organisation_id < 2**31 else None)
+                organisation = (
+                    db.session.get(Organisation, organisation_id)
+                    if isinstance(organisation_id, int) and 0 < organisation_id < 2**31
+                    else None
+                )
                 if organisation is None:
                     errors[f"{prefix}.organisation_id"] = [str(_l("No such organisation."))]
             entry.update(party_kind=party_kind, organisation_id=organisation_id)
@@ -384,8 +431,11 @@ def _money_lines(kind: str, lines: list[dict], errors: dict) -> list[dict]:
 def _check_commune_and_association(actor, data: ProjectInput, project: Project | None, errors: dict):
     association_id = data.association_id if data.association_id is not None else project.association_id
     commune_id = data.commune_id if data.commune_id is not None else project.commune_id
-    association = (db.session.get(Organisation, association_id)
-                   if isinstance(association_id, int) and 0 < association_id < 2**31 else None)
+    association = (
+        db.session.get(Organisation, association_id)
+        if isinstance(association_id, int) and 0 < association_id < 2**31
+        else None
+    )
     if association is None or association.kind != OrganisationKind.ASSOCIATION:
         errors["association_id"] = [str(_l("No such association."))]
         return
@@ -395,16 +445,31 @@ def _check_commune_and_association(actor, data: ProjectInput, project: Project |
     if commune is None:
         errors["commune_id"] = [str(_l("No such commune."))]
         return
-    is_home = db.session.scalar(select(HomeCommune.commune_id).where(
-        HomeCommune.association_id == association.id, HomeCommune.commune_id == commune.id))
+    is_home = db.session.scalar(
+        select(HomeCommune.commune_id).where(
+            HomeCommune.association_id == association.id, HomeCommune.commune_id == commune.id
+        )
+    )
     if is_home is None:
-        raise Refused("not_home_commune", _l("The commune must be one of the association's home communes."),
-                      fields={"commune_id": [str(_l("Not a home commune of this association."))]})
+        raise Refused(
+            "not_home_commune",
+            _l("The commune must be one of the association's home communes."),
+            fields={"commune_id": [str(_l("Not a home commune of this association."))]},
+        )
 
 
 def _apply(project: Project, data: ProjectInput, budget, funding) -> None:
-    for name in ("title", "summary", "sector", "commune_id", "village", "association_id", "pdsec_period",
-                 "pdsec_line", "sdg_tags"):
+    for name in (
+        "title",
+        "summary",
+        "sector",
+        "commune_id",
+        "village",
+        "association_id",
+        "pdsec_period",
+        "pdsec_line",
+        "sdg_tags",
+    ):
         value = getattr(data, name)
         if value is not None:
             setattr(project, name, value.strip() if isinstance(value, str) else value)
@@ -428,12 +493,16 @@ def _validated(actor, data: ProjectInput, project: Project | None):
 def snapshot(project: Project) -> dict:
     """What the audit log keeps of a project's content, before and after an edit."""
     return {
-        "title": project.title, "sector": project.sector, "commune_id": project.commune_id,
-        "village": project.village, "budget_total_xof": project.budget_total_xof,
+        "title": project.title,
+        "sector": project.sector,
+        "commune_id": project.commune_id,
+        "village": project.village,
+        "budget_total_xof": project.budget_total_xof,
         "funding_total_xof": project.funding_total_xof,
         "budget_lines": [[line.label, str(line.amount), line.currency] for line in project.budget_lines],
-        "funding_lines": [[line.party_kind, line.organisation_id, str(line.amount), line.currency]
-                          for line in project.funding_lines],
+        "funding_lines": [
+            [line.party_kind, line.organisation_id, str(line.amount), line.currency] for line in project.funding_lines
+        ],
     }
 
 
@@ -476,8 +545,9 @@ def add_comment(actor, project: Project, body: str) -> ProjectComment:
         raise Refused("validation_failed", fields={"body": [str(_l("Write your message."))]})
     if len(body) > LONG_MAX:
         raise Refused("validation_failed", fields={"body": [str(_l("At most %(n)s characters.", n=LONG_MAX))]})
-    comment = ProjectComment(project_id=project.id, author_id=actor.id,
-                             organisation_id=party.id if party is not None else None, body=body)
+    comment = ProjectComment(
+        project_id=project.id, author_id=actor.id, organisation_id=party.id if party is not None else None, body=body
+    )
     db.session.add(comment)
     db.session.flush()
     record("project.comment", "project", project.id, actor=actor, comment=body)
@@ -491,7 +561,8 @@ def add_comment(actor, project: Project, body: str) -> ProjectComment:
 def project_history(project: Project) -> list[dict]:
     """Every recorded event of the project, oldest first, with its actor's name: one query."""
     rows = db.session.execute(
-        select(AuditEvent, User.name).outerjoin(User, User.id == AuditEvent.actor_id)
+        select(AuditEvent, User.name)
+        .outerjoin(User, User.id == AuditEvent.actor_id)
         .where(AuditEvent.subject_type == "project", AuditEvent.subject_id == project.id)
         .order_by(AuditEvent.id)
     ).all()
@@ -499,14 +570,16 @@ def project_history(project: Project) -> list[dict]:
     for event, actor_name in rows:
         action = event.action.removeprefix("project.")
         is_transition = action in TRANSITIONS
-        history.append({
-            "at": event.at,
-            "actor": {"id": event.actor_id, "name": actor_name} if event.actor_id else None,
-            "action": action,
-            "from_status": (event.before or {}).get("status") if is_transition else None,
-            "to_status": (event.after or {}).get("status") if is_transition else None,
-            "comment": event.comment,
-        })
+        history.append(
+            {
+                "at": event.at,
+                "actor": {"id": event.actor_id, "name": actor_name} if event.actor_id else None,
+                "action": action,
+                "from_status": (event.before or {}).get("status") if is_transition else None,
+                "to_status": (event.after or {}).get("status") if is_transition else None,
+                "comment": event.comment,
+            }
+        )
     return history
 
 
@@ -519,12 +592,20 @@ def escalate_unanswered(now=None) -> int:
 
     now = now or utcnow()
     limit = now - timedelta(days=get_setting("project_escalation_days"))
-    overdue = db.session.scalars(select(Project).where(
-        Project.status == S.SUBMITTED, Project.submitted_at <= limit, Project.escalated_at.is_(None))).all()
+    overdue = db.session.scalars(
+        select(Project).where(
+            Project.status == S.SUBMITTED, Project.submitted_at <= limit, Project.escalated_at.is_(None)
+        )
+    ).all()
     for project in overdue:
         project.escalated_at = now
-        record("project.escalate", "project", project.id, comment=None,
-               after={"status": project.status, "submitted_at": project.submitted_at.isoformat()})
+        record(
+            "project.escalate",
+            "project",
+            project.id,
+            comment=None,
+            after={"status": project.status, "submitted_at": project.submitted_at.isoformat()},
+        )
         _notify("project_escalated", project=project, actor=None)
     db.session.flush()
     return len(overdue)

@@ -411,19 +411,31 @@ def _project_association_officers(context: Context) -> list[User]:
 def _project_commune_officials(context: Context) -> list[User]:
     from portal.domain.projects import COMMUNE_OFFICIAL_ROLES
 
-    return list(db.session.scalars(
-        select(User).join(Membership, Membership.user_id == User.id).join(Organisation)
-        .where(Organisation.kind == "commune", Organisation.commune_id == context["project"].commune_id,
-               Membership.role.in_(COMMUNE_OFFICIAL_ROLES))
-        .order_by(User.id)
-    ))
+    return list(
+        db.session.scalars(
+            select(User)
+            .join(Membership, Membership.user_id == User.id)
+            .join(Organisation)
+            .where(
+                Organisation.kind == "commune",
+                Organisation.commune_id == context["project"].commune_id,
+                Membership.role.in_(COMMUNE_OFFICIAL_ROLES),
+            )
+            .order_by(User.id)
+        )
+    )
 
 
 def _mediators(context: Context) -> list[User]:
-    return list(db.session.scalars(
-        select(User).join(Membership, Membership.user_id == User.id).join(Organisation)
-        .where(Organisation.kind == "ministry", Membership.role == "mediator").order_by(User.id)
-    ))
+    return list(
+        db.session.scalars(
+            select(User)
+            .join(Membership, Membership.user_id == User.id)
+            .join(Organisation)
+            .where(Organisation.kind == "ministry", Membership.role == "mediator")
+            .order_by(User.id)
+        )
+    )
 
 
 def _project_link(context: Context) -> str:
@@ -433,12 +445,22 @@ def _project_link(context: Context) -> str:
 def _project_params(context: Context) -> dict:
     project = context["project"]
     actor = context.get("actor")
-    return {"project": project.title, "association": project.association.name, "commune": project.commune.name,
-            "actor": actor.name if actor is not None else "", "comment": context.get("comment") or ""}
+    return {
+        "project": project.title,
+        "association": project.association.name,
+        "commune": project.commune.name,
+        "actor": actor.name if actor is not None else "",
+        "comment": context.get("comment") or "",
+    }
 
 
-def _project_event(name: str, to_association: object = None, to_commune: object = None, to_mediators: object = None,
-                   kind: str = "projects") -> Event:
+def _project_event(
+    name: str,
+    to_association: object = None,
+    to_commune: object = None,
+    to_mediators: object = None,
+    kind: str = "projects",
+) -> Event:
     audiences = []
     if to_association is not None:
         audiences.append(Audience("association", _project_association_officers, to_association))
@@ -453,19 +475,28 @@ for _event in (
     _project_event("project_submit", to_commune=_l("%(association)s submitted “%(project)s” to %(commune)s.")),
     _project_event("project_withdraw", to_commune=_l("%(association)s withdrew “%(project)s”.")),
     _project_event("project_start_review", to_association=_l("%(commune)s is reviewing “%(project)s”.")),
-    _project_event("project_request_changes",
-                   to_association=_l("%(commune)s asks for changes to “%(project)s”: %(comment)s")),
-    _project_event("project_open_consultation",
-                   to_association=_l("%(commune)s opened the consultation on “%(project)s”."),
-                   to_commune=_l("The consultation on “%(project)s” is open.")),
+    _project_event(
+        "project_request_changes", to_association=_l("%(commune)s asks for changes to “%(project)s”: %(comment)s")
+    ),
+    _project_event(
+        "project_open_consultation",
+        to_association=_l("%(commune)s opened the consultation on “%(project)s”."),
+        to_commune=_l("The consultation on “%(project)s” is open."),
+    ),
     _project_event("project_agree", to_association=_l("%(commune)s agreed to “%(project)s”.")),
     _project_event("project_decline", to_association=_l("%(commune)s declined “%(project)s”: %(comment)s")),
     _project_event("project_start_implementation", to_association=_l("The works of “%(project)s” have started.")),
     _project_event("project_complete", to_association=_l("“%(project)s” is completed.")),
     _project_event("project_hand_over", to_association=_l("“%(project)s” is handed over to its owner.")),
-    _project_event("project_comment", to_association=_l("%(actor)s wrote about “%(project)s”."),
-                   to_commune=_l("%(actor)s wrote about “%(project)s”.")),
-    _project_event("project_escalated", kind="escalations", to_mediators=_l(
-        "“%(project)s” of %(association)s has waited too long for an answer from %(commune)s.")),
+    _project_event(
+        "project_comment",
+        to_association=_l("%(actor)s wrote about “%(project)s”."),
+        to_commune=_l("%(actor)s wrote about “%(project)s”."),
+    ),
+    _project_event(
+        "project_escalated",
+        kind="escalations",
+        to_mediators=_l("“%(project)s” of %(association)s has waited too long for an answer from %(commune)s."),
+    ),
 ):
     register_event(_event)

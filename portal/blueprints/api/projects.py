@@ -63,8 +63,9 @@ class ProjectFields(Schema):
     village = fields.String(allow_none=True, validate=validate.Length(max=rules.SHORT_MAX))
     pdsec_period = fields.String(allow_none=True, validate=validate.Length(max=20))
     pdsec_line = fields.String(allow_none=True, validate=validate.Length(max=rules.SHORT_MAX))
-    sdg_tags = fields.List(fields.Integer(strict=True, validate=validate.Range(min=1, max=17)),
-                           validate=validate.Length(max=17))
+    sdg_tags = fields.List(
+        fields.Integer(strict=True, validate=validate.Range(min=1, max=17)), validate=validate.Length(max=17)
+    )
     budget_lines = fields.List(fields.Nested(BudgetLineIn), validate=validate.Length(max=100))
     funding_lines = fields.List(fields.Nested(FundingLineIn), validate=validate.Length(max=100))
 
@@ -175,8 +176,12 @@ BODY_SCHEMAS = {"ProjectCreate": ProjectCreate, "ProjectPatch": ProjectPatch, "P
 
 def _documented_body(name: str):
     """Documents a JSON body that the view reads itself, after the checks that come before 422."""
-    return blp.doc(requestBody={"required": True, "content": {"application/json": {
-        "schema": {"$ref": f"#/components/schemas/{name}"}}}})
+    return blp.doc(
+        requestBody={
+            "required": True,
+            "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{name}"}}},
+        }
+    )
 
 
 def _load(schema: Schema) -> dict:
@@ -191,21 +196,43 @@ def _load(schema: Schema) -> dict:
 
 def dump_project(project: Project) -> dict:
     return {
-        "id": project.id, "title": project.title, "summary": project.summary or "", "sector": project.sector,
-        "status": project.status, "version": project.version, "commune_id": project.commune_id,
-        "association_id": project.association_id, "village": project.village,
-        "pdsec_period": project.pdsec_period, "pdsec_line": project.pdsec_line,
+        "id": project.id,
+        "title": project.title,
+        "summary": project.summary or "",
+        "sector": project.sector,
+        "status": project.status,
+        "version": project.version,
+        "commune_id": project.commune_id,
+        "association_id": project.association_id,
+        "village": project.village,
+        "pdsec_period": project.pdsec_period,
+        "pdsec_line": project.pdsec_line,
         "sdg_tags": list(project.sdg_tags or []),
-        "budget_lines": [{"label": line.label, "amount": money.format_amount(line.amount, line.currency),
-                          "currency": line.currency, "amount_xof": line.amount_xof} for line in project.budget_lines],
-        "funding_lines": [{"party_kind": line.party_kind, "organisation_id": line.organisation_id,
-                           "amount": money.format_amount(line.amount, line.currency), "currency": line.currency,
-                           "amount_xof": line.amount_xof} for line in project.funding_lines],
+        "budget_lines": [
+            {
+                "label": line.label,
+                "amount": money.format_amount(line.amount, line.currency),
+                "currency": line.currency,
+                "amount_xof": line.amount_xof,
+            }
+            for line in project.budget_lines
+        ],
+        "funding_lines": [
+            {
+                "party_kind": line.party_kind,
+                "organisation_id": line.organisation_id,
+                "amount": money.format_amount(line.amount, line.currency),
+                "currency": line.currency,
+                "amount_xof": line.amount_xof,
+            }
+            for line in project.funding_lines
+        ],
         "budget_total_xof": project.budget_total_xof,
         "funding_total_xof": project.funding_total_xof,
         "received_total_xof": 0,  # contributions paid come with the after-agreement work
         "owner_organisation_id": project.owner_organisation_id,
-        "created_at": project.created_at, "updated_at": project.updated_at,
+        "created_at": project.created_at,
+        "updated_at": project.updated_at,
     }
 
 
@@ -236,13 +263,15 @@ def create_project():
 def list_projects(args):
     """The projects the caller may see, newest first, with filters. Anyone (public projects when anonymous)."""
     query = rules.visible_projects(api_user()).options(
-        selectinload(Project.budget_lines), selectinload(Project.funding_lines))
+        selectinload(Project.budget_lines), selectinload(Project.funding_lines)
+    )
     for name in ("status", "commune_id", "association_id", "sector"):
         if args.get(name) is not None:
             query = query.where(getattr(Project, name) == args[name])
     if args.get("region"):
-        query = query.where(Project.commune_id.in_(
-            select(Commune.id).join(Cercle).join(Region).where(Region.code == args["region"])))
+        query = query.where(
+            Project.commune_id.in_(select(Commune.id).join(Cercle).join(Region).where(Region.code == args["region"]))
+        )
     if args.get("q"):
         query = query.where(Project.title.ilike(f"%{_escape_like(args['q'])}%", escape="\\"))
     return page_of(query.order_by(Project.id.desc()), args["page"], args["per_page"], dump_project)
@@ -283,24 +312,46 @@ def transition_project(project_id):
     user = require_api_user()
     project = _visible_for_api(project_id)
     data = _load(TransitionIn())
-    rules.transition(user, project, data["action"], data.get("comment"),
-                     owner_organisation_id=data.get("owner_organisation_id"),
-                     maintenance_plan=data.get("maintenance_plan"))
+    rules.transition(
+        user,
+        project,
+        data["action"],
+        data.get("comment"),
+        owner_organisation_id=data.get("owner_organisation_id"),
+        maintenance_plan=data.get("maintenance_plan"),
+    )
     return dump_project(project)
 
 
 def dump_document(document: ProjectDocument) -> dict:
-    return {"id": document.id, "filename": document.filename, "content_type": document.content_type,
-            "size": document.size, "kind": document.kind,
-            "url": url_for("api_projects.download_document", project_id=document.project_id,
-                           document_id=document.id)}
+    return {
+        "id": document.id,
+        "filename": document.filename,
+        "content_type": document.content_type,
+        "size": document.size,
+        "kind": document.kind,
+        "url": url_for("api_projects.download_document", project_id=document.project_id, document_id=document.id),
+    }
 
 
 @blp.route("/projects/<int:project_id>/documents", methods=["POST"])
-@blp.doc(requestBody={"required": True, "content": {"multipart/form-data": {"schema": {
-    "type": "object", "required": ["file", "kind"],
-    "properties": {"file": {"type": "string", "format": "binary"},
-                   "kind": {"type": "string", "enum": list(DOCUMENT_KINDS)}}}}}})
+@blp.doc(
+    requestBody={
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["file", "kind"],
+                    "properties": {
+                        "file": {"type": "string", "format": "binary"},
+                        "kind": {"type": "string", "enum": list(DOCUMENT_KINDS)},
+                    },
+                }
+            }
+        },
+    }
+)
 @blp.response(201, DocumentOut)
 def upload_document(project_id):
     """Adds a document (PDF, image, office document; 20 MB at most). The association's officers and the
@@ -308,8 +359,9 @@ def upload_document(project_id):
     user = require_api_user()
     project = _visible_for_api(project_id)
     upload = request.files.get("file")
-    document = docs.add_document(user, project, upload.stream if upload else None,
-                                 upload.filename if upload else None, request.form.get("kind"))
+    document = docs.add_document(
+        user, project, upload.stream if upload else None, upload.filename if upload else None, request.form.get("kind")
+    )
     return dump_document(document)
 
 
@@ -329,8 +381,13 @@ def download_document(project_id, document_id):
     document = db.session.get(ProjectDocument, document_id) if document_id < 2**31 else None
     if document is None or document.project_id != project.id:
         raise Refused("not_found")
-    return send_file(docs.document_path(document), mimetype=document.content_type, as_attachment=True,
-                     download_name=document.filename, max_age=0)
+    return send_file(
+        docs.document_path(document),
+        mimetype=document.content_type,
+        as_attachment=True,
+        download_name=document.filename,
+        max_age=0,
+    )
 
 
 @blp.route("/projects/<int:project_id>/history")
