@@ -347,3 +347,21 @@ def test_lists_filter_and_count(client, cast, officer, mayor):
     )
     assert client.get("/api/v1/projects?q=forage", headers=officer).get_json()["total"] == 1
     assert client.get("/api/v1/projects").get_json()["total"] == 0
+
+
+def test_an_admin_adds_a_rate_and_new_lines_use_it(client, cast, officer, login_as, session):
+    from datetime import date
+
+    login_as("admin")
+    page = client.post("/admin/rates", data={"currency": "usd", "valid_from": "2020-01-01", "rate_to_xof": "605.25"})
+    assert page.status_code == 303
+    listed = client.get("/admin/rates").get_data(as_text=True)
+    assert "USD" in listed and "605,25" in listed
+    bad = client.post("/admin/rates", data={"currency": "EUR", "valid_from": "2020-01-01", "rate_to_xof": "-1"})
+    assert bad.status_code == 422
+    html = bad.get_data(as_text=True)
+    assert "EUR a un taux fixe." in html and "Le montant doit être supérieur à zéro." in html
+    assert date(2020, 1, 1)
+    project = create(client, officer, project_body(cast, budget_lines=[
+        {"label": "Pompe", "amount": "100", "currency": "USD"}]))
+    assert project["budget_lines"][0]["amount_xof"] == 60_525

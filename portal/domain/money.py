@@ -17,7 +17,7 @@ from portal.models import CurrencyRate
 EUR_PARITY = Decimal("655.957")
 FIXED_RATES = {"XOF": Decimal(1), "EUR": EUR_PARITY}
 # Decimals each currency allows; XOF amounts are whole francs.
-DECIMALS = {"XOF": 0, "XAF": 0, "JPY": 0, "GNF": 0}
+DECIMALS = {"XOF": 0, "XAF": 0, "JPY": 0, "GNF": 0, "RATE": 6}  # RATE: the precision of a rate to XOF
 MAX_INTEGER_DIGITS = 12
 
 
@@ -87,3 +87,34 @@ def to_xof(amount: Decimal, rate: Decimal) -> int:
 def format_amount(amount: Decimal, currency: str) -> str:
     """The API's spelling: the currency's own decimals ("1000" XOF, "1000.00" EUR)."""
     return f"{amount:.{decimals_of(currency)}f}"
+
+
+def add_rate(actor, currency: str, valid_from: date | None, raw_rate) -> CurrencyRate:
+    """An admin records what a currency is worth in XOF from a date on (EUR and XOF are fixed)."""
+    from portal.domain.audit import record
+    from portal.errors import Refused
+
+    errors = {}
+    currency = (currency or "").strip().upper()
+    if len(currency) != 3 or not currency.isalpha():
+        errors["currency"] = [str(_l("An ISO 4217 code of three letters, such as USD or GNF."))]
+    elif currency in FIXED_RATES:
+        errors["currency"] = [str(_l("%(currency)s has a fixed rate.", currency=currency))]
+    if valid_from is None:
+        errors["valid_from"] = [str(_l("Give the date from which the rate applies."))]
+    try:
+        rate = parse_amount(raw_rate, "RATE")
+    except MoneyError as error:
+        errors["rate_to_xof"] = [str(error)]
+        rate = None
+    if not errors and db.session.scalar(select(CurrencyRate.id).where(
+            CurrencyRate.currency == currency, CurrencyRate.valid_from == valid_from)):
+        errors["valid_from"] = [str(_l("This currency already has a rate from that date."))]
+    if errors:
+        raise Refused("validation_failed", fields=errors)
+    row = CurrencyRate(currency=currency, valid_from=valid_from, rate_to_xof=rate, created_by_id=actor.id)
+    db.session.add(row)
+    db.session.flush()
+    record("currency_rate.add", "currency_rate", row.id, actor=actor,
+           after={"currency": currency, "valid_from": valid_from.isoformat(), "rate_to_xof": str(rate)})
+    return row

@@ -55,7 +55,14 @@ PUBLIC_PAGES = [
 SIGNED_IN_PAGES = {
     "association@example.org": ["/", "/account/", "/organisations/{association}"],
     "mediator@example.org": ["/", "/mediation/associations", "/mediation/invite"],
-    "admin@example.org": ["/admin/", "/admin/users", "/admin/organisations", "/admin/settings", "/admin/territories"],
+    "admin@example.org": [
+        "/admin/",
+        "/admin/users",
+        "/admin/organisations",
+        "/admin/settings",
+        "/admin/territories",
+        "/admin/rates",
+    ],
 }
 
 

@@ -77,3 +77,8 @@ ROUTES = {
     "api_organisations.list_organisations": ("GET", "/api/v1/organisations", {"*": 200}),
     "api_organisations.get_organisation": ("GET", "/api/v1/" + ASSOCIATION.lstrip("/"), {"*": 200}),
 }
+
+ROUTES.update({
+    "admin.rates": ("GET", "/admin/rates", ADMINS),
+    "admin.add_rate": ("POST", "/admin/rates", {"anonymous": 302, "admin": 422, "*": 403}),
+})

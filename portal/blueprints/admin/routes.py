@@ -4,18 +4,18 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import func, or_, select
-from wtforms import SelectField, StringField, SubmitField
+from wtforms import DateField, SelectField, StringField, SubmitField
 
 from portal.blueprints.admin import bp
 from portal.blueprints.auth.forms import options, required, short_text
 from portal.blueprints.guards import admin_required
-from portal.domain import accounts
+from portal.domain import accounts, money
 from portal.domain.organisations import KIND_LABELS
 from portal.domain.settings import SETTINGS, get_setting, set_setting
 from portal.domain.territories import search_communes, search_key
 from portal.errors import Refused
 from portal.extensions import db
-from portal.models import Membership, Organisation, User
+from portal.models import CurrencyRate, Membership, Organisation, User
 
 PER_PAGE = 50
 
@@ -218,3 +218,40 @@ def settings():
     return render_template(
         "admin/settings.html", specs=SETTINGS, values=values, errors=errors, button=ButtonForm()
     ), 422 if errors else 200
+
+
+class RateForm(FlaskForm):
+    currency = StringField(_l("Currency (ISO code)"), validators=[required(), short_text(3)])
+    valid_from = DateField(_l("Valid from"), validators=[required()])
+    rate_to_xof = StringField(_l("Value of one unit in F CFA"), validators=[required(), short_text(30)])
+    submit = SubmitField(_l("Add the rate"))
+
+
+def _rates_page(form=None, status=200):
+    rates = db.session.scalars(select(CurrencyRate).order_by(CurrencyRate.currency, CurrencyRate.valid_from.desc())
+                               .limit(200)).all()
+    return render_template("admin/rates.html", rates=rates, form=form or RateForm(), parity=money.EUR_PARITY), status
+
+
+@bp.get("/rates")
+@admin_required
+def rates():
+    """The dated table of exchange rates to XOF (EUR is fixed by the CFA parity). Admins."""
+    return _rates_page()
+
+
+@bp.post("/rates")
+@admin_required
+def add_rate():
+    """Adds a rate from a date on; lines already entered keep the rate of their day. Admins."""
+    form = RateForm()
+    if form.validate_on_submit():
+        try:
+            money.add_rate(current_user, form.currency.data, form.valid_from.data, form.rate_to_xof.data)
+        except Refused as error:
+            for name, messages in (error.fields or {}).items():
+                getattr(form, name).errors = list(messages)
+        else:
+            flash(_("The rate is added."), "info")
+            return redirect(url_for("admin.rates"), code=303)
+    return _rates_page(form, 422)
