@@ -362,6 +362,7 @@ def test_an_admin_adds_a_rate_and_new_lines_use_it(client, cast, officer, login_
     html = bad.get_data(as_text=True)
     assert "EUR a un taux fixe." in html and "Le montant doit être supérieur à zéro." in html
     assert date(2020, 1, 1)
-    project = create(client, officer, project_body(cast, budget_lines=[
-        {"label": "Pompe", "amount": "100", "currency": "USD"}]))
+    project = create(
+        client, officer, project_body(cast, budget_lines=[{"label": "Pompe", "amount": "100", "currency": "USD"}])
+    )
     assert project["budget_lines"][0]["amount_xof"] == 60_525

@@ -107,14 +107,20 @@ def add_rate(actor, currency: str, valid_from: date | None, raw_rate) -> Currenc
     except MoneyError as error:
         errors["rate_to_xof"] = [str(error)]
         rate = None
-    if not errors and db.session.scalar(select(CurrencyRate.id).where(
-            CurrencyRate.currency == currency, CurrencyRate.valid_from == valid_from)):
+    if not errors and db.session.scalar(
+        select(CurrencyRate.id).where(CurrencyRate.currency == currency, CurrencyRate.valid_from == valid_from)
+    ):
         errors["valid_from"] = [str(_l("This currency already has a rate from that date."))]
     if errors:
         raise Refused("validation_failed", fields=errors)
     row = CurrencyRate(currency=currency, valid_from=valid_from, rate_to_xof=rate, created_by_id=actor.id)
     db.session.add(row)
     db.session.flush()
-    record("currency_rate.add", "currency_rate", row.id, actor=actor,
-           after={"currency": currency, "valid_from": valid_from.isoformat(), "rate_to_xof": str(rate)})
+    record(
+        "currency_rate.add",
+        "currency_rate",
+        row.id,
+        actor=actor,
+        after={"currency": currency, "valid_from": valid_from.isoformat(), "rate_to_xof": str(rate)},
+    )
     return row

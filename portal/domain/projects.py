@@ -458,18 +458,22 @@ def _check_commune_and_association(actor, data: ProjectInput, project: Project |
         )
 
 
+# The fields of a project that its association writes (besides its budget and funding lines).
+PROJECT_FIELDS = (
+    "title",
+    "summary",
+    "sector",
+    "commune_id",
+    "village",
+    "association_id",
+    "pdsec_period",
+    "pdsec_line",
+    "sdg_tags",
+)
+
+
 def _apply(project: Project, data: ProjectInput, budget, funding) -> None:
-    for name in (
-        "title",
-        "summary",
-        "sector",
-        "commune_id",
-        "village",
-        "association_id",
-        "pdsec_period",
-        "pdsec_line",
-        "sdg_tags",
-    ):
+    for name in PROJECT_FIELDS:
         value = getattr(data, name)
         if value is not None:
             setattr(project, name, value.strip() if isinstance(value, str) else value)
@@ -535,11 +539,15 @@ def update_project(actor, project: Project, data: ProjectInput, version: int | N
     return project
 
 
+def can_comment(user, project: Project) -> bool:
+    """The parties (through a membership that is not observer) and mediators discuss the project."""
+    return acting_party(user, project) is not None or is_mediator(user)
+
+
 def add_comment(actor, project: Project, body: str) -> ProjectComment:
-    """The parties (not observers) and mediators discuss the project."""
-    party = acting_party(actor, project)
-    if party is None and not is_mediator(actor):
+    if not can_comment(actor, project):
         raise Refused("forbidden")
+    party = acting_party(actor, project)
     body = (body or "").strip()
     if not body:
         raise Refused("validation_failed", fields={"body": [str(_l("Write your message."))]})

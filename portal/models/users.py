@@ -44,8 +44,9 @@ class User(db.Model):
     def is_anonymous(self) -> bool:
         return False
 
-    def get_id(self):  # the session cookie carries a session token, never the user id
-        raise NotImplementedError("sessions are looked up by token: see portal/domain/accounts.py")
+    def get_id(self):
+        """Never used: the session cookie carries a session token, not the user id (portal/domain/accounts.py)."""
+        raise RuntimeError("sessions are looked up by token: use portal.domain.accounts.start_session")
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.email}>"

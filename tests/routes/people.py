@@ -78,7 +78,9 @@ ROUTES = {
     "api_organisations.get_organisation": ("GET", "/api/v1/" + ASSOCIATION.lstrip("/"), {"*": 200}),
 }
 
-ROUTES.update({
-    "admin.rates": ("GET", "/admin/rates", ADMINS),
-    "admin.add_rate": ("POST", "/admin/rates", {"anonymous": 302, "admin": 422, "*": 403}),
-})
+ROUTES.update(
+    {
+        "admin.rates": ("GET", "/admin/rates", ADMINS),
+        "admin.add_rate": ("POST", "/admin/rates", {"anonymous": 302, "admin": 422, "*": 403}),
+    }
+)

@@ -228,8 +228,9 @@ class RateForm(FlaskForm):
 
 
 def _rates_page(form=None, status=200):
-    rates = db.session.scalars(select(CurrencyRate).order_by(CurrencyRate.currency, CurrencyRate.valid_from.desc())
-                               .limit(200)).all()
+    rates = db.session.scalars(
+        select(CurrencyRate).order_by(CurrencyRate.currency, CurrencyRate.valid_from.desc()).limit(200)
+    ).all()
     return render_template("admin/rates.html", rates=rates, form=form or RateForm(), parity=money.EUR_PARITY), status
 
 

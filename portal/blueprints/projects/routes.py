@@ -22,7 +22,6 @@ from portal.database import utcnow
 from portal.domain import documents as docs
 from portal.domain import money
 from portal.domain import projects as rules
-from portal.domain.organisations import is_mediator
 from portal.domain.territories import search_key
 from portal.errors import Refused
 from portal.extensions import db
@@ -43,18 +42,7 @@ PER_PAGE = 20
 ID_MAX = 2**31 - 1
 SEARCH_MAX = 200
 FILTER_FIELDS = ("q", "status", "sector", "region", "commune", "association")
-FORM_FIELDS = (
-    "title",
-    "summary",
-    "sector",
-    "commune_id",
-    "village",
-    "association_id",
-    "pdsec_period",
-    "pdsec_line",
-    "sdg_tags",
-    "version",
-)
+FORM_FIELDS = (*rules.PROJECT_FIELDS, "version")
 HISTORY_LABELS = {
     "create": _l("Project created"),
     "edit": _l("Project edited"),
@@ -284,11 +272,6 @@ def _timeline(project: Project) -> list[dict]:
     return entries
 
 
-def can_comment(user, project: Project) -> bool:
-    """The same check as rules.add_comment: the parties (not observers) and mediators."""
-    return rules.acting_party(user, project) is not None or is_mediator(user)
-
-
 def _owner_choices(project: Project) -> list[Organisation]:
     """Who may own a facility handed over: the commune's organisation and the committees of that commune."""
     return db.session.scalars(
@@ -328,7 +311,7 @@ def _render_project(
         owners=_owner_choices(project) if "hand_over" in actions else [],
         can_edit=rules.is_association_officer(current_user, project) and project.status in rules.EDITABLE_STATUSES,
         can_upload=docs.can_upload(current_user, project),
-        can_comment=can_comment(current_user, project),
+        can_comment=rules.can_comment(current_user, project),
         document_kinds=DOCUMENT_KIND_LABELS,
         action_state=action or {},
         comment_state=comment or {},
