@@ -1,6 +1,6 @@
 """notifications: the in-app inbox of each user and their mail preferences
 
-Revision ID: 0003_notifications
+Revision ID: 0004_notifications
 Revises: 0003_projects
 Create Date: 2026-11-29 08:10:15.686825
 
@@ -12,7 +12,7 @@ import portal.database
 
 
 # revision identifiers, used by Alembic.
-revision = '0003_notifications'
+revision = '0004_notifications'
 down_revision = '0003_projects'
 branch_labels = None
 depends_on = None
