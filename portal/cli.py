@@ -100,10 +100,10 @@ def seed_demo_command():
 
 
 def register_cli(app: Flask) -> None:
-    from portal import cli_notifications, cli_outbox, cli_projects, cli_territories
+    from portal import cli_bench, cli_notifications, cli_outbox, cli_projects, cli_territories
 
     app.cli.add_command(translate)
     app.cli.add_command(audit)
     app.cli.add_command(seed_demo_command)
-    for module in (cli_outbox, cli_territories, cli_notifications, cli_projects):
+    for module in (cli_outbox, cli_territories, cli_notifications, cli_projects, cli_bench):
         module.register(app)

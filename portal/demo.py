@@ -77,6 +77,8 @@ def _home(association: Organisation, commune: Commune, villages: str) -> None:
 def seed_demo() -> dict:
     ensure_default_territories()
     users = {email: _user(email, name, is_admin, locale) for email, name, is_admin, locale in ACCOUNTS}
+    if users["treasurer@example.org"].currency is None:  # a treasurer in Montreuil counts in euros too
+        users["treasurer@example.org"].currency = "EUR"
     commune_a, commune_b = _commune(COMMUNE_A), _commune(COMMUNE_B)
     now = utcnow()
 

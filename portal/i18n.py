@@ -4,7 +4,7 @@ from decimal import Decimal
 
 from babel import Locale
 from babel.numbers import format_currency
-from flask import current_app, has_request_context, request, session
+from flask import current_app, g, has_request_context, request, session
 from flask_babel import format_datetime, get_locale
 from flask_login import current_user
 
@@ -82,6 +82,33 @@ def format_money(amount: Decimal | int, currency: str = "XOF") -> str:
     ).replace("\u202f", "\u00a0")
 
 
+def format_total(amount_xof: int) -> str:
+    """A total in F CFA, and beside it in the viewer's own currency when they chose one ("≈ 10 000,00 €")."""
+    text = format_money(amount_xof, "XOF")
+    currency = getattr(current_user, "currency", None) if has_request_context() else None
+    if not currency:
+        return text
+    rate = _viewer_rate(currency)
+    if rate is None:
+        return text
+    converted = (Decimal(amount_xof) / rate).quantize(Decimal(1).scaleb(-currency_decimals(currency)))
+    return f"{text} (≈\u00a0{format_money(converted, currency)})"
+
+
+def _viewer_rate(currency: str) -> Decimal | None:
+    """Today's rate, looked up once per request."""
+    from portal.database import utcnow
+    from portal.domain.money import MoneyError, rate_to_xof
+
+    rates = g.setdefault("viewer_rates", {})
+    if currency not in rates:
+        try:
+            rates[currency] = rate_to_xof(currency, utcnow().date())
+        except MoneyError:
+            rates[currency] = None
+    return rates[currency]
+
+
 def format_when(value, style: str = "medium") -> str:
     """A UTC datetime in the viewer's time zone and language."""
     return format_datetime(value, style)
@@ -105,5 +132,6 @@ def register_template_helpers(app) -> None:
         is_mediator_or_admin=can_verify_associations,
     )
     app.jinja_env.filters["money"] = format_money
+    app.jinja_env.filters["total"] = format_total
     app.jinja_env.filters["when"] = format_when
     app.jinja_env.globals["current_locale"] = lambda: str(get_locale())

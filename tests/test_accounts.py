@@ -218,7 +218,9 @@ def test_an_email_change_needs_the_password_and_a_new_confirmation(client, sessi
 def test_preferences_change_the_language_and_time_zone(client, session):
     user = make_user()
     sign_in(client, user)
-    response = client.post("/account/preferences", data={"pref-locale": "en", "pref-timezone": "Europe/Paris"})
+    response = client.post(
+        "/account/preferences", data={"pref-locale": "en", "pref-timezone": "Europe/Paris", "pref-currency": ""}
+    )
     assert response.status_code == 303
     html = client.get("/account/", headers={"Accept-Language": "fr"}).get_data(as_text=True)
     assert '<html lang="en">' in html

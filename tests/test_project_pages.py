@@ -759,3 +759,17 @@ def test_an_association_with_two_home_communes_chooses_among_them(client, cast, 
     sign_in(client, officer)
     page = client.get("/projects/new").get_data(as_text=True)
     assert f'<option value="{other.id}">Lakamané</option>' in page
+
+
+def test_totals_are_also_shown_in_the_viewers_currency(client, cast, login_as, session):
+    project = make_project(cast.association, cast.commune_a, status="agreed", budget=[("Forage", 6_559_570, "XOF")])
+    session.commit()
+    plain = client.get(f"/projects/{project.id}").get_data(as_text=True)
+    assert "≈" not in plain
+    login_as("officer")
+    saved = client.post("/account/preferences", data={"pref-locale": "", "pref-timezone": "", "pref-currency": "EUR"})
+    assert saved.status_code == 303
+    html = client.get(f"/projects/{project.id}").get_data(as_text=True)
+    assert "6\u00a0559\u00a0570\u00a0F\u00a0CFA (≈\u00a010\u00a0000,00\u00a0€)" in html
+    listed = client.get("/projects/").get_data(as_text=True)
+    assert "(≈\u00a010\u00a0000,00\u00a0€)" in listed

@@ -341,9 +341,11 @@ def change_email(user: User, current_password: str, new_email: str) -> None:
     send_confirmation(user)
 
 
-def set_preferences(user: User, locale: str | None, timezone: str | None) -> None:
-    before = {"locale": user.locale, "timezone": user.timezone}
+def set_preferences(user: User, locale: str | None, timezone: str | None, currency: str | None = None) -> None:
+    """Language, time zone, and the currency totals are also shown in (None: F CFA only)."""
+    before = {"locale": user.locale, "timezone": user.timezone, "currency": user.currency}
     user.locale, user.timezone = locale or None, timezone or None
+    user.currency = None if not currency or currency == "XOF" else currency
     db.session.flush()
     record(
         "user.preferences",
@@ -351,7 +353,7 @@ def set_preferences(user: User, locale: str | None, timezone: str | None) -> Non
         user.id,
         actor=user,
         before=before,
-        after={"locale": user.locale, "timezone": user.timezone},
+        after={"locale": user.locale, "timezone": user.timezone, "currency": user.currency},
     )
 
 

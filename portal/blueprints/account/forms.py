@@ -18,6 +18,7 @@ def timezone_choices():
 class PreferencesForm(FlaskForm):
     locale = SelectField(_l("Language"), choices=options(LANGUAGE_CHOICES))
     timezone = SelectField(_l("Time zone"))
+    currency = SelectField(_l("Also show amounts in"))
     submit_preferences = SubmitField(_l("Save the preferences"))
 
 
@@ -37,3 +38,12 @@ class ConfirmForm(FlaskForm):
     """A button that only needs its CSRF token."""
 
     submit = SubmitField(_l("Confirm"))
+
+
+def currency_choices():
+    """F CFA alone, or with the euro or a currency of the rate table beside it."""
+    from portal.database import utcnow
+    from portal.domain.money import accepted_currencies
+
+    others = [c for c in accepted_currencies(utcnow().date()) if c != "XOF"]
+    return options([("", _l("F CFA only"))] + [(c, c) for c in others])

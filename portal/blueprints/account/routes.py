@@ -10,6 +10,7 @@ from portal.blueprints.account.forms import (
     PasswordChangeForm,
     PreferencesForm,
     timezone_choices,
+    currency_choices,
 )
 from portal.blueprints.guards import login_required
 from portal.domain import accounts
@@ -21,9 +22,11 @@ from portal.models import UserSession
 def _forms():
     preferences = PreferencesForm(prefix="pref", obj=None)
     preferences.timezone.choices = timezone_choices()
+    preferences.currency.choices = currency_choices()
     if request.method == "GET":
         preferences.locale.data = current_user.locale or ""
         preferences.timezone.data = current_user.timezone or ""
+        preferences.currency.data = current_user.currency or ""
     return {
         "preferences": preferences,
         "password_form": PasswordChangeForm(prefix="pw"),
@@ -60,7 +63,7 @@ def preferences():
     form = forms["preferences"]
     if not form.validate_on_submit():
         return _render(forms, 422)
-    accounts.set_preferences(current_user, form.locale.data, form.timezone.data)
+    accounts.set_preferences(current_user, form.locale.data, form.timezone.data, form.currency.data)
     flash(_("Your preferences are saved."), "info")
     return redirect(url_for("account.show"), code=303)
 

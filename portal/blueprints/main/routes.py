@@ -77,5 +77,5 @@ def set_language():
         if current_user.is_authenticated:  # the account's preference would otherwise win over the switch
             from portal.domain.accounts import set_preferences
 
-            set_preferences(current_user, locale, current_user.timezone)
+            set_preferences(current_user, locale, current_user.timezone, current_user.currency)
     return redirect(safe_next(request.form.get("next"), url_for("main.home")), code=303)
