@@ -9,8 +9,8 @@ from portal.blueprints.account.forms import (
     EmailChangeForm,
     PasswordChangeForm,
     PreferencesForm,
-    timezone_choices,
     currency_choices,
+    timezone_choices,
 )
 from portal.blueprints.guards import login_required
 from portal.domain import accounts
