@@ -9,7 +9,7 @@ export FLASK_APP := wsgi
 PO_FILES := $(wildcard translations/*/LC_MESSAGES/messages.po)
 MO_FILES := $(PO_FILES:.po=.mo)
 
-.PHONY: run serve seed test test-sqlite test-postgres lint install install-dev translations migrate bench-outbox clean
+.PHONY: run serve seed test test-sqlite test-postgres lint install install-dev translations migrate bench-outbox bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -69,6 +69,17 @@ test-postgres: install-dev translations
 
 bench-outbox: install-dev
 	$(BIN)/python -m tests.bench_outbox
+
+# Pages and API at national scale: a fresh instance/bench.db, 50,000 projects, then queries, in-process
+# times and req/s through gunicorn per URL. BENCH_ARGS="--explain" adds the query plans.
+BENCH_PROJECTS ?= 50000
+BENCH_DB := sqlite:///$(CURDIR)/instance/bench.db
+bench: install translations
+	mkdir -p instance
+	rm -f instance/bench.db instance/bench.db-wal instance/bench.db-shm
+	DATABASE_URL=$(BENCH_DB) $(BIN)/flask db upgrade
+	DATABASE_URL=$(BENCH_DB) $(BIN)/flask seed-bench --projects $(BENCH_PROJECTS)
+	$(BIN)/python -m tests.bench --database-url $(BENCH_DB) --http $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) node_modules instance/portal.db* $(MO_FILES)

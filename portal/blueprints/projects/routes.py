@@ -95,7 +95,9 @@ def _load(project_id: int) -> Project | None:
 def _visible(project_id: int) -> Project:
     """The project if the viewer may see it; anonymous visitors sign in first (a mailed link then works), 404
     for anyone else."""
-    _load(project_id)  # fills the session, so the rule's own lookup below runs no query
+    # Fills the session, so the rule's own lookup below runs no query; kept in a name because the session
+    # holds its objects weakly: unreferenced, the loaded project would be dropped and read again, lazily.
+    loaded = _load(project_id)  # noqa: F841
     try:
         return rules.get_visible(current_user, project_id)
     except Refused:
