@@ -59,6 +59,9 @@ class Project(db.Model):
         CheckConstraint(_in("status", ProjectStatus), name="status"),
         CheckConstraint(_in("sector", SECTORS), name="sector"),
         Index("ix_projects_public", "is_public", "id"),
+        # Filtered public lists and their counts: one index range each (see README, Performance).
+        Index("ix_projects_public_status", "is_public", "status", "id"),
+        Index("ix_projects_public_sector", "is_public", "sector", "id"),
         Index("ix_projects_status", "status", "id"),
         Index("ix_projects_commune", "commune_id", "id"),
         Index("ix_projects_association", "association_id", "id"),
