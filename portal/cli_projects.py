@@ -9,6 +9,12 @@ from flask.cli import AppGroup
 projects = AppGroup("projects", help="Co-funded projects.")
 
 
+def sweep_uploads_job(now) -> None:
+    from portal.domain.documents import sweep_orphan_uploads
+
+    sweep_orphan_uploads(now)
+
+
 def escalate_job(now) -> None:
     from portal.domain.projects import escalate_unanswered
 
@@ -32,3 +38,4 @@ def register(app: Flask) -> None:
     app.cli.add_command(projects)
     if not app.testing:  # tests run the job themselves
         register_job("project_escalation", timedelta(hours=1), escalate_job)
+        register_job("orphan_uploads", timedelta(hours=6), sweep_uploads_job)

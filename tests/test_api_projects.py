@@ -366,3 +366,27 @@ def test_an_admin_adds_a_rate_and_new_lines_use_it(client, cast, officer, login_
         client, officer, project_body(cast, budget_lines=[{"label": "Pompe", "amount": "100", "currency": "USD"}])
     )
     assert project["budget_lines"][0]["amount_xof"] == 60_525
+
+
+def test_files_of_failed_uploads_are_swept_and_documents_kept(app, client, cast, officer, tmp_path):
+    import os
+    import time
+
+    from portal.domain.documents import sweep_orphan_uploads
+
+    app.config["UPLOAD_DIR"] = str(tmp_path)
+    project = create(client, officer, project_body(cast))
+    kept = upload(client, officer, project["id"], PDF, "devis.pdf").get_json()
+    [stored] = list(tmp_path.iterdir())
+    old, fresh = tmp_path / ("0" * 32), tmp_path / ("1" * 32)
+    old.write_bytes(PDF)
+    fresh.write_bytes(PDF)
+    two_hours_ago = time.time() - 7200
+    for path in (old, stored):
+        os.utime(path, (two_hours_ago, two_hours_ago))
+    with app.app_context():
+        assert sweep_orphan_uploads() == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([stored.name, fresh.name])
+    download = client.get(kept["url"], headers=officer)
+    assert download.data == PDF
+    download.close()

@@ -135,3 +135,25 @@ def add_document(actor, project: Project, stream, filename: str | None, kind: st
 
 def document_path(document: ProjectDocument) -> Path:
     return upload_dir() / document.stored_name
+
+
+def sweep_orphan_uploads(now=None, grace_seconds: int = 3600) -> int:
+    """Deletes stored files no document row points to: those of uploads whose request failed after the file
+    was written (the row rolled back). Files younger than the grace period may belong to a request under way."""
+    import time
+
+    from sqlalchemy import select
+
+    directory = upload_dir()
+    names = {path.name: path for path in directory.iterdir() if path.is_file()}
+    if not names:
+        return 0
+    referenced = set(db.session.scalars(select(ProjectDocument.stored_name).where(
+        ProjectDocument.stored_name.in_(list(names)))))
+    limit = (now.timestamp() if now else time.time()) - grace_seconds
+    removed = 0
+    for name, path in names.items():
+        if name not in referenced and path.stat().st_mtime < limit:
+            path.unlink(missing_ok=True)
+            removed += 1
+    return removed
