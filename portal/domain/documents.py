@@ -148,8 +148,9 @@ def sweep_orphan_uploads(now=None, grace_seconds: int = 3600) -> int:
     names = {path.name: path for path in directory.iterdir() if path.is_file()}
     if not names:
         return 0
-    referenced = set(db.session.scalars(select(ProjectDocument.stored_name).where(
-        ProjectDocument.stored_name.in_(list(names)))))
+    referenced = set(
+        db.session.scalars(select(ProjectDocument.stored_name).where(ProjectDocument.stored_name.in_(list(names))))
+    )
     limit = (now.timestamp() if now else time.time()) - grace_seconds
     removed = 0
     for name, path in names.items():
