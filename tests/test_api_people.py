@@ -196,3 +196,16 @@ def test_the_openapi_document_describes_the_endpoints(client, session):
         "/api/v1/communes",
     ):
         assert path in spec["paths"], path
+
+
+def test_validation_messages_speak_the_clients_language(client, session):
+    french = client.get("/api/v1/organisations?page=0&kind=planet").get_json()["error"]["fields"]
+    assert french["page"] == ["Doit être compris entre 1 et 1000000."]
+    assert french["kind"][0].startswith("Doit être l’une de ces valeurs : commune, association")
+    english = client.get("/api/v1/organisations?page=0", headers={"Accept-Language": "en"}).get_json()
+    assert english["error"]["fields"]["page"] == ["Must be from 1 to 1000000."]
+    missing = client.post("/api/v1/tokens", json={"email": "x" * 300}).get_json()["error"]["fields"]
+    assert missing == {
+        "email": ["Plus long que la longueur maximale de 254."],
+        "password": ["Champ obligatoire manquant."],
+    }

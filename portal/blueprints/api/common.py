@@ -1,9 +1,10 @@
 """What every API module shares: paging and the list envelope."""
 
 from flask import current_app
-from marshmallow import Schema, fields, post_load, validate
+from marshmallow import Schema, fields, post_load
 from sqlalchemy import func, select
 
+from portal.blueprints.api.messages import in_range
 from portal.extensions import db
 
 # Far past any real list; stops an absurd page number from reaching the database as an offset.
@@ -11,8 +12,8 @@ MAX_PAGE = 1_000_000
 
 
 class PageArgs(Schema):
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=MAX_PAGE))
-    per_page = fields.Integer(load_default=None, validate=validate.Range(min=1))
+    page = fields.Integer(load_default=1, validate=in_range(1, MAX_PAGE))
+    per_page = fields.Integer(load_default=None, validate=in_range(1))
 
     @post_load
     def clamp(self, data, **kwargs):

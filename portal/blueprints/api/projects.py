@@ -8,6 +8,7 @@ from sqlalchemy.orm import selectinload
 from portal.blueprints.api import api_blueprint
 from portal.blueprints.api.auth import api_user, require_api_user
 from portal.blueprints.api.common import PageArgs, UtcDateTime, list_schema, page_of
+from portal.blueprints.api.messages import in_range
 from portal.domain import documents as docs
 from portal.domain import money
 from portal.domain import projects as rules
@@ -27,7 +28,7 @@ from portal.models import (
 
 blp = api_blueprint("projects", "Co-funded projects and their workflow.")
 
-ID = validate.Range(min=1, max=2**31 - 1)
+ID = in_range(1, 2**31 - 1)
 
 
 # Schemas ------------------------------------------------------------------------------------------------
@@ -63,9 +64,7 @@ class ProjectFields(Schema):
     village = fields.String(allow_none=True, validate=validate.Length(max=rules.SHORT_MAX))
     pdsec_period = fields.String(allow_none=True, validate=validate.Length(max=20))
     pdsec_line = fields.String(allow_none=True, validate=validate.Length(max=rules.SHORT_MAX))
-    sdg_tags = fields.List(
-        fields.Integer(strict=True, validate=validate.Range(min=1, max=17)), validate=validate.Length(max=17)
-    )
+    sdg_tags = fields.List(fields.Integer(strict=True, validate=in_range(1, 17)), validate=validate.Length(max=17))
     budget_lines = fields.List(fields.Nested(BudgetLineIn), validate=validate.Length(max=100))
     funding_lines = fields.List(fields.Nested(FundingLineIn), validate=validate.Length(max=100))
 
