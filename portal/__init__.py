@@ -9,7 +9,7 @@ from portal.database import reset_write_intent, set_write_intent
 from portal.errors import register_error_handlers
 from portal.extensions import babel, csrf, db, limiter, login_manager, migrate
 from portal.i18n import register_template_helpers, select_locale, select_timezone
-from portal.security import add_hsts_in_production, add_security_headers
+from portal.security import add_hsts_in_production, add_security_headers, refuse_nul_characters
 
 READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -35,6 +35,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     register_error_handlers(app)
     register_template_helpers(app)
     _register_transaction_hooks(app)
+    app.before_request(refuse_nul_characters)
     app.after_request(add_security_headers)
     add_hsts_in_production(app)
 

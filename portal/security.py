@@ -44,3 +44,28 @@ def add_hsts_in_production(app):
     def _hsts(response):
         response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
         return response
+
+
+def _has_nul(value) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False
+
+
+def refuse_nul_characters():
+    """No text a person types contains a NUL character, and PostgreSQL refuses to store one: a request that
+    carries one (in its query, form or JSON body; files are bytes and are not looked at) cannot be read."""
+    from flask import abort, request
+
+    if _has_nul(request.path) or any(_has_nul(v) for v in request.args.values()):
+        abort(400)
+    if request.method in ("POST", "PUT", "PATCH"):
+        if request.is_json:
+            if _has_nul(request.get_json(silent=True)):
+                abort(400)
+        elif any(_has_nul(v) for v in request.form.values()):
+            abort(400)
