@@ -342,7 +342,7 @@ def test_preferences_are_per_kind(people, session):
 
 def test_account_and_security_mails_always_go(people, session):
     member = people.users["member"]
-    set_mail_preferences(member, dict.fromkeys(choosable_kinds(), "none"))
+    set_mail_preferences(member, dict.fromkeys(choosable_kinds(member), "none"))
     accounts.request_password_reset(member.email)
     accounts.send_confirmation(member)
     accounts.invite(people.users["mediator"], people.commune_org_b, member.email, "clerk")
@@ -359,10 +359,14 @@ def test_preferences_refuse_unknown_kinds_and_modes(people, app):
 
 
 def test_the_preference_page_shows_a_labelled_select_per_kind(client, login_as, session):
-    login_as("member")
+    member = login_as("member")
     html = client.get("/notifications/preferences").get_data(as_text=True)
     names = re.findall(r'<select id="([^"]+)" name="\1"', html)
-    assert names == [f"kind_{kind}" for kind in choosable_kinds()]
+    assert (
+        names
+        == [f"kind_{kind}" for kind in choosable_kinds(member)]
+        == ["kind_organisation", "kind_membership", "kind_projects"]
+    )
     for name in names:
         assert f'<label for="{name}">' in html
     assert html.count('<option selected value="immediate">') == len(names)
@@ -377,7 +381,6 @@ def test_the_preference_page_saves_the_choices(client, login_as, session):
             "kind_membership": "digest",
             "kind_organisation": "none",
             "kind_projects": "digest",
-            "kind_escalations": "immediate",
         },
     )
     assert response.status_code == 303 and response.location.endswith("/notifications/preferences")
@@ -388,7 +391,8 @@ def test_the_preference_page_saves_the_choices(client, login_as, session):
             )
         ).all()
     )
-    assert stored == {"membership": "digest", "organisation": "none", "projects": "digest", "escalations": "immediate"}
+    assert stored == {"membership": "digest", "organisation": "none", "projects": "digest"}
+    assert "kind_escalations" not in client.get("/notifications/preferences").get_data(as_text=True)
     html = client.get("/notifications/preferences").get_data(as_text=True)
     assert '<option selected value="digest">' in html and '<option selected value="none">' in html
     assert session.scalar(select(AuditEvent).where(AuditEvent.action == "user.notification_preferences"))
@@ -705,3 +709,8 @@ def test_the_resend_button_needs_its_csrf_token(csrf_app, session, cast, app_con
     html = client.get("/admin/outbox").get_data(as_text=True)
     token = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
     assert client.post(f"/admin/outbox/{dead.id}/retry", data={"csrf_token": token}).status_code == 303
+
+
+def test_only_mediators_are_offered_the_escalations(client, login_as, session):
+    login_as("mediator")
+    assert 'name="kind_escalations"' in client.get("/notifications/preferences").get_data(as_text=True)

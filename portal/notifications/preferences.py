@@ -19,11 +19,19 @@ MODE_LABELS = {
 DEFAULT_MODE = MailMode.IMMEDIATE
 
 
-def choosable_kinds() -> dict:
-    """The kinds offered on the preferences page: those that at least one event uses, with their labels."""
+# Kinds only mediators receive, offered to them alone.
+MEDIATOR_KINDS = frozenset({"escalations"})
+
+
+def choosable_kinds(user: User | None = None) -> dict:
+    """The kinds offered on the preferences page: those that at least one event uses (and, given a user, that
+    can reach them), with their labels."""
+    from portal.domain.organisations import is_mediator
     from portal.notifications.events import EVENTS, KINDS
 
     used = {event.kind for event in EVENTS.values() if event.kind}
+    if user is not None and not is_mediator(user):
+        used -= MEDIATOR_KINDS
     return {kind: label for kind, label in KINDS.items() if kind in used}
 
 
@@ -49,12 +57,12 @@ def preferences_of(user: User) -> dict[str, str]:
             )
         ).all()
     )
-    return {kind: stored.get(kind, DEFAULT_MODE) for kind in choosable_kinds()}
+    return {kind: stored.get(kind, DEFAULT_MODE) for kind in choosable_kinds(user)}
 
 
 def set_mail_preferences(user: User, modes: dict[str, str]) -> None:
     """Saves the user's choices (flushes, never commits); refuses unknown kinds and modes."""
-    kinds = choosable_kinds()
+    kinds = choosable_kinds(user)
     errors = {}
     for kind, mode in modes.items():
         if kind not in kinds:

@@ -83,7 +83,7 @@ def read_all():
 @login_required
 def preferences():
     """Which e-mails the user gets, per kind of event: at once, in a daily digest, or none. The signed-in user."""
-    kinds = choosable_kinds()
+    kinds = choosable_kinds(current_user)
     form = preferences_form(kinds, preferences_of(current_user))
     status = 200
     if request.method == "POST":
