@@ -54,13 +54,20 @@ def test_an_empty_search_lists_everything(client, ocha_2015):
     assert client.get("/api/v1/communes?q=").get_json()["total"] == 701
 
 
-@pytest.mark.parametrize("q", ["%' OR 1=1 --", "'; DROP TABLE communes; --", "%", "_", '" OR ""="', "\\", "a\x00b"])
+@pytest.mark.parametrize("q", ["%' OR 1=1 --", "'; DROP TABLE communes; --", "%", "_", '" OR ""="', "\\"])
 def test_injection_like_searches_are_only_text(client, ocha_2015, q):
     response = client.get("/api/v1/communes", query_string={"q": q})
     assert response.status_code == 200
     body = response.get_json()
     assert body["total"] < 701
     assert client.get("/api/v1/communes").get_json()["total"] == 701  # the table is still there
+
+
+@pytest.mark.parametrize("param", ["q", "version"])
+def test_a_nul_character_cannot_be_read(client, ocha_2015, param):
+    response = client.get("/api/v1/communes", query_string={param: "a\x00b"})
+    assert response.status_code == 400
+    assert response.get_json()["error"]["code"] == "malformed_request"
 
 
 def test_a_search_too_long_is_422_on_q(client, ocha_2015):
@@ -87,7 +94,7 @@ def test_the_version_filter_chooses_the_map(client, session, app_context):
     assert [i["name"] for i in searched["items"]] == ["Kita"]
 
 
-@pytest.mark.parametrize("version", ["nope", "x" * 21, "a\x00b"])
+@pytest.mark.parametrize("version", ["nope", "x" * 21])
 def test_an_unknown_version_is_422_on_version(client, ocha_2015, version):
     response = client.get("/api/v1/communes", query_string={"version": version})
     assert response.status_code == 422
