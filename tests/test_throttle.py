@@ -7,8 +7,17 @@ import pytest
 from tests.factories import PASSWORD, make_user
 
 
+def _redis_url_for(worker_id: str) -> str:
+    """One Redis database per xdist worker (15, 14, …), so that one worker's flush never wipes another's counters."""
+    import redis
+
+    base = redis.connection.parse_url(os.environ["TEST_REDIS_URL"])
+    number = 0 if worker_id == "master" else int(worker_id.removeprefix("gw"))
+    return f"redis://{base.get('host', '127.0.0.1')}:{base.get('port', 6379)}/{15 - number}"
+
+
 @pytest.fixture(params=["memory", "redis"])
-def throttled_app(request, app):
+def throttled_app(request, app, worker_id):
     """The login throttle with its counters in memory, and in Redis when one is reachable (CI starts it)."""
     if request.param == "redis":
         url = os.environ.get("TEST_REDIS_URL")
@@ -18,6 +27,7 @@ def throttled_app(request, app):
             pytest.skip("no TEST_REDIS_URL: the Redis storage is tested in CI")
         import redis
 
+        url = _redis_url_for(worker_id)
         redis.Redis.from_url(url).flushdb()
     else:
         url = "memory://"
