@@ -163,3 +163,24 @@ def test_a_project_goes_from_the_association_to_the_mayor_and_back_without_javas
     history = page.locator("#history li")
     assert history.count() >= 7  # created, submitted, reviewed, changes asked, edited, resubmitted, reviewed, opened
     context.close()
+
+
+def test_on_a_small_phone_wide_tables_scroll_and_stay_accessible(browser, live_server):
+    """At 360 px the co-funding tables overflow: they scroll sideways, reachable from the keyboard."""
+    from tests.browser.pagecheck import check_page
+
+    with live_server.app.app_context():
+        from portal.demo import seed_demo
+        from portal.extensions import db
+        from portal.models import Project
+
+        seed_demo()
+        db.session.commit()
+        project_id = db.session.scalar(db.select(Project.id).where(Project.is_public).order_by(Project.id))
+    context = browser.new_context(base_url=live_server.url, locale="fr-FR", viewport={"width": 360, "height": 740})
+    page = context.new_page()
+    check_page(page, f"/projects/{project_id}")
+    widths = page.evaluate("[...document.querySelectorAll('table')].map(t => [t.scrollWidth, t.clientWidth])")
+    assert any(scroll > client for scroll, client in widths)  # something did overflow, and scrolls
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360  # the page itself does not
+    context.close()
