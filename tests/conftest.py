@@ -25,6 +25,14 @@ def _postgres_url_for(worker: str) -> str:
     return base.set(database=name).render_as_string(hide_password=False)
 
 
+def own_database_url(name: str, directory, worker_id: str) -> str:
+    """A database of the test's own, for tests whose requests must really commit and overlap: a SQLite file in
+    `directory`, or `<db>_portal_<name>_<worker>` beside TEST_DATABASE_URL's."""
+    if os.environ.get("TEST_DATABASE_URL"):
+        return _postgres_url_for(f"{name}_{worker_id}")
+    return f"sqlite:///{directory / f'{name}.db'}"
+
+
 def reset_database() -> None:
     """Empty the database completely, so that migrations run from nothing."""
     engine = db.engine

@@ -4,7 +4,6 @@ These requests must really commit and really overlap, so they run against a data
 than inside the rolled-back test transaction.
 """
 
-import os
 import threading
 
 import pytest
@@ -12,17 +11,14 @@ from flask_migrate import upgrade
 
 from portal import create_app
 from portal.extensions import db
-from tests.conftest import _postgres_url_for, reset_database
+from tests.conftest import own_database_url, reset_database
 from tests.factories import Cast
 from tests.project_api import create, project_body, token
 
 
 @pytest.fixture()
 def live_app(tmp_path, worker_id):
-    if os.environ.get("TEST_DATABASE_URL"):
-        url = _postgres_url_for(f"concurrency_{worker_id}")
-    else:
-        url = f"sqlite:///{tmp_path / 'concurrency.db'}"
+    url = own_database_url("concurrency", tmp_path, worker_id)
     app = create_app("test", SQLALCHEMY_DATABASE_URI=url)
     with app.app_context():
         reset_database()

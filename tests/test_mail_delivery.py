@@ -10,7 +10,6 @@ whose audit events can never be deleted) lives in a database of its own, so that
 reaches the other tests.
 """
 
-import os
 import random
 import re
 import threading
@@ -25,7 +24,7 @@ from portal.demo import ACCOUNTS, seed_demo
 from portal.extensions import db
 from portal.models import OutboxMessage, OutboxStatus, User
 from portal.notifications.worker import work_forever
-from tests.conftest import _postgres_url_for, reset_database
+from tests.conftest import own_database_url, reset_database
 from tests.sendgrid_stub import HOLD, SendGridStub
 
 pytestmark = pytest.mark.xdist_group("outbox")
@@ -46,10 +45,7 @@ def stub():
 @pytest.fixture(scope="module")
 def delivery_app(tmp_path_factory, worker_id, stub):
     """The portal on a database of its own with the demo data, delivering through the stub, timings tiny."""
-    if os.environ.get("TEST_DATABASE_URL"):
-        url = _postgres_url_for(f"delivery_{worker_id}")
-    else:
-        url = f"sqlite:///{tmp_path_factory.mktemp('delivery') / 'portal.db'}"
+    url = own_database_url("delivery", tmp_path_factory.mktemp("delivery"), worker_id)
     app = create_app(
         "test",
         SQLALCHEMY_DATABASE_URI=url,

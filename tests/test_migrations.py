@@ -1,22 +1,17 @@
 """Migrations build the schema from nothing, match the models, and go down and up again."""
 
-import os
-
 import pytest
 import sqlalchemy as sa
 from flask_migrate import check, downgrade, upgrade
 
 from portal import create_app
 from portal.extensions import db
-from tests.conftest import _postgres_url_for, reset_database
+from tests.conftest import own_database_url, reset_database
 
 
 @pytest.fixture()
 def empty_app(tmp_path, worker_id):
-    if os.environ.get("TEST_DATABASE_URL"):
-        url = _postgres_url_for(f"migrations_{worker_id}")
-    else:
-        url = f"sqlite:///{tmp_path / 'migrations.db'}"
+    url = own_database_url("migrations", tmp_path, worker_id)
     app = create_app("test", SQLALCHEMY_DATABASE_URI=url)
     with app.app_context():
         reset_database()
