@@ -60,6 +60,11 @@ def _begin_sqlite(connection):
     connection.exec_driver_sql("BEGIN IMMEDIATE" if _begins_immediate.get() else "BEGIN")
 
 
+def one_of(column: str, values) -> str:
+    """The SQL of a check constraint: `column IN ('a', 'b')`, from an enum or any iterable of strings."""
+    return f"{column} IN ({', '.join(repr(str(v)) for v in values)})"
+
+
 class UTCDateTime(TypeDecorator):
     """Stored as naive UTC on every database, returned as an aware UTC datetime."""
 

@@ -8,8 +8,7 @@ from flask import current_app, g, has_request_context, request, session
 from flask_babel import format_datetime, get_locale
 from flask_login import current_user
 
-# Currencies whose amounts have no minor unit in practice (XOF is whole francs).
-CURRENCY_DECIMALS = {"XOF": 0, "XAF": 0, "GNF": 0, "JPY": 0}
+from portal.domain.money import decimals_of
 
 
 def supported_locales() -> tuple[str, ...]:
@@ -67,13 +66,9 @@ def select_timezone() -> str:
     return user_timezone or current_app.config["BABEL_DEFAULT_TIMEZONE"]
 
 
-def currency_decimals(currency: str) -> int:
-    return CURRENCY_DECIMALS.get(currency, 2)
-
-
 def format_money(amount: Decimal | int, currency: str = "XOF") -> str:
     """ "6 559 570 F CFA" in French, "F CFA 6,559,570" in English; the currency's own decimals."""
-    decimals = currency_decimals(currency)
+    decimals = decimals_of(currency)
     pattern = None
     if decimals == 0:
         pattern = "#,##0\u00a0¤" if str(get_locale()).startswith("fr") else "¤\u00a0#,##0"
@@ -91,7 +86,7 @@ def format_total(amount_xof: int) -> str:
     rate = _viewer_rate(currency)
     if rate is None:
         return text
-    converted = (Decimal(amount_xof) / rate).quantize(Decimal(1).scaleb(-currency_decimals(currency)))
+    converted = (Decimal(amount_xof) / rate).quantize(Decimal(1).scaleb(-decimals_of(currency)))
     return f"{text} (≈\u00a0{format_money(converted, currency)})"
 
 

@@ -88,6 +88,16 @@ def can_verify_associations(user) -> bool:
     return bool(getattr(user, "is_authenticated", False)) and (user.is_admin or is_mediator(user))
 
 
+def visible_organisations(user):
+    """select(Organisation) of what `user` may see: every organisation but associations not (yet) verified,
+    which only their members, mediators and admins see."""
+    query = select(Organisation)
+    if can_verify_associations(user):
+        return query
+    member_of = [m.organisation_id for m in user.memberships] if getattr(user, "is_authenticated", False) else []
+    return query.where((Organisation.verification == Verification.VERIFIED) | Organisation.id.in_(member_of))
+
+
 def _managers_count(organisation: Organisation) -> int:
     return db.session.scalar(
         select(func.count())

@@ -416,3 +416,17 @@ def home_associations(commune: Commune) -> list[tuple[Organisation, HomeCommune]
         .order_by(Organisation.name, Organisation.id)
     )
     return [(organisation, link) for organisation, link in db.session.execute(query).all()]
+
+
+def communes_named(text: str | None, limit: int = 20):
+    """(the commune a person meant by typing a name — the only match, or the one with exactly that name —,
+    and the matches, at most `limit`, for them to choose among)."""
+    from portal.extensions import db
+
+    if not (text or "").strip():
+        return None, []
+    matches = db.session.scalars(search_communes(text).limit(limit)).all()
+    exact = [c for c in matches if c.search_name == search_key(text)]
+    if len(matches) == 1:
+        return matches[0], matches
+    return (exact[0] if len(exact) == 1 else None), matches

@@ -6,7 +6,7 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.database import UTCDateTime, utcnow
+from portal.database import UTCDateTime, one_of, utcnow
 from portal.extensions import db
 from portal.models.territories import Commune
 from portal.models.users import User
@@ -44,15 +44,11 @@ MANAGER_ROLES = {
 ALL_ROLES = sorted({role for roles in ROLES_BY_KIND.values() for role in roles})
 
 
-def _in(column: str, values) -> str:
-    return f"{column} IN ({', '.join(repr(str(v)) for v in values)})"
-
-
 class Organisation(db.Model):
     __tablename__ = "organisations"
     __table_args__ = (
-        CheckConstraint(_in("kind", OrganisationKind), name="kind"),
-        CheckConstraint(_in("verification", Verification), name="verification"),
+        CheckConstraint(one_of("kind", OrganisationKind), name="kind"),
+        CheckConstraint(one_of("verification", Verification), name="verification"),
         CheckConstraint("kind != 'commune' OR commune_id IS NOT NULL", name="commune_has_commune"),
         # One commune organisation per commune.
         Index(
@@ -119,7 +115,7 @@ class Membership(db.Model):
     __tablename__ = "memberships"
     __table_args__ = (
         UniqueConstraint("user_id", "organisation_id"),
-        CheckConstraint(_in("role", ALL_ROLES), name="role"),
+        CheckConstraint(one_of("role", ALL_ROLES), name="role"),
         Index("ix_memberships_organisation_role", "organisation_id", "role"),
     )
 

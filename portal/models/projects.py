@@ -19,7 +19,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.database import UTCDateTime, utcnow
+from portal.database import UTCDateTime, one_of, utcnow
 from portal.extensions import db
 from portal.models.organisations import Organisation
 from portal.models.territories import Commune
@@ -49,15 +49,11 @@ PARTY_KINDS = ("association", "commune", "state", "partner", "population")
 DOCUMENT_KINDS = ("technical_file", "quote", "statutes", "minutes", "photo", "other")
 
 
-def _in(column: str, values) -> str:
-    return f"{column} IN ({', '.join(repr(str(v)) for v in values)})"
-
-
 class Project(db.Model):
     __tablename__ = "projects"
     __table_args__ = (
-        CheckConstraint(_in("status", ProjectStatus), name="status"),
-        CheckConstraint(_in("sector", SECTORS), name="sector"),
+        CheckConstraint(one_of("status", ProjectStatus), name="status"),
+        CheckConstraint(one_of("sector", SECTORS), name="sector"),
         Index("ix_projects_public", "is_public", "id"),
         # Filtered public lists and their counts: one index range each (see README, Performance).
         Index("ix_projects_public_status", "is_public", "status", "id"),
@@ -145,7 +141,7 @@ class FundingLine(_MoneyLine, db.Model):
     __tablename__ = "funding_lines"
     __table_args__ = (
         CheckConstraint("amount > 0", name="amount_positive"),
-        CheckConstraint(_in("party_kind", PARTY_KINDS), name="party_kind"),
+        CheckConstraint(one_of("party_kind", PARTY_KINDS), name="party_kind"),
         Index("ix_funding_lines_organisation", "organisation_id"),
     )
 
@@ -177,7 +173,7 @@ class CurrencyRate(db.Model):
 
 class ProjectDocument(db.Model):
     __tablename__ = "project_documents"
-    __table_args__ = (CheckConstraint(_in("kind", DOCUMENT_KINDS), name="kind"),)
+    __table_args__ = (CheckConstraint(one_of("kind", DOCUMENT_KINDS), name="kind"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), index=True)

@@ -12,7 +12,7 @@ from portal.blueprints.guards import admin_required
 from portal.domain import accounts, money
 from portal.domain.organisations import KIND_LABELS
 from portal.domain.settings import SETTINGS, get_setting, set_setting
-from portal.domain.territories import search_communes, search_key
+from portal.domain.territories import communes_named
 from portal.errors import Refused
 from portal.extensions import db
 from portal.models import CurrencyRate, Membership, Organisation, User
@@ -163,13 +163,7 @@ def create_organisation():
     if form.validate_on_submit():
         commune = None
         if form.kind.data in ("commune", "committee"):
-            matches = (
-                db.session.scalars(search_communes(form.commune.data or "").limit(20)).all()
-                if form.commune.data
-                else []
-            )
-            exact = [c for c in matches if c.search_name == search_key(form.commune.data)]
-            commune = exact[0] if len(exact) == 1 else matches[0] if len(matches) == 1 else None
+            commune, _matches = communes_named(form.commune.data)
             if commune is None:
                 form.commune.errors = [_("Give the exact name of one commune.")]
             elif form.kind.data == "commune" and db.session.scalar(

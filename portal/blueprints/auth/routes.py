@@ -17,10 +17,9 @@ from portal.blueprints.auth.forms import (
 from portal.blueprints.guards import login_required
 from portal.blueprints.main.routes import safe_next
 from portal.domain import accounts
-from portal.domain.territories import search_communes, search_key
+from portal.domain.territories import communes_named
 from portal.domain.throttle import check_login_allowed, record_login_failure
 from portal.errors import Refused
-from portal.extensions import db
 from portal.models import Commune
 
 
@@ -101,23 +100,19 @@ def confirm(token):
     return render_template("auth/confirmed.html", user=accounts.user_for_confirmation(token), form=form, done=False)
 
 
-def _commune_matches(query: str) -> list[Commune]:
-    return db.session.scalars(search_communes(query).limit(20)).all()
-
-
 @bp.route("/signup", methods=["GET", "POST"])
 def signup():
     """Sign-up for an association representative, who creates the association (pending verification). Everyone."""
     form = SignUpForm()
     form.country.choices = country_choices()
-    matches: list[Commune] = []
+    named, matches = None, []
     if request.method == "POST" and form.commune_query.data:
-        matches = _commune_matches(form.commune_query.data)
+        named, matches = communes_named(form.commune_query.data)
         form.commune_id.choices = options(
             (str(c.id), f"{c.name} ({c.cercle.name}, {c.cercle.region.name})") for c in matches
         )
     if form.validate_on_submit():
-        commune = _chosen_commune(form, matches)
+        commune = _chosen_commune(form, named, matches)
         if commune is not None:
             try:
                 user, _association = accounts.sign_up_association(
@@ -148,15 +143,14 @@ def signup():
     return render_template("auth/signup.html", form=form, matches=matches), 422 if form.errors else 200
 
 
-def _chosen_commune(form, matches: list[Commune]) -> Commune | None:
-    """The commune the visitor meant: the one they ticked, the only match, or the exact name."""
+def _chosen_commune(form, named: Commune | None, matches: list[Commune]) -> Commune | None:
+    """The commune the visitor meant: the one they ticked, else the one their text names."""
     if form.commune_id.data:
         chosen = next((c for c in matches if str(c.id) == form.commune_id.data), None)
         if chosen is not None:
             return chosen
-    exact = [c for c in matches if c.search_name == search_key(form.commune_query.data)]
-    if len(matches) == 1 or len(exact) == 1:
-        return matches[0] if len(matches) == 1 else exact[0]
+    if named is not None:
+        return named
     if not matches:
         form.commune_query.errors = [_("No commune of that name. Try another spelling.")]
     else:

@@ -15,7 +15,7 @@ from portal.blueprints.guards import login_required
 from portal.blueprints.mediation import bp
 from portal.domain import accounts
 from portal.domain import organisations as rules
-from portal.domain.territories import search_communes, search_key
+from portal.domain.territories import communes_named
 from portal.errors import Refused
 from portal.extensions import db
 from portal.models import HomeCommune, Organisation, OrganisationKind, Verification
@@ -128,9 +128,7 @@ def invite_official():
     """Sends an invitation to a commune official. Mediators and admins."""
     form = OfficialInviteForm(prefix="official")
     if form.validate_on_submit():
-        matches = db.session.scalars(search_communes(form.commune.data).limit(20)).all()
-        exact = [c for c in matches if c.search_name == search_key(form.commune.data)]
-        commune = exact[0] if len(exact) == 1 else matches[0] if len(matches) == 1 else None
+        commune, matches = communes_named(form.commune.data)
         if commune is None:
             form.commune.errors = [
                 _("Give the exact name of one commune.")

@@ -17,18 +17,10 @@ from portal.models import HomeCommune, Invitation, Membership, Organisation, Org
 PER_PAGE = 20
 
 
-def visible_organisations():
-    """Everyone sees every organisation but associations not (yet) verified: those only their members,
-    mediators and admins."""
-    query = select(Organisation)
-    if rules.can_verify_associations(current_user):
-        return query
-    member_of = [m.organisation_id for m in current_user.memberships] if current_user.is_authenticated else []
-    return query.where((Organisation.verification == Verification.VERIFIED) | Organisation.id.in_(member_of))
-
-
 def get_visible(organisation_id: int) -> Organisation:
-    organisation = db.session.scalar(visible_organisations().where(Organisation.id == organisation_id))
+    organisation = db.session.scalar(
+        rules.visible_organisations(current_user).where(Organisation.id == organisation_id)
+    )
     if organisation is None:
         abort(404)
     return organisation
@@ -39,7 +31,7 @@ def index():
     """The organisations on the portal, by kind, paginated. Everyone (unverified associations hidden)."""
     kind = request.args.get("kind")
     page = max(1, min(request.args.get("page", 1, type=int) or 1, 100_000))
-    query = visible_organisations()
+    query = rules.visible_organisations(current_user)
     if kind in list(OrganisationKind):
         query = query.where(Organisation.kind == kind)
     rows = db.session.scalars(
