@@ -34,7 +34,7 @@ def assert_error(response, status: int, code: str):
 @pytest.fixture()
 def demo(app, session):
     """The demo data of `flask seed-demo`, as a newcomer gets it."""
-    from portal.demo import seed_demo
+    from portal.cli.demo import seed_demo
 
     with app.app_context():
         seed_demo()

@@ -20,7 +20,7 @@ from flask_migrate import upgrade
 from sqlalchemy import delete, func, select
 
 from portal import create_app
-from portal.demo import ACCOUNTS, seed_demo
+from portal.cli.demo import ACCOUNTS, seed_demo
 from portal.extensions import db
 from portal.models import OutboxMessage, OutboxStatus, User
 from portal.notifications.worker import work_forever

@@ -8,7 +8,7 @@ import pytest
 from flask_babel import force_locale
 from sqlalchemy import func, insert, select
 
-from portal import cli_notifications
+from portal.cli import notifications as cli_notifications
 from portal.database import utcnow
 from portal.domain import accounts, projects
 from portal.domain import organisations as rules

@@ -5,7 +5,7 @@ import re
 import pytest
 from sqlalchemy import select
 
-from portal.demo import seed_demo
+from portal.cli.demo import seed_demo
 from portal.extensions import db
 from portal.models import Organisation, OutboxMessage
 from tests.browser.pagecheck import check_page

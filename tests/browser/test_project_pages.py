@@ -170,7 +170,7 @@ def test_on_a_small_phone_wide_tables_scroll_and_stay_accessible(browser, live_s
     from tests.browser.pagecheck import check_page
 
     with live_server.app.app_context():
-        from portal.demo import seed_demo
+        from portal.cli.demo import seed_demo
         from portal.extensions import db
         from portal.models import Project
 

@@ -1,8 +1,12 @@
-"""Commands of `flask --app wsgi …` for notifications, and the daily digest job the outbox worker runs."""
+"""`flask --app wsgi notifications digest`: in-app notifications and their mail digests."""
 
 import click
 from flask import Flask
 from flask.cli import AppGroup
+
+from portal.database import write_intent
+from portal.extensions import db
+from portal.notifications.digest import register_digest_job, send_digests
 
 notifications = AppGroup("notifications", help="In-app notifications and their mail digests.")
 
@@ -10,10 +14,6 @@ notifications = AppGroup("notifications", help="In-app notifications and their m
 @notifications.command("digest")
 def notifications_digest():
     """Queue one digest mail per user with notifications waiting for it, and mark them."""
-    from portal.database import write_intent
-    from portal.extensions import db
-    from portal.notifications.digest import send_digests
-
     with write_intent(True):
         try:
             count = send_digests()
@@ -25,10 +25,7 @@ def notifications_digest():
 
 
 def register(app: Flask) -> None:
-    """Adds the commands, and the daily digest to the worker's jobs (left out of tests, which add it themselves,
+    """Adds the daily digest to the worker's jobs (left out of tests, which add it themselves,
     unless NOTIFICATIONS_DIGEST_JOB says otherwise)."""
-    from portal.notifications.digest import register_digest_job
-
-    app.cli.add_command(notifications)
     if app.config.get("NOTIFICATIONS_DIGEST_JOB", not app.testing):
         register_digest_job()

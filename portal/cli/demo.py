@@ -1,15 +1,19 @@
-"""Demo data: believable people and organisations around two real communes of the Kayes region.
+"""`flask --app wsgi seed-demo`, and its data: believable people, organisations and projects around two real
+communes of the Kayes region.
 
 Idempotent: running it again finds what it made and changes nothing. Refused in production.
 """
 
+import click
+from flask import current_app
 from sqlalchemy import select
 
 from portal.database import utcnow
 from portal.domain.accounts import hash_password
+from portal.domain.projects import ProjectInput, create_project, transition
 from portal.domain.territories import ensure_default_territories
 from portal.extensions import db
-from portal.models import Commune, HomeCommune, MapVersion, Membership, Organisation, User, Verification
+from portal.models import Commune, HomeCommune, MapVersion, Membership, Organisation, Project, User, Verification
 
 DEMO_PASSWORD = "demo-password"  # noqa: S105 (published in README and api.md; refused in production)
 
@@ -327,9 +331,6 @@ PATHS = {
 
 
 def seed_demo_projects(users: dict, organisations: dict) -> int:
-    from portal.domain.projects import ProjectInput, create_project, transition
-    from portal.models import Project
-
     made = 0
     for title, sector, association_key, village, budget, funding, final_state in PROJECTS:
         if db.session.scalar(select(Project.id).where(Project.title == title)) is not None:
@@ -372,3 +373,16 @@ def seed_demo_projects(users: dict, organisations: dict) -> int:
             transition(officer if who == "officer" else mayor, project, action, comment, **extra)
         made += 1
     return made
+
+
+@click.command("seed-demo")
+def seed_demo_command():
+    """Load the territories and the demo accounts (password: demo-password). Idempotent; refused in production."""
+    if current_app.config["ENV_NAME"] == "production":
+        raise click.ClickException("seed-demo refuses to run in production: it creates accounts with a known password.")
+    summary = seed_demo()
+    db.session.commit()
+    click.echo(
+        f"Demo data ready: {summary['accounts']} accounts (password demo-password), "
+        f"communes {', '.join(summary['communes'])}."
+    )

@@ -1,8 +1,8 @@
 """`flask --app wsgi import-territories`: load an administrative map (OCHA COD-AB CSV) as a map version."""
 
 import click
-from flask import Flask
 
+from portal.domain.territories import TerritoryFileError, count_territory_rows, current_map_version, import_territories
 from portal.extensions import db
 
 
@@ -14,13 +14,6 @@ from portal.extensions import db
 @click.option("--current/--not-current", default=False, help="Make this version the current map.")
 def import_territories_command(file, map_code, label, valid_from, current):
     """Import (or update) the regions, cercles and communes of FILE into a map version. Idempotent."""
-    from portal.domain.territories import (
-        TerritoryFileError,
-        count_territory_rows,
-        current_map_version,
-        import_territories,
-    )
-
     try:
         total = count_territory_rows(file)
         with click.progressbar(length=total, label="Importing communes") as bar:
@@ -44,7 +37,3 @@ def import_territories_command(file, map_code, label, valid_from, current):
         click.echo(f"{name}: {count.created} created, {count.updated} updated, {count.unchanged} unchanged")
     current = current_map_version()
     click.echo(f"Current map version: {current.code if current else 'none'}.")
-
-
-def register(app: Flask) -> None:
-    app.cli.add_command(import_territories_command)

@@ -6,8 +6,14 @@ from datetime import timedelta
 from decimal import Decimal
 
 import click
-from flask import Flask, current_app
+from flask import current_app
 from sqlalchemy import func, insert, select
+
+from portal.cli.demo import seed_demo
+from portal.database import utcnow
+from portal.extensions import db
+from portal.models import BudgetLine, Commune, FundingLine, HomeCommune, MapVersion, Organisation, Project, Verification
+from portal.models.projects import PUBLIC_STATUSES, SECTORS
 
 BENCH_TAG = "[bench]"
 ASSOCIATIONS = 300
@@ -31,8 +37,6 @@ STATUS_MIX = (
 
 def _associations(commune_ids: list[int]) -> list[tuple[int, int]]:
     """The bench associations as (id, home commune id): made once, found again on later runs."""
-    from portal.extensions import db
-    from portal.models import HomeCommune, Organisation, Verification
 
     def existing():
         return db.session.execute(
@@ -70,12 +74,6 @@ def _associations(commune_ids: list[int]) -> list[tuple[int, int]]:
 
 def seed_bench(count: int, seed: int = 1) -> int:
     """Adds projects tagged "[bench]" until there are `count` of them; returns how many it added."""
-    from portal.database import utcnow
-    from portal.demo import seed_demo
-    from portal.extensions import db
-    from portal.models import BudgetLine, Commune, FundingLine, MapVersion, Project
-    from portal.models.projects import PUBLIC_STATUSES, SECTORS
-
     seed_demo()
     have = db.session.scalar(select(func.count()).select_from(Project).where(Project.title.startswith(BENCH_TAG)))
     if have >= count:
@@ -164,8 +162,6 @@ def seed_bench(count: int, seed: int = 1) -> int:
 @click.option("--projects", "count", type=click.IntRange(min=1), default=50_000, show_default=True)
 def seed_bench_command(count):
     """Load the demo data, then projects tagged "[bench]" until there are PROJECTS of them. Refused in production."""
-    from portal.extensions import db
-
     if current_app.config["ENV_NAME"] == "production":
         raise click.ClickException("seed-bench refuses to run in production: it loads made-up projects.")
     started = time.perf_counter()
@@ -178,7 +174,3 @@ def seed_bench_command(count):
         click.echo(f"{count} bench projects already there: nothing to do.")
     else:
         click.echo(f"Added {made} bench projects in {time.perf_counter() - started:.1f} s.")
-
-
-def register(app: Flask) -> None:
-    app.cli.add_command(seed_bench_command)

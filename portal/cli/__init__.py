@@ -1,0 +1,25 @@
+"""The commands of `flask --app wsgi …`, one module per command group."""
+
+from flask import Flask
+
+from portal.cli import audit, bench, demo, jobs, notifications, outbox, projects, territories, translate
+
+COMMANDS = (
+    translate.translate,
+    audit.audit,
+    demo.seed_demo_command,
+    bench.seed_bench_command,
+    territories.import_territories_command,
+    outbox.outbox,
+    jobs.jobs,
+    notifications.notifications,
+    projects.projects,
+)
+
+
+def register_cli(app: Flask) -> None:
+    """Adds every command group to `flask --app wsgi`."""
+    for command in COMMANDS:
+        app.cli.add_command(command)
+    notifications.register(app)
+    projects.register(app)
