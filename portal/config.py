@@ -94,6 +94,7 @@ class Config:
     OUTBOX_BACKOFF_MAX_SECONDS = 3600.0
     OUTBOX_BATCH_SIZE = 20
     WORKER_IDLE_SECONDS = 2.0
+    RUN_SCHEDULED_JOBS = True  # whether `flask outbox work` and `jobs run-due` run SCHEDULED_JOBS (portal/cli/jobs.py)
 
 
 class DevelopmentConfig(Config):
@@ -114,6 +115,7 @@ class TestConfig(Config):
     ARGON2_PROFILE = "CHEAPEST"  # argon2 at full cost would spend most of the suite's time hashing
     WTF_CSRF_ENABLED = False  # tests that check CSRF switch it back on
     SENDGRID_API_KEY = None  # tests never reach SendGrid; the outbox tests point the client at a local stub
+    RUN_SCHEDULED_JOBS = False  # tests run the jobs they test, with run_due_jobs(app, [job, …])
 
 
 CONFIGS = {

@@ -165,14 +165,3 @@ def login_as(client, cast):
         return db.session.get(type(user), user.id)  # attached to the test's session again, for changes
 
     return login
-
-
-@pytest.fixture(autouse=True)
-def _no_scheduled_jobs():
-    """Each test starts with no scheduled job: an app built as in production (or a module's fixture) registers
-    the worker's jobs in a registry shared by the process; tests that need jobs register their own."""
-    from portal.notifications import jobs
-
-    jobs._jobs.clear()
-    yield
-    jobs._jobs.clear()

@@ -8,14 +8,14 @@ import pytest
 from flask_babel import force_locale
 from sqlalchemy import func, insert, select
 
-from portal.cli import notifications as cli_notifications
+from portal.cli.jobs import SCHEDULED_JOBS, scheduled_jobs
 from portal.database import utcnow
-from portal.domain import accounts, projects
+from portal.domain import accounts, documents, projects
 from portal.domain import organisations as rules
 from portal.models import AuditEvent, Membership, Notification, NotificationPreference, OutboxMessage, User
 from portal.models import ProjectStatus as S
 from portal.notifications import jobs
-from portal.notifications.digest import JOB_NAME, send_digests
+from portal.notifications.digest import send_digests
 from portal.notifications.events import EVENTS, KINDS, notification_text, notify
 from portal.notifications.outbox import queue_mail
 from portal.notifications.preferences import choosable_kinds, set_mail_preferences
@@ -477,29 +477,24 @@ def test_the_digest_is_a_daily_job_of_the_outbox_worker(people, session, app, mo
     set_mail_preferences(officer, {"membership": "digest"})
     rules.leave(people.users["member"], people.member_membership)
     session.commit()
-    monkeypatch.setattr(app, "testing", False)  # as in production: create_app registers the job
-    cli_notifications.register(app)
-    try:
-        job = {j.name: j for j in jobs.registered_jobs()}[JOB_NAME]
-        assert job.every == timedelta(days=1)
-        now = datetime(2026, 3, 2, 6, 0, tzinfo=UTC)
-        assert JOB_NAME in jobs.run_due_jobs(app, now)
-        assert JOB_NAME not in jobs.run_due_jobs(app, now + timedelta(hours=23))
-    finally:
-        jobs.unregister_job(JOB_NAME)
+    monkeypatch.setitem(app.config, "RUN_SCHEDULED_JOBS", True)  # as in production
+    [digest] = [job for job in scheduled_jobs(app) if job.name == "notifications_digest"]
+    assert digest.every == timedelta(days=1)
+    now = datetime(2026, 3, 2, 6, 0, tzinfo=UTC)
+    assert jobs.run_due_jobs(app, [digest], now) == ["notifications_digest"]
+    assert jobs.run_due_jobs(app, [digest], now + timedelta(hours=23)) == []
     assert [m.event for m in mails_to(officer.email)] == ["digest"]
 
 
-def test_a_test_app_leaves_the_digest_job_to_its_tests_unless_told(app, monkeypatch):
-    jobs.unregister_job(JOB_NAME)
-    cli_notifications.register(app)
-    assert JOB_NAME not in {j.name for j in jobs.registered_jobs()}
-    monkeypatch.setitem(app.config, "NOTIFICATIONS_DIGEST_JOB", True)
-    cli_notifications.register(app)
-    try:
-        assert JOB_NAME in {j.name for j in jobs.registered_jobs()}
-    finally:
-        jobs.unregister_job(JOB_NAME)
+def test_a_test_app_leaves_the_scheduled_jobs_to_its_tests_unless_told(app, monkeypatch):
+    assert scheduled_jobs(app) == ()
+    monkeypatch.setitem(app.config, "RUN_SCHEDULED_JOBS", True)
+    assert scheduled_jobs(app) == SCHEDULED_JOBS
+    assert [(job.name, job.every, job.func) for job in SCHEDULED_JOBS] == [
+        ("notifications_digest", timedelta(days=1), send_digests),
+        ("project_escalation", timedelta(hours=1), projects.escalate_unanswered),
+        ("orphan_uploads", timedelta(hours=6), documents.sweep_orphan_uploads),
+    ]
 
 
 # The inbox -------------------------------------------------------------------------------------------------

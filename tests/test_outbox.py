@@ -14,6 +14,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import delete, func, select
 
+from portal.cli import jobs as cli_jobs
+from portal.cli import outbox as cli_outbox
 from portal.extensions import db
 from portal.models import Invitation, OutboxMessage, OutboxStatus, Setting
 from portal.notifications import jobs
@@ -325,20 +327,17 @@ def test_300_mails_with_30_percent_failures_are_all_delivered_without_duplicates
 
 def test_work_forever_delivers_runs_jobs_and_stops_when_asked(mail_app, stub):
     calls = []
-    jobs.register_job("test-heartbeat", timedelta(hours=1), calls.append)
-    try:
-        stop = threading.Event()
-        worker = threading.Thread(target=work_forever, args=(mail_app, stop))
-        worker.start()
-        ids = _queue(mail_app, 5)
-        deadline = time.monotonic() + 10
-        while _pending(mail_app) and time.monotonic() < deadline:
-            time.sleep(0.02)
-        stop.set()
-        worker.join(5)
-        assert not worker.is_alive()
-    finally:
-        jobs.unregister_job("test-heartbeat")
+    heartbeat = jobs.Job("test-heartbeat", timedelta(hours=1), calls.append)
+    stop = threading.Event()
+    worker = threading.Thread(target=work_forever, args=(mail_app, stop), kwargs={"jobs": [heartbeat]})
+    worker.start()
+    ids = _queue(mail_app, 5)
+    deadline = time.monotonic() + 10
+    while _pending(mail_app) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    stop.set()
+    worker.join(5)
+    assert not worker.is_alive()
     assert stub.accepted_counts() == {message_id: 1 for message_id in ids}
     assert len(calls) == 1  # once per hour, however many rounds the worker made
 
@@ -352,6 +351,15 @@ def test_outbox_work_once_delivers_what_is_due_and_exits(mail_app, stub, monkeyp
     assert _pending(mail_app) == 0
 
 
+def test_outbox_work_hands_the_scheduled_jobs_to_the_worker(mail_app, monkeypatch):
+    calls = []
+    monkeypatch.setattr(cli_outbox, "work_forever", lambda app, **kwargs: calls.append((app, kwargs)))
+    assert mail_app.test_cli_runner().invoke(args=["outbox", "work"]).exit_code == 0
+    monkeypatch.setitem(mail_app.config, "RUN_SCHEDULED_JOBS", True)
+    assert mail_app.test_cli_runner().invoke(args=["outbox", "work"]).exit_code == 0
+    assert calls == [(mail_app, {"jobs": ()}), (mail_app, {"jobs": cli_jobs.SCHEDULED_JOBS})]
+
+
 def test_a_worker_will_not_join_an_open_transaction(mail_app):
     with mail_app.app_context():
         db.session.scalar(select(func.count()).select_from(OutboxMessage))
@@ -363,39 +371,37 @@ def test_a_worker_will_not_join_an_open_transaction(mail_app):
 # Jobs -----------------------------------------------------------------------------------------------------
 
 
-def test_a_job_runs_once_per_period_and_remembers_its_last_run(mail_app):
+def test_a_job_runs_once_per_period_and_remembers_its_last_run(mail_app, monkeypatch):
     calls = []
-    jobs.register_job("test-digest", timedelta(days=1), calls.append)
-    try:
-        monday = datetime(2026, 3, 2, 6, 0, tzinfo=UTC)
-        assert jobs.run_due_jobs(mail_app, monday) == ["test-digest"]
-        assert jobs.run_due_jobs(mail_app, monday + timedelta(hours=23)) == []
-        assert jobs.run_due_jobs(mail_app, monday + timedelta(days=1)) == ["test-digest"]
-        assert calls == [monday, monday + timedelta(days=1)]
-        with mail_app.app_context():
-            assert jobs.last_run("test-digest") == monday + timedelta(days=1)
-            assert db.session.get(Setting, "job:test-digest:last_run").value == "2026-03-03T06:00:00+00:00"
-        result = mail_app.test_cli_runner().invoke(args=["jobs", "run-due"])
-        assert result.exit_code == 0 and "Jobs run: test-digest." in result.output
-    finally:
-        jobs.unregister_job("test-digest")
+    digest = jobs.Job("test-digest", timedelta(days=1), calls.append)
+    monday = datetime(2026, 3, 2, 6, 0, tzinfo=UTC)
+    assert jobs.run_due_jobs(mail_app, [digest], monday) == ["test-digest"]
+    assert jobs.run_due_jobs(mail_app, [digest], monday + timedelta(hours=23)) == []
+    assert jobs.run_due_jobs(mail_app, [digest], monday + timedelta(days=1)) == ["test-digest"]
+    assert calls == [monday, monday + timedelta(days=1)]
+    with mail_app.app_context():
+        assert jobs.last_run("test-digest") == monday + timedelta(days=1)
+        assert db.session.get(Setting, "job:test-digest:last_run").value == "2026-03-03T06:00:00+00:00"
+    monkeypatch.setattr(cli_jobs, "SCHEDULED_JOBS", (digest,))
+    monkeypatch.setitem(mail_app.config, "RUN_SCHEDULED_JOBS", True)
+    result = mail_app.test_cli_runner().invoke(args=["jobs", "run-due"])
+    assert result.exit_code == 0 and "Jobs run: test-digest." in result.output
 
 
 def test_two_workers_never_run_the_same_job_for_the_same_period(mail_app):
     calls = []
-    jobs.register_job("test-reminders", timedelta(hours=1), lambda now: (calls.append(now), time.sleep(0.05)))
-    try:
-        now = datetime(2026, 3, 2, 6, 0, tzinfo=UTC)
-        results = []
-        threads = [threading.Thread(target=lambda: results.append(jobs.run_due_jobs(mail_app, now))) for _ in range(4)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(10)
-        assert sorted(results) == [[], [], [], ["test-reminders"]]
-        assert calls == [now]
-    finally:
-        jobs.unregister_job("test-reminders")
+    reminders = jobs.Job("test-reminders", timedelta(hours=1), lambda now: (calls.append(now), time.sleep(0.05)))
+    now = datetime(2026, 3, 2, 6, 0, tzinfo=UTC)
+    results = []
+    threads = [
+        threading.Thread(target=lambda: results.append(jobs.run_due_jobs(mail_app, [reminders], now))) for _ in range(4)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+    assert sorted(results) == [[], [], [], ["test-reminders"]]
+    assert calls == [now]
 
 
 def test_a_failing_job_is_logged_and_does_not_stop_the_others(mail_app, caplog):
@@ -403,14 +409,20 @@ def test_a_failing_job_is_logged_and_does_not_stop_the_others(mail_app, caplog):
         raise RuntimeError("boom")
 
     ran = []
-    jobs.register_job("test-broken", timedelta(hours=1), broken)
-    jobs.register_job("test-fine", timedelta(hours=1), ran.append)
-    try:
-        assert jobs.run_due_jobs(mail_app) == ["test-fine"]
-        assert "Job test-broken failed" in caplog.text and len(ran) == 1
-    finally:
-        jobs.unregister_job("test-broken")
-        jobs.unregister_job("test-fine")
+    schedule = [
+        jobs.Job("test-broken", timedelta(hours=1), broken),
+        jobs.Job("test-fine", timedelta(hours=1), ran.append),
+    ]
+    assert jobs.run_due_jobs(mail_app, schedule) == ["test-fine"]
+    assert "Job test-broken failed" in caplog.text and len(ran) == 1
+
+
+def test_a_job_has_a_name_that_fits_its_setting_and_a_positive_period():
+    with pytest.raises(ValueError, match="too long"):
+        jobs.Job("x" * 80, timedelta(hours=1), print)
+    for period in (timedelta(0), timedelta(seconds=-1)):
+        with pytest.raises(ValueError, match="positive period"):
+            jobs.Job("test-never", period, print)
 
 
 # Rendering ------------------------------------------------------------------------------------------------

@@ -21,5 +21,3 @@ def register_cli(app: Flask) -> None:
     """Adds every command group to `flask --app wsgi`."""
     for command in COMMANDS:
         app.cli.add_command(command)
-    notifications.register(app)
-    projects.register(app)

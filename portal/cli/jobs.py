@@ -1,16 +1,39 @@
-"""`flask --app wsgi jobs run-due`: the scheduled jobs (digests, escalations, clean-ups)."""
+"""The one table of scheduled jobs, and `flask --app wsgi jobs run-due`.
+
+Every outbox worker (`flask outbox work`) runs these jobs between deliveries, each at most once per period
+whichever worker claims it first (portal/notifications/jobs.py). A job's name is where its last run is kept:
+renaming one runs it again at once. RUN_SCHEDULED_JOBS (off in tests, which run the jobs they test themselves)
+turns them all off.
+"""
+
+from datetime import timedelta
 
 import click
-from flask import current_app
+from flask import Flask, current_app
 from flask.cli import AppGroup
 
-from portal.notifications.jobs import run_due_jobs
+from portal.domain.documents import sweep_orphan_uploads
+from portal.domain.projects import escalate_unanswered
+from portal.notifications.digest import send_digests
+from portal.notifications.jobs import Job, run_due_jobs
+
+SCHEDULED_JOBS: tuple[Job, ...] = (
+    Job("notifications_digest", timedelta(days=1), send_digests),
+    Job("project_escalation", timedelta(hours=1), escalate_unanswered),
+    Job("orphan_uploads", timedelta(hours=6), sweep_orphan_uploads),
+)
 
 jobs = AppGroup("jobs", help="Scheduled jobs (digests, reminders, escalations).")
+
+
+def scheduled_jobs(app: Flask) -> tuple[Job, ...]:
+    """The jobs this app's workers run: SCHEDULED_JOBS, or none when RUN_SCHEDULED_JOBS is off."""
+    return SCHEDULED_JOBS if app.config["RUN_SCHEDULED_JOBS"] else ()
 
 
 @jobs.command("run-due")
 def jobs_run_due():
     """Run the scheduled jobs whose period has passed."""
-    ran = run_due_jobs(current_app._get_current_object())
+    app = current_app._get_current_object()
+    ran = run_due_jobs(app, scheduled_jobs(app))
     click.echo(f"Jobs run: {', '.join(ran)}." if ran else "No job was due.")

@@ -6,6 +6,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
+from portal.cli.jobs import scheduled_jobs
 from portal.database import write_intent
 from portal.extensions import db
 from portal.notifications.jobs import run_due_jobs
@@ -18,12 +19,12 @@ outbox = AppGroup("outbox", help="The mail outbox and its worker.")
 @outbox.command("work")
 @click.option("--once", is_flag=True, help="Run the due jobs, deliver what is due now, then exit.")
 def outbox_work(once):
-    """Deliver queued mail: until SIGTERM or Ctrl-C, or once with --once."""
+    """Deliver queued mail and run the scheduled jobs: until SIGTERM or Ctrl-C, or once with --once."""
     app = current_app._get_current_object()
     if not once:
-        work_forever(app)
+        work_forever(app, jobs=scheduled_jobs(app))
         return
-    ran = run_due_jobs(app)
+    ran = run_due_jobs(app, scheduled_jobs(app))
     stats = drain(app)
     click.echo(
         f"Jobs run: {', '.join(ran) or 'none'}. Mails claimed {stats.claimed}, sent {stats.sent}, "

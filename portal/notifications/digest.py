@@ -1,23 +1,21 @@
 """The daily digest: one mail per user listing the notifications they chose to get that way.
 
 `send_digests(now)` runs as the scheduled job "notifications_digest" (once a day, in whichever outbox worker
-claims it first; portal/notifications/jobs.py) and as `flask --app wsgi notifications digest`. It queues the
-mails in the caller's transaction and marks the items (`emailed_at`), so a digest is queued at most once
-per item: two runs at once wait for each other's row locks on PostgreSQL and serialise on SQLite's write
+claims it first; SCHEDULED_JOBS in portal/cli/jobs.py) and as `flask --app wsgi notifications digest`. It
+queues the mails in the caller's transaction and marks the items (`emailed_at`), so a digest is queued at most
+once per item: two runs at once wait for each other's row locks on PostgreSQL and serialise on SQLite's write
 lock.
 """
 
 import itertools
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import select
 
 from portal.database import utcnow
 from portal.extensions import db
 from portal.models import MailMode, Notification, User
-from portal.notifications.jobs import register_job
 
-JOB_NAME = "notifications_digest"
 USERS_PER_BATCH = 200
 ITEMS_SHOWN = 50  # the rest is counted, with a link to the inbox
 
@@ -71,7 +69,3 @@ def send_digests(now: datetime | None = None) -> int:
                 item.emailed_at = now
         db.session.flush()
     return sent
-
-
-def register_digest_job(every: timedelta = timedelta(days=1)) -> None:
-    register_job(JOB_NAME, every, send_digests)

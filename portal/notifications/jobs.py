@@ -1,14 +1,15 @@
-"""Scheduled jobs the outbox worker runs between deliveries: digests, reminders, escalations.
+"""The runner of scheduled jobs: digests, reminders, escalations, clean-ups.
 
-`register_job("digest", timedelta(days=1), build_digests)` at import time; each worker's loop calls
-`run_due_jobs(app)`. A job's last run is kept in the `settings` table (`job:<name>:last_run`, an ISO
-timestamp) and claimed under a lock — `SELECT … FOR UPDATE` on PostgreSQL, `BEGIN IMMEDIATE` on SQLite —
-so that two workers never both run it for the same period. The claim is committed before the job runs:
-a job that fails is logged and runs again at its next period.
+The jobs are data, `Job(name, every, func)`, given by the caller: the table `SCHEDULED_JOBS` in
+portal/cli/jobs.py, which the outbox worker's loop receives from `flask outbox work` and passes to
+`run_due_jobs(app, jobs)` between deliveries. A job's last run is kept in the `settings` table
+(`job:<name>:last_run`, an ISO timestamp) and claimed under a lock — `SELECT … FOR UPDATE` on PostgreSQL,
+`BEGIN IMMEDIATE` on SQLite — so that two workers never both run it for the same period. The claim is
+committed before the job runs: a job that fails is logged and runs again at its next period.
 """
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -27,42 +28,28 @@ KEY_MAX_LENGTH = 80  # settings.key
 
 @dataclass(frozen=True)
 class Job:
-    name: str
+    """A job run at most once per period `every`, by whichever worker claims it first."""
+
+    name: str  # its last run is remembered under this name: renaming a job runs it again at once
     every: timedelta
-    func: Callable[[datetime], None]  # called with `now` in an application context; its changes are committed
+    func: Callable[[datetime], object]  # called with `now` in an application context; its changes are committed
+
+    def __post_init__(self) -> None:
+        if len(self.setting_key) > KEY_MAX_LENGTH:
+            raise ValueError(f"job name too long: {self.name!r}")
+        if self.every <= timedelta(0):
+            raise ValueError("a job runs every positive period")
 
     @property
     def setting_key(self) -> str:
         return f"job:{self.name}:last_run"
 
 
-_jobs: dict[str, Job] = {}
-
-
-def register_job(name: str, every: timedelta, func: Callable[[datetime], None]) -> Job:
-    """Adds a job; registering the same name again replaces it."""
-    job = Job(name, every, func)
-    if len(job.setting_key) > KEY_MAX_LENGTH:
-        raise ValueError(f"job name too long: {name!r}")
-    if every <= timedelta(0):
-        raise ValueError("a job runs every positive period")
-    _jobs[name] = job
-    return job
-
-
-def unregister_job(name: str) -> None:
-    _jobs.pop(name, None)
-
-
-def registered_jobs() -> list[Job]:
-    return list(_jobs.values())
-
-
-def run_due_jobs(app: Flask, now: datetime | None = None) -> list[str]:
-    """Runs every job whose period has passed since its last run; returns the names of those it ran."""
+def run_due_jobs(app: Flask, jobs: Iterable[Job], now: datetime | None = None) -> list[str]:
+    """Runs each of `jobs` whose period has passed since its last run; returns the names of those it ran."""
     ran = []
     with app.app_context():
-        for job in registered_jobs():
+        for job in jobs:
             moment = now or utcnow()
             if not _claim(job, moment):
                 continue

@@ -24,6 +24,7 @@ import socket
 import threading
 import time
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -33,7 +34,7 @@ from sqlalchemy import or_, select, update
 from portal.database import utcnow, write_intent
 from portal.extensions import db
 from portal.models import OutboxMessage, OutboxStatus
-from portal.notifications.jobs import run_due_jobs
+from portal.notifications.jobs import Job, run_due_jobs
 from portal.notifications.senders import PermanentFailure, Sender, TemporaryFailure, sender_from_config
 
 log = logging.getLogger(__name__)
@@ -249,9 +250,15 @@ def drain(
 
 
 def work_forever(
-    app: Flask, stop_event: threading.Event | None = None, *, sender: Sender | None = None, worker_id: str | None = None
+    app: Flask,
+    stop_event: threading.Event | None = None,
+    *,
+    sender: Sender | None = None,
+    worker_id: str | None = None,
+    jobs: Sequence[Job] = (),
 ) -> None:
-    """Runs due jobs, delivers due mail, sleeps WORKER_IDLE_SECONDS when idle; until stop_event or a signal.
+    """Runs those of `jobs` that are due, delivers due mail, sleeps WORKER_IDLE_SECONDS when idle; until stop_event
+    or a signal. The caller chooses the jobs (`flask outbox work` gives the table of portal/cli/jobs.py).
 
     SIGTERM and SIGINT (when run in the main thread) finish the mail being sent, give the rest of the batch
     back to the queue, and return.
@@ -265,7 +272,8 @@ def work_forever(
         while not stop_event.is_set():
             busy = False
             try:
-                run_due_jobs(app)
+                if jobs:
+                    run_due_jobs(app, jobs)
                 stats = run_once(app, sender=sender, worker_id=worker_id, stop_event=stop_event)
                 busy = stats.claimed > 0
             except Exception:
