@@ -1,7 +1,7 @@
 """The one table of scheduled jobs, and `flask --app wsgi jobs run-due`.
 
-Every outbox worker (`flask outbox work`) runs these jobs between deliveries, each at most once per period
-whichever worker claims it first (portal/notifications/jobs.py). A job's name is where its last run is kept:
+Every outbox worker (`flask outbox work`) runs these jobs between deliveries, each at most once per period,
+by whichever worker claims it first (portal/notifications/jobs.py). A job's name is where its last run is kept:
 renaming one runs it again at once. RUN_SCHEDULED_JOBS (off in tests, which run the jobs they test themselves)
 turns them all off.
 """
