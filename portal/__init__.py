@@ -8,14 +8,17 @@ from portal.config import finish_config, load_config
 from portal.database import reset_write_intent, set_write_intent
 from portal.errors import register_error_handlers
 from portal.extensions import babel, csrf, db, limiter, login_manager, migrate
-from portal.i18n import register_template_helpers, select_locale, select_timezone
+from portal.i18n import select_locale, select_timezone
+from portal.ids import IdConverter
 from portal.security import add_hsts_in_production, add_security_headers, refuse_nul_characters
+from portal.templating import register_template_helpers
 
 READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 def create_app(config_name: str | None = None, **overrides) -> Flask:
     app = Flask(__name__, instance_relative_config=True)
+    app.url_map.converters["id"] = IdConverter
     app.config.from_object(load_config(config_name))
     app.config.update(overrides)
     finish_config(app)

@@ -8,7 +8,8 @@ from flask import current_app, g, has_request_context, request, session
 from flask_babel import format_datetime, get_locale
 from flask_login import current_user
 
-from portal.domain.money import decimals_of
+from portal.database import utcnow
+from portal.money import MoneyError, decimals_of, rate_to_xof
 
 
 def supported_locales() -> tuple[str, ...]:
@@ -92,9 +93,6 @@ def format_total(amount_xof: int) -> str:
 
 def _viewer_rate(currency: str) -> Decimal | None:
     """Today's rate, looked up once per request."""
-    from portal.database import utcnow
-    from portal.domain.money import MoneyError, rate_to_xof
-
     rates = g.setdefault("viewer_rates", {})
     if currency not in rates:
         try:
@@ -113,20 +111,3 @@ def country_name(code: str | None) -> str:
     if not code:
         return "—"
     return Locale.parse(str(get_locale())).territories.get(code.upper(), code)
-
-
-def register_template_helpers(app) -> None:
-    from portal.domain.organisations import KIND_LABELS, ROLE_LABELS, VERIFICATION_LABELS, can_verify_associations
-
-    app.jinja_env.globals.update(
-        kind_label=lambda code: KIND_LABELS.get(code, code),
-        role_label=lambda code: ROLE_LABELS.get(code, code),
-        verification_label=lambda code: VERIFICATION_LABELS.get(code, code),
-        kind_labels=KIND_LABELS,
-        country_name=country_name,
-        is_mediator_or_admin=can_verify_associations,
-    )
-    app.jinja_env.filters["money"] = format_money
-    app.jinja_env.filters["total"] = format_total
-    app.jinja_env.filters["when"] = format_when
-    app.jinja_env.globals["current_locale"] = lambda: str(get_locale())

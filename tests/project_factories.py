@@ -8,8 +8,8 @@ import itertools
 from datetime import timedelta
 from decimal import Decimal
 
+from portal import money
 from portal.database import utcnow
-from portal.domain import money
 from portal.extensions import db
 from portal.models import PUBLIC_STATUSES, BudgetLine, FundingLine, Organisation, Project, ProjectStatus
 

@@ -12,13 +12,16 @@ from portal.cli.jobs import SCHEDULED_JOBS, scheduled_jobs
 from portal.database import utcnow
 from portal.domain import accounts, documents, projects
 from portal.domain import organisations as rules
+from portal.domain.mail import set_mail_preferences
 from portal.models import AuditEvent, Membership, Notification, NotificationPreference, OutboxMessage, User
 from portal.models import ProjectStatus as S
 from portal.notifications import jobs
 from portal.notifications.digest import send_digests
-from portal.notifications.events import EVENTS, KINDS, notification_text, notify
+from portal.notifications.events import EVENTS, KINDS
+from portal.notifications.inbox import notification_text
+from portal.notifications.notify import notify
 from portal.notifications.outbox import queue_mail
-from portal.notifications.preferences import choosable_kinds, set_mail_preferences
+from portal.notifications.preferences import choosable_kinds
 from tests.factories import add_member, make_user
 from tests.helpers import assert_constant_queries, count_queries
 from tests.mail import link_in, mails_to

@@ -9,6 +9,7 @@ from portal.domain import projects as rules
 from portal.errors import Refused
 from portal.extensions import db
 from portal.models import BudgetLine, FundingLine, Organisation, Project, ProjectStatus
+from portal.visibility import can_see_project
 
 S = ProjectStatus
 ROLES = ["officer", "member", "mayor", "deputy", "mayor_b", "mediator", "observer", "admin", "nobody"]
@@ -122,7 +123,7 @@ def expected(role: str, state: str, action: str, submitted: bool) -> str:
 
 def outcome(user, project_id: int, action: str) -> str:
     try:
-        project = rules.get_visible(user, project_id)
+        project = rules.load_project(user, project_id)
         rules.transition(user, project, action)
     except Refused as refusal:
         return refusal.code
@@ -213,7 +214,7 @@ def test_public_from_agreement_on(session, cast):
     assert not project.is_public
     rules.transition(cast.users["mayor"], project, "agree")
     assert project.is_public
-    assert rules.can_see(None, project)
+    assert can_see_project(None, project)
 
 
 def test_unanswered_projects_are_escalated_once_after_the_configured_delay(session, cast):

@@ -2,8 +2,11 @@
 
 from functools import wraps
 
-from flask import abort, redirect, request, url_for
+from flask import abort, redirect
 from flask_login import current_user
+
+from portal.blueprints.pages import login_url
+from portal.visibility import is_mediator_or_admin
 
 
 def login_required(view):
@@ -12,7 +15,7 @@ def login_required(view):
     @wraps(view)
     def wrapped(*args, **kwargs):
         if not current_user.is_authenticated:
-            return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+            return redirect(login_url())
         return view(*args, **kwargs)
 
     return wrapped
@@ -25,6 +28,19 @@ def admin_required(view):
     @wraps(view)
     def wrapped(*args, **kwargs):
         if not current_user.is_admin:
+            abort(403)
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+def mediator_required(view):
+    """Mediators of the ministry and admins; anyone else signed in gets 403."""
+
+    @login_required
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        if not is_mediator_or_admin(current_user):
             abort(403)
         return view(*args, **kwargs)
 

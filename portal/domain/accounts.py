@@ -12,11 +12,19 @@ from datetime import timedelta
 from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app, request, session
-from sqlalchemy import select, update
+from flask_babel import lazy_gettext as _l
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy import or_, select, update
 
 from portal.database import utcnow
+from portal.domain.audit import record
+from portal.domain.organisations import add_membership, can_invite, membership_of
+from portal.domain.throttle import check_login_allowed, record_login_failure
+from portal.errors import Refused
 from portal.extensions import db, login_manager
-from portal.models import ApiToken, User, UserSession
+from portal.models import ApiToken, HomeCommune, Invitation, Organisation, User, UserSession, Verification
+from portal.notifications.notify import notify
+from portal.urls import public_url
 
 SESSION_KEY = "sid"
 
@@ -71,6 +79,40 @@ def password_matches(user: User | None, password: str) -> bool:
 
 def user_by_email(email: str) -> User | None:
     return db.session.scalar(select(User).where(User.email == normalise_email(email)))
+
+
+def find_users(text: str | None):
+    """select(User) of the accounts whose address or name contains `text` (case ignored; % and _ are literal)."""
+    query = select(User)
+    text = (text or "").strip()
+    if text:
+        query = query.where(
+            or_(User.email.icontains(text, autoescape=True), User.name.icontains(text, autoescape=True))
+        )
+    return query
+
+
+def authenticate(email: str, password: str, address: str | None) -> User:
+    """The account these credentials open, for the pages and the API alike.
+
+    Refused("rate_limited") (with retry_after) past the failed-login limits of this account from this address,
+    or of this address; Refused("invalid_credentials") for a wrong address or password or a disabled account,
+    and the failure is counted. Successful sign-ins are not counted.
+    """
+    email = normalise_email(email)
+    check_login_allowed(email, address)
+    user = user_by_email(email)
+    if not password_matches(user, password) or not user.is_active:
+        record_login_failure(email, address)
+        raise Refused("invalid_credentials")
+    return user
+
+
+def sign_in(user: User) -> str:
+    """Opens a browser session for `user` (after `authenticate`) and records the sign-in."""
+    token = start_session(user)
+    record("user.login", "user", user.id, actor=user)
+    return token
 
 
 def start_session(user: User) -> str:
@@ -133,6 +175,7 @@ def _load_user_from_session(req):
 
 
 def issue_api_token(user: User) -> tuple[str, ApiToken]:
+    """A new bearer token for `user` (after `authenticate`): the token itself, shown once, and its row."""
     token = new_token()
     row = ApiToken(
         user_id=user.id,
@@ -141,7 +184,13 @@ def issue_api_token(user: User) -> tuple[str, ApiToken]:
     )
     db.session.add(row)
     db.session.flush()
+    record("api_token.create", "user", user.id, actor=user, after={"token_id": row.id})
     return token, row
+
+
+def revoke_api_token(row: ApiToken) -> None:
+    row.revoked_at = utcnow()
+    record("api_token.revoke", "user", row.user_id, actor=row.user, after={"token_id": row.id})
 
 
 def api_token_row(token: str) -> ApiToken | None:
@@ -157,13 +206,6 @@ def lifetime(days: int = 0, hours: int = 0, minutes: int = 0) -> timedelta:
 
 # Operations -----------------------------------------------------------------------------------------------
 
-from flask_babel import lazy_gettext as _l  # noqa: E402
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer  # noqa: E402
-
-from portal.domain.audit import record  # noqa: E402
-from portal.errors import Refused  # noqa: E402
-from portal.models import HomeCommune, Invitation, Organisation, Verification  # noqa: E402
-from portal.urls import public_url  # noqa: E402
 
 MIN_PASSWORD_LENGTH = 10
 
@@ -238,7 +280,6 @@ def sign_up_association(
     db.session.add(association)
     db.session.flush()
     db.session.add(HomeCommune(association_id=association.id, commune_id=commune.id, villages=villages or None))
-    from portal.domain.organisations import add_membership
 
     add_membership(association, user, "officer", actor=user)
     record(
@@ -258,7 +299,6 @@ def sign_up_association(
 
 
 def send_confirmation(user: User) -> None:
-    from portal.notifications.events import notify
 
     token = _serializer("confirm").dumps({"u": user.id, "e": user.email})
     notify("account_confirmation", actor=user, user=user, link=public_url(f"/auth/confirm/{token}"))
@@ -287,7 +327,6 @@ def confirm_email(token: str) -> User | None:
 
 def request_password_reset(email: str) -> None:
     """Mails a reset link if the account exists; says nothing either way."""
-    from portal.notifications.events import notify
 
     user = user_by_email(email)
     if user is None or not user.is_active:
@@ -392,8 +431,6 @@ def set_admin(actor: User, user: User, is_admin: bool) -> None:
 
 
 def invite(actor: User, organisation: Organisation, email: str, role: str, name: str | None = None) -> Invitation:
-    from portal.domain.organisations import can_invite, membership_of
-    from portal.notifications.events import notify
 
     if not can_invite(actor, organisation, role):
         raise Refused("forbidden")
@@ -447,7 +484,6 @@ def accept_invitation(
     locale: str | None = None,
 ) -> User:
     """Joins the organisation: as the signed-in account, or with a new account for the invited address."""
-    from portal.domain.organisations import add_membership
 
     if user is None:
         user = create_user(

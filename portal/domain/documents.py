@@ -10,10 +10,10 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 from portal.domain.audit import record
-from portal.domain.projects import is_association_officer, is_commune_official
 from portal.errors import Refused
 from portal.extensions import db
 from portal.models import DOCUMENT_KINDS, Project, ProjectDocument
+from portal.visibility import is_association_officer, is_commune_official
 
 OLE_SIGNATURE = bytes.fromhex("D0CF11E0A1B11AE1")  # .doc, .xls, .ppt
 ZIP_OFFICE = {  # what an Office Open XML or OpenDocument archive holds, and what it then is

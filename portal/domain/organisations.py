@@ -1,38 +1,30 @@
-"""Organisations and memberships: who manages what, and the rule that every organisation keeps a manager."""
+"""Organisations and memberships: who manages what, the rule that every organisation keeps a manager, creating
+organisations, and the ministry's verification of associations."""
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from portal.database import utcnow
 from portal.domain.audit import record
+from portal.domain.territories import commune_organisation
 from portal.errors import Refused
 from portal.extensions import db
-from portal.models import MANAGER_ROLES, ROLES_BY_KIND, Membership, Organisation, OrganisationKind, User, Verification
-from portal.notifications.events import notify
+from portal.ids import is_id
+from portal.models import (
+    MANAGER_ROLES,
+    ROLES_BY_KIND,
+    Commune,
+    HomeCommune,
+    Membership,
+    Organisation,
+    OrganisationKind,
+    User,
+    Verification,
+)
+from portal.notifications.notify import notify
+from portal.visibility import is_mediator, is_mediator_or_admin, is_signed_in, visible_organisations
 
-KIND_LABELS = {
-    "commune": _l("Commune"),
-    "association": _l("Diaspora association"),
-    "ministry": _l("Ministry"),
-    "partner": _l("Partner"),
-    "committee": _l("Management committee"),
-}
-ROLE_LABELS = {
-    "officer": _l("Officer"),
-    "member": _l("Member"),
-    "mayor": _l("Mayor"),
-    "deputy": _l("Deputy mayor"),
-    "clerk": _l("Secretary general"),
-    "mediator": _l("Mediator"),
-    "representative": _l("Representative"),
-    "observer": _l("Observer"),
-    "president": _l("President"),
-}
-VERIFICATION_LABELS = {
-    "pending": _l("Awaiting verification"),
-    "verified": _l("Verified"),
-    "refused": _l("Refused"),
-}
 # Who a manager becomes when handing their role over.
 ROLE_AFTER_HANDOVER = {"officer": "member", "mayor": "deputy", "representative": "observer", "president": "member"}
 
@@ -46,31 +38,51 @@ def roles_for(organisation: Organisation) -> tuple[str, ...]:
 
 
 def membership_of(user: User | None, organisation: Organisation) -> Membership | None:
-    if user is None or not getattr(user, "is_authenticated", False):
+    if not is_signed_in(user):
         return None
     return next((m for m in user.memberships if m.organisation_id == organisation.id), None)
 
 
-def is_mediator(user) -> bool:
-    return bool(getattr(user, "is_authenticated", False)) and any(
-        m.role == "mediator" and m.organisation.kind == OrganisationKind.MINISTRY for m in user.memberships
+def load_organisation(user, organisation_id, may=None) -> Organisation:
+    """The organisation if `user` may see it, else Refused("not_found"); Refused("forbidden") when `may(user,
+    organisation)` says they may not do what they came for."""
+    organisation = (
+        db.session.scalar(visible_organisations(user).where(Organisation.id == organisation_id))
+        if is_id(organisation_id)
+        else None
     )
+    if organisation is None:
+        raise Refused("not_found")
+    if may is not None and not may(user, organisation):
+        raise Refused("forbidden")
+    return organisation
+
+
+def load_member(organisation: Organisation, membership_id) -> Membership:
+    """A membership of that organisation, else Refused("not_found")."""
+    membership = db.session.get(Membership, membership_id) if is_id(membership_id) else None
+    if membership is None or membership.organisation_id != organisation.id:
+        raise Refused("not_found")
+    return membership
 
 
 def can_manage(user, organisation: Organisation) -> bool:
     """Invite members and change roles: the organisation's managers and platform admins."""
-    if not getattr(user, "is_authenticated", False):
-        return False
-    if user.is_admin:
-        return True
-    membership = membership_of(user, organisation)
-    return membership is not None and membership.role == manager_role(organisation)
+    return is_signed_in(user) and (user.is_admin or is_manager(user, organisation))
 
 
 def can_see_members(user, organisation: Organisation) -> bool:
-    if not getattr(user, "is_authenticated", False):
-        return False
-    return user.is_admin or is_mediator(user) or membership_of(user, organisation) is not None
+    return is_mediator_or_admin(user) or membership_of(user, organisation) is not None
+
+
+def is_manager(user, organisation: Organisation) -> bool:
+    """The organisation's manager themselves (not an admin): who hands the role over."""
+    own = membership_of(user, organisation)
+    return own is not None and own.role == manager_role(organisation)
+
+
+def is_member(user, organisation: Organisation) -> bool:
+    return membership_of(user, organisation) is not None
 
 
 def can_invite(user, organisation: Organisation, role: str) -> bool:
@@ -85,17 +97,89 @@ def can_invite(user, organisation: Organisation, role: str) -> bool:
 
 
 def can_verify_associations(user) -> bool:
-    return bool(getattr(user, "is_authenticated", False)) and (user.is_admin or is_mediator(user))
+    return is_mediator_or_admin(user)
 
 
-def visible_organisations(user):
-    """select(Organisation) of what `user` may see: every organisation but associations not (yet) verified,
-    which only their members, mediators and admins see."""
-    query = select(Organisation)
-    if can_verify_associations(user):
-        return query
-    member_of = [m.organisation_id for m in user.memberships] if getattr(user, "is_authenticated", False) else []
-    return query.where((Organisation.verification == Verification.VERIFIED) | Organisation.id.in_(member_of))
+def can_decide_on(user, organisation: Organisation) -> bool:
+    """Whether the verify and refuse buttons are offered: a mediator or admin, before a pending association."""
+    return can_verify_associations(user) and is_pending_association(organisation)
+
+
+def is_pending_association(organisation: Organisation) -> bool:
+    return organisation.kind == OrganisationKind.ASSOCIATION and organisation.verification == Verification.PENDING
+
+
+def pending_associations():
+    """select(Organisation) of the associations awaiting the ministry's verification, oldest first."""
+    return (
+        select(Organisation)
+        .where(Organisation.kind == OrganisationKind.ASSOCIATION, Organisation.verification == Verification.PENDING)
+        .order_by(Organisation.created_at, Organisation.id)
+    )
+
+
+def pending_associations_with_communes(limit: int = 100) -> list[Organisation]:
+    return db.session.scalars(
+        pending_associations()
+        .options(selectinload(Organisation.home_communes).selectinload(HomeCommune.commune))
+        .limit(limit)
+    ).all()
+
+
+def count_pending_associations() -> int:
+    return db.session.scalar(select(func.count()).select_from(pending_associations().order_by(None).subquery()))
+
+
+def own_pending_associations(user) -> list[Organisation]:
+    """The user's own associations that still await verification."""
+    return [m.organisation for m in user.memberships if is_pending_association(m.organisation)]
+
+
+# Creating organisations ---------------------------------------------------------------------------------
+
+
+def create_organisation(actor, kind: str, name: str, commune: Commune | None = None) -> Organisation:
+    """An admin creates a ministry, a partner, a commune's organisation or a committee (associations sign up).
+
+    A commune or a committee needs its commune; a commune has one organisation only.
+    """
+    if not (is_signed_in(actor) and actor.is_admin):
+        raise Refused("forbidden")
+    errors = {}
+    name = (name or "").strip()
+    if kind not in set(OrganisationKind) or kind == OrganisationKind.ASSOCIATION:
+        errors["kind"] = [str(_l("Choose one of the kinds."))]
+    if not name:
+        errors["name"] = [str(_l("This field is required."))]
+    elif len(name) > 200:
+        errors["name"] = [str(_l("At most %(n)s characters.", n=200))]
+    if kind in (OrganisationKind.COMMUNE, OrganisationKind.COMMITTEE) and commune is None:
+        errors["commune"] = [str(_l("Give the exact name of one commune."))]
+    elif kind == OrganisationKind.COMMUNE and commune_organisation(commune) is not None:
+        errors["commune"] = [str(_l("This commune already has its organisation."))]
+    if errors:
+        raise Refused("validation_failed", fields=errors)
+    needs_commune = kind in (OrganisationKind.COMMUNE, OrganisationKind.COMMITTEE)
+    return _create(actor, kind, name, commune if needs_commune else None)
+
+
+def organisation_of_commune(actor, commune: Commune) -> Organisation:
+    """The commune's organisation, created (under the commune's name) the first time it is needed: when a
+    mediator invites its first official."""
+    if not is_mediator_or_admin(actor):
+        raise Refused("forbidden")
+    return commune_organisation(commune) or _create(actor, OrganisationKind.COMMUNE, commune.name, commune)
+
+
+def _create(actor, kind: str, name: str, commune: Commune | None) -> Organisation:
+    organisation = Organisation(kind=kind, name=name, commune_id=commune.id if commune else None)
+    db.session.add(organisation)
+    db.session.flush()
+    after = {"kind": organisation.kind, "name": organisation.name}
+    if commune is not None:
+        after["commune_id"] = commune.id
+    record("organisation.create", "organisation", organisation.id, actor=actor, after=after)
+    return organisation
 
 
 def _managers_count(organisation: Organisation) -> int:
@@ -268,5 +352,5 @@ def refuse_association(actor: User, association: Organisation, reason: str) -> N
 def _check_can_decide(actor: User, association: Organisation) -> None:
     if not can_verify_associations(actor):
         raise Refused("forbidden")
-    if association.kind != OrganisationKind.ASSOCIATION or association.verification != Verification.PENDING:
+    if not is_pending_association(association):
         raise Refused("invalid_transition")

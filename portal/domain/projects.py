@@ -1,28 +1,35 @@
-"""Co-funded projects: who may see and do what, from which state, and the operations that do it.
+"""Co-funded projects: who may do what, from which state, and the operations that do it.
 
-The workflow is one table (TRANSITIONS); `transition()` is the only function that changes a status. Pages
-and the API parse input, call the operations here and render: no rule lives anywhere else.
+The workflow is one table (TRANSITIONS); `transition()` is the only function that changes a status. Who may
+see a project is portal/visibility.py's rule; `load_project` applies it (404) with the rule of the action
+(403). Pages and the API parse input, call the operations here and render: no rule lives anywhere else.
 """
 
 from dataclasses import dataclass, field
 from datetime import timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import exists, false, or_, select
+from sqlalchemy import and_, or_, select
+from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
+from portal import money
 from portal.database import utcnow
-from portal.domain import money
 from portal.domain.audit import record
-from portal.domain.organisations import is_mediator
+from portal.domain.settings import get_setting
+from portal.domain.territories import search_key
 from portal.errors import Refused
 from portal.extensions import db
+from portal.i18n import format_money
+from portal.ids import is_id
+from portal.labels import SECTOR_LABELS, STATUS_LABELS
 from portal.models import (
     PARTY_KINDS,
     PUBLIC_STATUSES,
     SECTORS,
     AuditEvent,
     BudgetLine,
+    Cercle,
     Commune,
     FundingLine,
     HomeCommune,
@@ -31,144 +38,185 @@ from portal.models import (
     Project,
     ProjectComment,
     ProjectStatus,
+    Region,
     User,
     Verification,
 )
+from portal.notifications.notify import notify
+from portal.visibility import (
+    can_see_project,
+    is_association_officer,
+    is_commune_official,
+    is_mediator,
+    memberships_of,
+    party_organisation_ids,
+    visible_projects,
+)
 
 S = ProjectStatus
-COMMUNE_OFFICIAL_ROLES = frozenset({"mayor", "deputy", "clerk"})
 EDITABLE_STATUSES = frozenset({S.DRAFT, S.CHANGES_REQUESTED})
 TITLE_MAX, SHORT_MAX, LONG_MAX = 200, 200, 20_000
 
-STATUS_LABELS = {
-    S.DRAFT: _l("Draft"),
-    S.SUBMITTED: _l("Submitted"),
-    S.UNDER_REVIEW: _l("Under review"),
-    S.CHANGES_REQUESTED: _l("Changes requested"),
-    S.IN_CONSULTATION: _l("In consultation"),
-    S.AGREED: _l("Agreed"),
-    S.IN_PROGRESS: _l("In progress"),
-    S.COMPLETED: _l("Completed"),
-    S.HANDED_OVER: _l("Handed over"),
-    S.DECLINED: _l("Declined"),
-    S.WITHDRAWN: _l("Withdrawn"),
-}
-SECTOR_LABELS = {
-    "water": _l("Water"),
-    "health": _l("Health"),
-    "education": _l("Education"),
-    "agriculture": _l("Agriculture"),
-    "energy": _l("Energy"),
-    "culture": _l("Culture and worship"),
-    "economy": _l("Economy"),
-    "other": _l("Other"),
-}
-PARTY_KIND_LABELS = {
-    "association": _l("Diaspora association"),
-    "commune": _l("Commune"),
-    "state": _l("State / territorial collectivities"),
-    "partner": _l("Partner"),
-    "population": _l("Population (in kind)"),
-}
 
-
-# Who a user is for a project --------------------------------------------------------------------------
-
-
-def _memberships(user):
-    return user.memberships if getattr(user, "is_authenticated", False) else []
-
-
-def commune_organisation_id(project: Project) -> int | None:
-    return db.session.scalar(
-        select(Organisation.id).where(
-            Organisation.kind == OrganisationKind.COMMUNE, Organisation.commune_id == project.commune_id
-        )
-    )
-
-
-def party_organisation_ids(project: Project) -> set[int]:
-    """The proposing association, the commune's organisation, and every organisation on a funding line."""
-    ids = {project.association_id} | {line.organisation_id for line in project.funding_lines if line.organisation_id}
-    commune_org = commune_organisation_id(project)
-    if commune_org:
-        ids.add(commune_org)
-    return ids
-
-
-def is_association_officer(user, project: Project) -> bool:
-    return any(m.organisation_id == project.association_id and m.role == "officer" for m in _memberships(user))
-
-
-def is_commune_official(user, project: Project) -> bool:
-    return any(
-        m.organisation.kind == OrganisationKind.COMMUNE
-        and m.organisation.commune_id == project.commune_id
-        and m.role in COMMUNE_OFFICIAL_ROLES
-        for m in _memberships(user)
-    )
-
-
-def is_observer(user) -> bool:
-    return any(m.role == "observer" for m in _memberships(user))
+# Who a user is for a project, and finding the projects they may see --------------------------------------
 
 
 def acting_party(user, project: Project) -> Organisation | None:
     """The party organisation the user speaks for (a membership that is not observer), if any."""
     parties = party_organisation_ids(project)
-    for m in _memberships(user):
+    for m in memberships_of(user):
         if m.organisation_id in parties and m.role != "observer":
             return m.organisation
     return None
 
 
-def can_see(user, project: Project) -> bool:
-    if project.is_public:
-        return True
-    if not getattr(user, "is_authenticated", False):
-        return False
-    if project.first_submitted_at is None:  # a draft never submitted: the proposing association only
-        return any(m.organisation_id == project.association_id for m in user.memberships)
-    if user.is_admin or is_mediator(user) or is_observer(user):
-        return True
-    mine = {m.organisation_id for m in user.memberships}
-    return bool(mine & party_organisation_ids(project))
+def officer_associations(user) -> list[Organisation]:
+    """The associations in whose name the user proposes projects (as their officer), by name."""
+    found = {
+        m.organisation.id: m.organisation
+        for m in memberships_of(user)
+        if m.role == "officer" and m.organisation.kind == OrganisationKind.ASSOCIATION
+    }
+    return sorted(found.values(), key=lambda organisation: organisation.name)
 
 
-def visible_projects(user):
-    """select(Project) restricted to what `user` may see, as one SQL condition (for lists)."""
-    query = select(Project)
-    if not getattr(user, "is_authenticated", False):
-        return query.where(Project.is_public)
-    my_orgs = [m.organisation_id for m in user.memberships]
-    own_drafts = Project.association_id.in_(my_orgs) if my_orgs else false()
-    if user.is_admin or is_mediator(user) or is_observer(user):
-        return query.where(or_(Project.is_public, Project.first_submitted_at.is_not(None), own_drafts))
-    my_communes = [
-        m.organisation.commune_id for m in user.memberships if m.organisation.kind == OrganisationKind.COMMUNE
-    ]
-    funded = exists().where(FundingLine.project_id == Project.id, FundingLine.organisation_id.in_(my_orgs))
-    party = or_(Project.commune_id.in_(my_communes) if my_communes else false(), funded if my_orgs else false())
-    return query.where(or_(Project.is_public, own_drafts, Project.first_submitted_at.is_not(None) & party))
-
-
-def get_visible(user, project_id: int) -> Project:
-    """The project, or 404 for one that does not exist or that the user may not know exists."""
-    project = db.session.get(Project, project_id) if 0 < project_id < 2**31 else None
-    if project is None or not can_see(user, project):
+def load_project(user, project_id, may=None, *, for_page: bool = False) -> Project:
+    """The project if `user` may see it, else Refused("not_found"); Refused("forbidden") when `may(user,
+    project)` says they may not do what they came for. `for_page` loads in a fixed number of queries
+    everything a project's page shows."""
+    project = None
+    if is_id(project_id):
+        query = select(Project).where(Project.id == project_id)
+        if for_page:
+            query = query.options(
+                joinedload(Project.commune).joinedload(Commune.cercle).joinedload(Cercle.region),
+                joinedload(Project.association),
+                joinedload(Project.owner_organisation),
+                selectinload(Project.budget_lines),
+                selectinload(Project.funding_lines).joinedload(FundingLine.organisation),
+                selectinload(Project.documents),
+            )
+        project = db.session.scalar(query)
+    if project is None or not can_see_project(user, project):
         raise Refused("not_found")
+    if may is not None and not may(user, project):
+        raise Refused("forbidden")
     return project
 
 
+def can_edit(user, project: Project) -> bool:
+    """Only the proposing association's officers edit, and only a draft or a project sent back for changes."""
+    return is_association_officer(user, project) and project.status in EDITABLE_STATUSES
+
+
+# The filters a list of projects takes (pages and API alike): all optional.
+FILTERS = ("q", "status", "sector", "region", "commune", "association", "commune_id", "association_id")
+
+
+def filter_projects(query, filters: dict):
+    """`query` (a select(Project)) narrowed by the filters given; unknown statuses and sectors are ignored.
+
+    q: part of the title; region: a region code (on every map version); commune, association: part of a name
+    (a commune's ignoring case and accents); commune_id, association_id: exact ids.
+    """
+    if filters.get("status") in STATUS_LABELS:
+        query = query.where(Project.status == filters["status"])
+    if filters.get("sector") in SECTOR_LABELS:
+        query = query.where(Project.sector == filters["sector"])
+    if filters.get("region"):
+        in_region = (
+            select(Commune.id)
+            .join(Cercle, Cercle.id == Commune.cercle_id)
+            .join(Region, Region.id == Cercle.region_id)
+            .where(Region.code == filters["region"])
+        )
+        query = query.where(Project.commune_id.in_(in_region))
+    if filters.get("commune"):
+        named = select(Commune.id).where(Commune.search_name.contains(search_key(filters["commune"]), autoescape=True))
+        query = query.where(Project.commune_id.in_(named))
+    if filters.get("association"):
+        named = select(Organisation.id).where(Organisation.name.icontains(filters["association"], autoescape=True))
+        query = query.where(Project.association_id.in_(named))
+    if filters.get("q"):
+        query = query.where(Project.title.icontains(filters["q"], autoescape=True))
+    for name in ("commune_id", "association_id"):
+        if is_id(filters.get(name)):
+            query = query.where(getattr(Project, name) == filters[name])
+    return query
+
+
+def commune_projects(user, commune: Commune, limit: int = 20) -> list[Project]:
+    """The commune's newest projects that `user` may see, for the commune's page."""
+    return db.session.scalars(
+        visible_projects(user)
+        .where(Project.commune_id == commune.id)
+        .options(joinedload(Project.association))
+        .order_by(Project.id.desc())
+        .limit(limit)
+    ).all()
+
+
+def owner_choices(project: Project) -> list[Organisation]:
+    """Who may own a facility handed over: the commune's organisation and the committees of that commune."""
+    return db.session.scalars(
+        select(Organisation)
+        .where(
+            Organisation.commune_id == project.commune_id,
+            Organisation.kind.in_((OrganisationKind.COMMUNE, OrganisationKind.COMMITTEE)),
+        )
+        .order_by(Organisation.kind.desc(), Organisation.name)
+    ).all()
+
+
+@dataclass(frozen=True)
+class ProposalChoices:
+    communes: list  # the associations' home communes: a project's commune must be one of them
+    commune_organisations: list  # the organisations of those communes
+    partners: list
+    others: list  # organisations the project's plan names that are none of the above
+
+
+def proposal_choices(associations: list[Organisation], project: Project | None = None) -> ProposalChoices:
+    """What a proposal form offers: the communes the associations may propose to, and the funders a plan
+    usually names."""
+    communes = (
+        db.session.scalars(
+            select(Commune)
+            .join(HomeCommune, HomeCommune.commune_id == Commune.id)
+            .where(HomeCommune.association_id.in_([a.id for a in associations]))
+            .order_by(Commune.name, Commune.id)
+        )
+        .unique()
+        .all()
+    )
+    funders = db.session.scalars(
+        select(Organisation)
+        .where(
+            or_(
+                and_(
+                    Organisation.kind == OrganisationKind.COMMUNE,
+                    Organisation.commune_id.in_([c.id for c in communes]),
+                ),
+                Organisation.kind == OrganisationKind.PARTNER,
+            )
+        )
+        .order_by(Organisation.name)
+    ).all()
+    offered = {o.id for o in [*associations, *funders]}
+    named = [line.organisation for line in (project.funding_lines if project else []) if line.organisation]
+    return ProposalChoices(
+        communes=communes,
+        commune_organisations=[o for o in funders if o.kind == OrganisationKind.COMMUNE],
+        partners=[o for o in funders if o.kind == OrganisationKind.PARTNER],
+        others=list({o.id: o for o in named if o.id not in offered}.values()),
+    )
+
+
+def _is_owner_choice(project: Project, organisation_id) -> bool:
+    return is_id(organisation_id) and any(o.id == organisation_id for o in owner_choices(project))
+
+
 # The workflow -------------------------------------------------------------------------------------------
-
-
-def _officer(user, project):
-    return is_association_officer(user, project)
-
-
-def _official(user, project):
-    return is_commune_official(user, project)
 
 
 def _official_or_mediator(user, project):
@@ -186,36 +234,45 @@ class Transition:
 
 TRANSITIONS: dict[str, Transition] = {
     "submit": Transition(
-        frozenset({S.DRAFT, S.CHANGES_REQUESTED}), S.SUBMITTED, _officer, label=_l("Submit to the commune")
+        frozenset({S.DRAFT, S.CHANGES_REQUESTED}),
+        S.SUBMITTED,
+        is_association_officer,
+        label=_l("Submit to the commune"),
     ),
-    "start_review": Transition(frozenset({S.SUBMITTED}), S.UNDER_REVIEW, _official, label=_l("Start the review")),
+    "start_review": Transition(
+        frozenset({S.SUBMITTED}), S.UNDER_REVIEW, is_commune_official, label=_l("Start the review")
+    ),
     "request_changes": Transition(
         frozenset({S.UNDER_REVIEW, S.IN_CONSULTATION}),
         S.CHANGES_REQUESTED,
-        _official,
+        is_commune_official,
         comment_required=True,
         label=_l("Ask for changes"),
     ),
     "open_consultation": Transition(
         frozenset({S.UNDER_REVIEW}), S.IN_CONSULTATION, _official_or_mediator, label=_l("Open the consultation")
     ),
-    "agree": Transition(frozenset({S.IN_CONSULTATION}), S.AGREED, _official, label=_l("Agree")),
+    "agree": Transition(frozenset({S.IN_CONSULTATION}), S.AGREED, is_commune_official, label=_l("Agree")),
     "decline": Transition(
         frozenset({S.UNDER_REVIEW, S.IN_CONSULTATION}),
         S.DECLINED,
-        _official,
+        is_commune_official,
         comment_required=True,
         label=_l("Decline"),
     ),
     "withdraw": Transition(
         frozenset({S.DRAFT, S.SUBMITTED, S.UNDER_REVIEW, S.CHANGES_REQUESTED, S.IN_CONSULTATION}),
         S.WITHDRAWN,
-        _officer,
+        is_association_officer,
         label=_l("Withdraw the project"),
     ),
-    "start_implementation": Transition(frozenset({S.AGREED}), S.IN_PROGRESS, _official, label=_l("Start the works")),
-    "complete": Transition(frozenset({S.IN_PROGRESS}), S.COMPLETED, _official, label=_l("Mark as completed")),
-    "hand_over": Transition(frozenset({S.COMPLETED}), S.HANDED_OVER, _official, label=_l("Hand over the facility")),
+    "start_implementation": Transition(
+        frozenset({S.AGREED}), S.IN_PROGRESS, is_commune_official, label=_l("Start the works")
+    ),
+    "complete": Transition(frozenset({S.IN_PROGRESS}), S.COMPLETED, is_commune_official, label=_l("Mark as completed")),
+    "hand_over": Transition(
+        frozenset({S.COMPLETED}), S.HANDED_OVER, is_commune_official, label=_l("Hand over the facility")
+    ),
 }
 
 
@@ -276,7 +333,7 @@ def transition(
         after={"status": project.status},
         comment=comment,
     )
-    _notify(f"project_{action}", project=project, actor=actor, comment=comment)
+    notify(f"project_{action}", project=project, actor=actor, comment=comment)
     return project
 
 
@@ -297,8 +354,6 @@ def _check_rules_of(action: str, project: Project, owner_organisation_id, mainte
             raise Refused("validation_failed", fields=missing)
     elif action == "agree":
         if project.funding_total_xof < project.budget_total_xof:
-            from portal.i18n import format_money
-
             raise Refused(
                 "funding_incomplete",
                 _l(
@@ -309,24 +364,16 @@ def _check_rules_of(action: str, project: Project, owner_organisation_id, mainte
             )
     elif action == "hand_over":
         fields = {}
-        owner = db.session.get(Organisation, owner_organisation_id) if isinstance(owner_organisation_id, int) else None
-        commune_owner = (
-            owner is not None and owner.kind == OrganisationKind.COMMUNE and owner.commune_id == project.commune_id
-        )
-        if not (commune_owner or (owner is not None and owner.kind == OrganisationKind.COMMITTEE)):
-            fields["owner_organisation_id"] = [str(_l("Name the owner: the commune or a management committee."))]
+        if not _is_owner_choice(project, owner_organisation_id):
+            fields["owner_organisation_id"] = [
+                str(_l("Name the owner: the commune or a management committee of the commune."))
+            ]
         if not (maintenance_plan or "").strip():
             fields["maintenance_plan"] = [str(_l("Describe who maintains the facility and how."))]
         elif len(maintenance_plan) > LONG_MAX:
             fields["maintenance_plan"] = [str(_l("At most %(n)s characters.", n=LONG_MAX))]
         if fields:
             raise Refused("validation_failed", fields=fields)
-
-
-def _notify(event: str, **context) -> None:
-    from portal.notifications.events import notify  # the notifications import the domain's helpers
-
-    notify(event, **context)
 
 
 # Creating and editing -----------------------------------------------------------------------------------
@@ -404,11 +451,7 @@ def _money_lines(kind: str, lines: list[dict], errors: dict) -> list[dict]:
                 errors[f"{prefix}.party_kind"] = [str(_l("Choose who funds this line."))]
             organisation_id = line.get("organisation_id")
             if organisation_id is not None:
-                organisation = (
-                    db.session.get(Organisation, organisation_id)
-                    if isinstance(organisation_id, int) and 0 < organisation_id < 2**31
-                    else None
-                )
+                organisation = db.session.get(Organisation, organisation_id) if is_id(organisation_id) else None
                 if organisation is None:
                     errors[f"{prefix}.organisation_id"] = [str(_l("No such organisation."))]
             entry.update(party_kind=party_kind, organisation_id=organisation_id)
@@ -431,17 +474,13 @@ def _money_lines(kind: str, lines: list[dict], errors: dict) -> list[dict]:
 def _check_commune_and_association(actor, data: ProjectInput, project: Project | None, errors: dict):
     association_id = data.association_id if data.association_id is not None else project.association_id
     commune_id = data.commune_id if data.commune_id is not None else project.commune_id
-    association = (
-        db.session.get(Organisation, association_id)
-        if isinstance(association_id, int) and 0 < association_id < 2**31
-        else None
-    )
+    association = db.session.get(Organisation, association_id) if is_id(association_id) else None
     if association is None or association.kind != OrganisationKind.ASSOCIATION:
         errors["association_id"] = [str(_l("No such association."))]
         return
     if not any(m.organisation_id == association.id and m.role == "officer" for m in actor.memberships):
         raise Refused("forbidden", _l("Only an officer of the association proposes projects in its name."))
-    commune = db.session.get(Commune, commune_id) if isinstance(commune_id, int) and 0 < commune_id < 2**31 else None
+    commune = db.session.get(Commune, commune_id) if is_id(commune_id) else None
     if commune is None:
         errors["commune_id"] = [str(_l("No such commune."))]
         return
@@ -522,11 +561,17 @@ def create_project(actor, data: ProjectInput) -> Project:
     return project
 
 
-def update_project(actor, project: Project, data: ProjectInput, version: int | None) -> Project:
+def check_editable(actor, project: Project) -> None:
+    """Refused("forbidden") for anyone but the association's officers, then Refused("not_editable") past the
+    states that allow edits: the checks that come before reading what the edit says."""
     if not is_association_officer(actor, project):
         raise Refused("forbidden")
     if project.status not in EDITABLE_STATUSES:
         raise Refused("not_editable")
+
+
+def update_project(actor, project: Project, data: ProjectInput, version: int | None) -> Project:
+    check_editable(actor, project)
     if version is None:
         raise Refused("validation_failed", fields={"version": [str(_l("Send the version you read."))]})
     if version != project.version:
@@ -559,7 +604,7 @@ def add_comment(actor, project: Project, body: str) -> ProjectComment:
     db.session.add(comment)
     db.session.flush()
     record("project.comment", "project", project.id, actor=actor, comment=body)
-    _notify("project_comment", project=project, actor=actor, comment=body)
+    notify("project_comment", project=project, actor=actor, comment=body)
     return comment
 
 
@@ -596,8 +641,6 @@ def project_history(project: Project) -> list[dict]:
 
 def escalate_unanswered(now=None) -> int:
     """Submitted projects the commune has left unanswered too long go to the mediators, once."""
-    from portal.domain.settings import get_setting
-
     now = now or utcnow()
     limit = now - timedelta(days=get_setting("project_escalation_days"))
     overdue = db.session.scalars(
@@ -614,6 +657,6 @@ def escalate_unanswered(now=None) -> int:
             comment=None,
             after={"status": project.status, "submitted_at": project.submitted_at.isoformat()},
         )
-        _notify("project_escalated", project=project, actor=None)
+        notify("project_escalated", project=project, actor=None)
     db.session.flush()
     return len(overdue)

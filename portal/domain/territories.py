@@ -290,6 +290,16 @@ def current_map_version() -> MapVersion | None:
     return db.session.scalar(select(MapVersion).where(MapVersion.is_current.is_(True)).order_by(MapVersion.id))
 
 
+def current_regions() -> list[Region]:
+    """The regions of the current map, by name (the choices of a region filter)."""
+    return db.session.scalars(
+        select(Region)
+        .join(MapVersion, MapVersion.id == Region.map_version_id)
+        .where(MapVersion.is_current.is_(True))
+        .order_by(Region.name)
+    ).all()
+
+
 def map_version_by_code(code: str | None) -> MapVersion | None:
     code = _printable(code or "")
     if not code or len(code) > MAP_CODE_MAX:
@@ -421,8 +431,6 @@ def home_associations(commune: Commune) -> list[tuple[Organisation, HomeCommune]
 def communes_named(text: str | None, limit: int = 20):
     """(the commune a person meant by typing a name — the only match, or the one with exactly that name —,
     and the matches, at most `limit`, for them to choose among)."""
-    from portal.extensions import db
-
     if not (text or "").strip():
         return None, []
     matches = db.session.scalars(search_communes(text).limit(limit)).all()

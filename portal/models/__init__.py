@@ -9,6 +9,7 @@ from portal.models.notifications import (
     OutboxStatus,
 )
 from portal.models.organisations import (
+    COMMUNE_OFFICIAL_ROLES,
     MANAGER_ROLES,
     ROLES_BY_KIND,
     HomeCommune,
@@ -35,6 +36,7 @@ from portal.models.territories import Cercle, Commune, MapVersion, Region
 from portal.models.users import ApiToken, Invitation, User, UserSession
 
 __all__ = [
+    "COMMUNE_OFFICIAL_ROLES",
     "DOCUMENT_KINDS",
     "PARTY_KINDS",
     "PUBLIC_STATUSES",

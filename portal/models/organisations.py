@@ -41,6 +41,8 @@ MANAGER_ROLES = {
     OrganisationKind.PARTNER: "representative",
     OrganisationKind.COMMITTEE: "president",
 }
+# The roles through which a commune's officials answer for it (mayor, deputy mayor, secretary general).
+COMMUNE_OFFICIAL_ROLES = frozenset(ROLES_BY_KIND[OrganisationKind.COMMUNE])
 ALL_ROLES = sorted({role for roles in ROLES_BY_KIND.values() for role in roles})
 
 

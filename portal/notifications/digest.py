@@ -15,6 +15,9 @@ from sqlalchemy import select
 from portal.database import utcnow
 from portal.extensions import db
 from portal.models import MailMode, Notification, User
+from portal.notifications.inbox import notification_text, safe_link
+from portal.notifications.rendering import queue_user_mail
+from portal.urls import public_url
 
 USERS_PER_BATCH = 200
 ITEMS_SHOWN = 50  # the rest is counted, with a link to the inbox
@@ -26,10 +29,6 @@ def _pending():
 
 def send_digests(now: datetime | None = None) -> int:
     """Queues one digest mail per user with items waiting, in their language; returns how many (flushes)."""
-    from portal.notifications.events import notification_text, safe_link
-    from portal.notifications.rendering import queue_user_mail
-    from portal.urls import public_url
-
     now = now or utcnow()
     user_ids = list(
         db.session.scalars(

@@ -1,12 +1,14 @@
 """Who hears about what: every domain event, its recipients, its kind, its in-app text and its mail, in one table.
 
-`notify(event, actor=…, **context)` is the only way domain code tells people about something. In the
-caller's transaction (it flushes, never commits) it
-1. resolves the event's recipients from its row in EVENTS — by role and organisation, or an address;
+`notify(event, actor=…, **context)` (portal/notifications/notify.py) is the only way domain code tells people
+about something. In the caller's transaction (it flushes, never commits) it
+1. resolves the event's recipients from its row in EVENTS — by role and organisation, or an address — and
+   keeps only those who may see the event's record (`subject`, through portal/visibility.py): nobody is told
+   what the record would hide from them;
 2. writes one in-app `Notification` per recipient with an account, the actor left out (unless the row says
    otherwise): the event, the audience, JSON `params` and the path of the record. The text itself is a
    lazy-translated format string of the row, rendered with the params when the notification is shown, in
-   the viewer's language (`notification_text`);
+   the viewer's language (`notification_text`, portal/notifications/inbox.py);
 3. queues mail per the recipient's preference for the event's kind (portal/notifications/preferences.py):
    at once through the outbox (`queue_user_mail`, or `render_mail` + `queue_mail` for a bare address), or
    left for the daily digest (portal/notifications/digest.py), or none. Account and security events
@@ -16,11 +18,12 @@ The mail itself leaves later: the outbox worker delivers what the request commit
 
 How to add an event
 -------------------
-1. Add a row to EVENTS, at the end of this module:
+1. Add a row to the EVENTS table at the end of this module:
 
        Event(
            "project_submitted",
            kind="projects",                       # a key of KINDS: add it there, with its label, if new
+           subject=lambda c: c["project"],        # the record: only who may see it is told
            link=lambda c: f"/projects/{c['project'].id}",
            params=lambda c: {"project": c["project"].title, "association": c["project"].association.name},
            audiences=(
@@ -37,14 +40,17 @@ How to add an event
    - `params(context)`: plain JSON values, names rather than objects: the text is rendered later, when the
      record may have changed or gone. Keys ending in "role" are shown as the role's translated label.
    - `link(context)`: the path of the record (in-app link, and the mail's link made absolute).
+   - `subject(context)`: the record the event is about; each recipient must pass `visibility.can_see` for it
+     (add the record's rule there if it is a new kind of record). `personal=True` instead, for an event
+     about the recipient's own account or membership, which they know of whatever they may see now.
    - `security=True` (no `kind`) for account and security mails; `notify_actor=True` when the one who acts
      must be told too (a hand-over changes the actor's own rights).
 2. Write `templates/emails/<event>.txt` (it sets `subject`) and `.html`, extending the mail layouts. They
    receive the context given to notify(), plus `user` (the recipient; None for a bare address),
    `audience`, `actor` and `link` (absolute). The daily digest needs nothing more: it lists the in-app
    texts.
-3. Call `notify("project_submitted", actor=actor, project=project)` from the domain operation, after the
-   change is flushed.
+3. Call `notify("project_submitted", actor=actor, project=project)` (from portal.notifications.notify) in
+   the domain operation, after the change is flushed.
 4. Add the event's row to the recipients matrix of tests/test_notifications.py, and its strings to the
    translations.
 """
@@ -52,14 +58,10 @@ How to add an event
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
 
-from portal.database import utcnow
-from portal.extensions import db
-from portal.models import MailMode, Membership, Notification, Organisation, User
-from portal.urls import public_url
+from portal.models import User
+from portal.notifications import recipients
 
 Context = dict
 
@@ -91,6 +93,8 @@ class Event:
     audiences: tuple[Audience, ...]
     kind: str | None = None  # the preference it falls under (KINDS); None for security events
     security: bool = False  # account and security mails: always by mail, at once
+    subject: Callable[[Context], object] | None = None  # the record: only who may see it is told
+    personal: bool = False  # about each recipient's own membership: told whatever they may see now
     link: Callable[[Context], str] | None = None  # the path of the record
     params: Callable[[Context], dict] = field(default=lambda context: {})
     notify_actor: bool = False
@@ -103,6 +107,8 @@ class Event:
             raise ValueError(f"event {self.name}: give a kind, or mark it security (not both)")
         if self.kind is not None and self.kind not in KINDS:
             raise ValueError(f"event {self.name}: unknown kind {self.kind!r}, add it to KINDS")
+        if not self.security and (self.subject is None) == (not self.personal):
+            raise ValueError(f"event {self.name}: name the record it is about (subject), or mark it personal")
         for audience in self.audiences:
             if audience.text is None and not self.security:
                 raise ValueError(f"event {self.name}: audience {audience.name} needs an in-app text")
@@ -117,9 +123,11 @@ KINDS = {
     "projects": _l("Your projects: submissions, answers and discussion"),
     "escalations": _l("Projects left unanswered (mediators)"),
 }
+# Kinds only mediators receive, offered to them alone.
+MEDIATOR_KINDS = frozenset({"escalations"})
 
 
-# Recipients ---------------------------------------------------------------------------------------------
+# Recipients, subjects, links and params, from the context given to notify() ------------------------------
 
 
 def the_user(context: Context) -> list[User]:
@@ -141,7 +149,7 @@ def the_former_manager(context: Context) -> list[User]:
 def the_invitee(context: Context) -> list[Address]:
     """The invited address, in the language and time zone of its account if it has one."""
     invitation = context["invitation"]
-    account = db.session.scalar(select(User).where(User.email == invitation.email))
+    account = recipients.account_for(invitation.email)
     return [
         Address(
             invitation.email,
@@ -152,25 +160,12 @@ def the_invitee(context: Context) -> list[Address]:
     ]
 
 
-def managers_of(organisation: Organisation) -> list[User]:
-    """The people who manage the organisation: its officers, mayor, mediators, representatives, president."""
-    from portal.domain.organisations import manager_role
-
-    return list(
-        db.session.scalars(
-            select(User)
-            .join(Membership, Membership.user_id == User.id)
-            .where(Membership.organisation_id == organisation.id, Membership.role == manager_role(organisation))
-            .order_by(User.id)
-        )
-    )
-
-
 def the_managers(context: Context) -> list[User]:
-    return managers_of(context["organisation"])
+    return recipients.managers_of(context["organisation"])
 
 
-# Params and links ---------------------------------------------------------------------------------------
+def the_organisation(context: Context):
+    return context["organisation"]
 
 
 def organisation_link(context: Context) -> str:
@@ -193,18 +188,61 @@ def _membership_params(*extra: str) -> Callable[[Context], dict]:
     return params
 
 
+def _association_officers(context: Context) -> list[User]:
+    return recipients.managers_of(context["project"].association)
+
+
+def _commune_officials(context: Context) -> list[User]:
+    return recipients.commune_officials(context["project"].commune_id)
+
+
+def _mediators(context: Context) -> list[User]:
+    return recipients.mediators()
+
+
+def the_project(context: Context):
+    return context["project"]
+
+
+def project_link(context: Context) -> str:
+    return f"/projects/{context['project'].id}"
+
+
+def project_params(context: Context) -> dict:
+    project = context["project"]
+    actor = context.get("actor")
+    return {
+        "project": project.title,
+        "association": project.association.name,
+        "commune": project.commune.name,
+        "actor": actor.name if actor is not None else "",
+        "comment": context.get("comment") or "",
+    }
+
+
+def project_event(
+    name: str,
+    to_association: object = None,
+    to_commune: object = None,
+    to_mediators: object = None,
+    kind: str = "projects",
+) -> Event:
+    """A project's event: its texts for the association's officers, the commune's officials, the mediators."""
+    audiences = []
+    if to_association is not None:
+        audiences.append(Audience("association", _association_officers, to_association))
+    if to_commune is not None:
+        audiences.append(Audience("commune", _commune_officials, to_commune))
+    if to_mediators is not None:
+        audiences.append(Audience("mediators", _mediators, to_mediators))
+    return Event(
+        name, kind=kind, subject=the_project, link=project_link, params=project_params, audiences=tuple(audiences)
+    )
+
+
 # The table ----------------------------------------------------------------------------------------------
 
-EVENTS: dict[str, Event] = {}
-
-
-def register_event(event: Event) -> Event:
-    event.check()
-    EVENTS[event.name] = event
-    return event
-
-
-for _event in (
+_TABLE = (
     # Account and security: always by mail, at once; no in-app notification.
     Event("account_confirmation", security=True, audiences=(Audience("account", the_user),)),
     Event("password_reset", security=True, audiences=(Audience("account", the_user),)),
@@ -213,6 +251,7 @@ for _event in (
     Event(
         "association_verified",
         kind="organisation",
+        subject=the_organisation,
         link=organisation_link,
         params=_names(organisation="organisation"),
         audiences=(
@@ -224,6 +263,7 @@ for _event in (
     Event(
         "association_refused",
         kind="organisation",
+        subject=the_organisation,
         link=organisation_link,
         params=_names(organisation="organisation"),
         audiences=(
@@ -234,6 +274,7 @@ for _event in (
     Event(
         "membership_added",
         kind="membership",
+        subject=the_organisation,
         link=organisation_link,
         params=_membership_params("member", "role"),
         audiences=(
@@ -244,6 +285,7 @@ for _event in (
     Event(
         "membership_role_changed",
         kind="membership",
+        subject=the_organisation,
         link=organisation_link,
         params=_membership_params("role", "previous_role"),
         audiences=(Audience("member", the_member, _l("Your role in %(organisation)s is now %(role)s.")),),
@@ -251,6 +293,7 @@ for _event in (
     Event(
         "membership_removed",
         kind="membership",
+        personal=True,  # the former member knew the organisation; an unverified one is hidden from them now
         link=organisation_link,
         params=_membership_params(),
         audiences=(Audience("member", the_member, _l("You are no longer a member of %(organisation)s.")),),
@@ -258,6 +301,7 @@ for _event in (
     Event(
         "membership_left",
         kind="membership",
+        subject=the_organisation,
         link=organisation_link,
         params=_membership_params("member"),
         audiences=(Audience("managers", the_managers, _l("%(member)s left %(organisation)s.")),),
@@ -265,6 +309,7 @@ for _event in (
     Event(
         "membership_handed_over",
         kind="membership",
+        subject=the_organisation,
         link=organisation_link,
         params=_membership_params("successor", "former_manager", "role", "former_manager_role"),
         # The one who hands over is the actor, and is told too: their own rights changed.
@@ -285,218 +330,36 @@ for _event in (
             ),
         ),
     ),
-):
-    register_event(_event)
-
-
-# Notifying ----------------------------------------------------------------------------------------------
-
-
-def notify(event: str, *, actor=None, **context) -> list[Notification]:
-    """Tells the event's recipients: in-app notifications and mail, in the caller's transaction (flushes).
-
-    Returns the in-app notifications written.
-    """
-    from portal.notifications.outbox import queue_mail
-    from portal.notifications.preferences import mail_modes
-    from portal.notifications.rendering import queue_user_mail, render_mail
-
-    spec = EVENTS.get(event)
-    if spec is None:
-        raise LookupError(f"unknown event {event!r}: add it to portal/notifications/events.py")
-    context = {**context, "actor": actor}
-    path = spec.link(context) if spec.link else None
-    params = spec.params(context)
-    actor_id = getattr(actor, "id", None)
-
-    deliveries: list[tuple[Audience, Recipient]] = []
-    seen: set = set()
-    for audience in spec.audiences:
-        for recipient in audience.who(context):
-            key = ("user", recipient.id) if isinstance(recipient, User) else ("address", recipient.email.lower())
-            if key in seen:
-                continue
-            seen.add(key)
-            if isinstance(recipient, User):
-                if recipient.id == actor_id and not (spec.notify_actor or spec.security):
-                    continue
-                if not recipient.is_active and not spec.security:
-                    continue
-            deliveries.append((audience, recipient))
-
-    modes = (
-        {}
-        if spec.security
-        else mail_modes([r.id for _a, r in deliveries if isinstance(r, User)], spec.kind)  # one query
-    )
-    now = utcnow()
-    written = []
-    for audience, recipient in deliveries:
-        user = recipient if isinstance(recipient, User) else None
-        mode = MailMode.IMMEDIATE if spec.security else modes.get(recipient.id, MailMode.IMMEDIATE)
-        if not audience.mail:
-            mode = MailMode.NONE
-        notification = None
-        if user is not None and audience.text is not None:
-            notification = Notification(
-                user_id=user.id,
-                event=spec.name,
-                audience=audience.name,
-                params=params,
-                link=path,
-                created_at=now,
-                mail=mode,
-            )
-            db.session.add(notification)
-            written.append(notification)
-        if mode != MailMode.IMMEDIATE:
-            continue
-        mail_context = {
-            **context,
-            "user": user,
-            "audience": audience.name,
-            "link": context.get("link") or (public_url(path) if path else public_url("/")),
-        }
-        if user is not None:
-            queue_user_mail(spec.name, user, **mail_context)
-        else:
-            locale = recipient.locale or current_app.config["BABEL_DEFAULT_LOCALE"]
-            timezone = recipient.timezone or current_app.config["BABEL_DEFAULT_TIMEZONE"]
-            subject, text, html = render_mail(spec.name, locale, timezone, **mail_context)
-            queue_mail(spec.name, recipient.email, subject, text, html, locale=locale, to_user_id=recipient.user_id)
-        if notification is not None:
-            notification.emailed_at = now
-    db.session.flush()
-    return written
-
-
-# Showing ------------------------------------------------------------------------------------------------
-
-FALLBACK_TEXT = _l("A change on the portal concerns you.")
-
-
-def notification_text(notification: Notification) -> str:
-    """The notification's text in the current language (the viewer's, or the mail's under force_locale)."""
-    from portal.domain.organisations import ROLE_LABELS
-
-    spec = EVENTS.get(notification.event)
-    audience = spec.audience(notification.audience) if spec else None
-    if audience is None or audience.text is None:
-        return str(FALLBACK_TEXT)
-    params = {
-        key: str(ROLE_LABELS.get(value, value)) if key.endswith("role") and isinstance(value, str) else value
-        for key, value in (notification.params or {}).items()
-    }
-    try:
-        return str(audience.text) % params
-    except (KeyError, TypeError, ValueError):  # a text changed since the notification was written
-        return str(FALLBACK_TEXT)
-
-
-def safe_link(notification: Notification) -> str | None:
-    """The record's path, only if it is a path on this site."""
-    link = notification.link or ""
-    if link.startswith("/") and not link.startswith("//") and "\\" not in link:
-        return link
-    return None
-
-
-# Projects -----------------------------------------------------------------------------------------------
-
-
-def _project_association_officers(context: Context) -> list[User]:
-    return managers_of(context["project"].association)
-
-
-def _project_commune_officials(context: Context) -> list[User]:
-    from portal.domain.projects import COMMUNE_OFFICIAL_ROLES
-
-    return list(
-        db.session.scalars(
-            select(User)
-            .join(Membership, Membership.user_id == User.id)
-            .join(Organisation)
-            .where(
-                Organisation.kind == "commune",
-                Organisation.commune_id == context["project"].commune_id,
-                Membership.role.in_(COMMUNE_OFFICIAL_ROLES),
-            )
-            .order_by(User.id)
-        )
-    )
-
-
-def _mediators(context: Context) -> list[User]:
-    return list(
-        db.session.scalars(
-            select(User)
-            .join(Membership, Membership.user_id == User.id)
-            .join(Organisation)
-            .where(Organisation.kind == "ministry", Membership.role == "mediator")
-            .order_by(User.id)
-        )
-    )
-
-
-def _project_link(context: Context) -> str:
-    return f"/projects/{context['project'].id}"
-
-
-def _project_params(context: Context) -> dict:
-    project = context["project"]
-    actor = context.get("actor")
-    return {
-        "project": project.title,
-        "association": project.association.name,
-        "commune": project.commune.name,
-        "actor": actor.name if actor is not None else "",
-        "comment": context.get("comment") or "",
-    }
-
-
-def _project_event(
-    name: str,
-    to_association: object = None,
-    to_commune: object = None,
-    to_mediators: object = None,
-    kind: str = "projects",
-) -> Event:
-    audiences = []
-    if to_association is not None:
-        audiences.append(Audience("association", _project_association_officers, to_association))
-    if to_commune is not None:
-        audiences.append(Audience("commune", _project_commune_officials, to_commune))
-    if to_mediators is not None:
-        audiences.append(Audience("mediators", _mediators, to_mediators))
-    return Event(name, kind=kind, link=_project_link, params=_project_params, audiences=tuple(audiences))
-
-
-for _event in (
-    _project_event("project_submit", to_commune=_l("%(association)s submitted “%(project)s” to %(commune)s.")),
-    _project_event("project_withdraw", to_commune=_l("%(association)s withdrew “%(project)s”.")),
-    _project_event("project_start_review", to_association=_l("%(commune)s is reviewing “%(project)s”.")),
-    _project_event(
+    # Projects: each workflow action (`project_<action>`), the discussion, the escalation.
+    project_event("project_submit", to_commune=_l("%(association)s submitted “%(project)s” to %(commune)s.")),
+    project_event("project_withdraw", to_commune=_l("%(association)s withdrew “%(project)s”.")),
+    project_event("project_start_review", to_association=_l("%(commune)s is reviewing “%(project)s”.")),
+    project_event(
         "project_request_changes", to_association=_l("%(commune)s asks for changes to “%(project)s”: %(comment)s")
     ),
-    _project_event(
+    project_event(
         "project_open_consultation",
         to_association=_l("%(commune)s opened the consultation on “%(project)s”."),
         to_commune=_l("The consultation on “%(project)s” is open."),
     ),
-    _project_event("project_agree", to_association=_l("%(commune)s agreed to “%(project)s”.")),
-    _project_event("project_decline", to_association=_l("%(commune)s declined “%(project)s”: %(comment)s")),
-    _project_event("project_start_implementation", to_association=_l("The works of “%(project)s” have started.")),
-    _project_event("project_complete", to_association=_l("“%(project)s” is completed.")),
-    _project_event("project_hand_over", to_association=_l("“%(project)s” is handed over to its owner.")),
-    _project_event(
+    project_event("project_agree", to_association=_l("%(commune)s agreed to “%(project)s”.")),
+    project_event("project_decline", to_association=_l("%(commune)s declined “%(project)s”: %(comment)s")),
+    project_event("project_start_implementation", to_association=_l("The works of “%(project)s” have started.")),
+    project_event("project_complete", to_association=_l("“%(project)s” is completed.")),
+    project_event("project_hand_over", to_association=_l("“%(project)s” is handed over to its owner.")),
+    project_event(
         "project_comment",
         to_association=_l("%(actor)s wrote about “%(project)s”."),
         to_commune=_l("%(actor)s wrote about “%(project)s”."),
     ),
-    _project_event(
+    project_event(
         "project_escalated",
         kind="escalations",
         to_mediators=_l("“%(project)s” of %(association)s has waited too long for an answer from %(commune)s."),
     ),
-):
-    register_event(_event)
+)
+
+EVENTS: dict[str, Event] = {}
+for _event in _TABLE:
+    _event.check()
+    EVENTS[_event.name] = _event

@@ -1,10 +1,40 @@
-"""Reading the in-app inbox: a user's notifications, newest first, and marking them read."""
+"""Reading the in-app inbox: a user's notifications, newest first, their text in the viewer's language, and
+marking them read."""
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 
 from portal.database import utcnow
 from portal.extensions import db
+from portal.labels import ROLE_LABELS, label
 from portal.models import Notification, User
+from portal.notifications.events import EVENTS
+
+FALLBACK_TEXT = _l("A change on the portal concerns you.")
+
+
+def notification_text(notification: Notification) -> str:
+    """The notification's text in the current language (the viewer's, or the mail's under force_locale)."""
+    spec = EVENTS.get(notification.event)
+    audience = spec.audience(notification.audience) if spec else None
+    if audience is None or audience.text is None:
+        return str(FALLBACK_TEXT)
+    params = {
+        key: label(ROLE_LABELS, value) if key.endswith("role") and isinstance(value, str) else value
+        for key, value in (notification.params or {}).items()
+    }
+    try:
+        return str(audience.text) % params
+    except (KeyError, TypeError, ValueError):  # a text changed since the notification was written
+        return str(FALLBACK_TEXT)
+
+
+def safe_link(notification: Notification) -> str | None:
+    """The record's path, only if it is a path on this site."""
+    link = notification.link or ""
+    if link.startswith("/") and not link.startswith("//") and "\\" not in link:
+        return link
+    return None
 
 
 def unread_count(user_id: int) -> int:

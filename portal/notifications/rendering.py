@@ -14,6 +14,7 @@ import pytz
 from babel.dates import get_timezone_location
 from flask import current_app
 
+from portal.labels import ROLE_LABELS, label
 from portal.models import OutboxMessage, User
 from portal.notifications.outbox import queue_mail
 from portal.urls import public_url
@@ -91,7 +92,4 @@ def _zone(name: str | None):
 
 
 def _role_label(role: str) -> str:
-    from portal.domain.organisations import ROLE_LABELS
-
-    label = ROLE_LABELS.get(role)
-    return str(label) if label is not None else role
+    return label(ROLE_LABELS, role)

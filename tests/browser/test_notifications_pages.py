@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from portal.extensions import db
 from portal.models import Membership, Organisation, User
-from portal.notifications.events import notify
+from portal.notifications.notify import notify
 from portal.notifications.outbox import queue_mail
 from tests.browser.pagecheck import check_page
 from tests.browser.test_people_pages import load_demo, sign_in

@@ -33,14 +33,16 @@ ROUTES = {
     "organisations.change_role": (
         "POST",
         ASSOCIATION + "/members/{cast.member_membership.id}/role",
-        {"anonymous": 302, "admin": 400, "officer": 400, "*": 403},
+        # No role sent: back to the organisation's page, which says the role does not exist there.
+        {"anonymous": 302, "admin": 303, "officer": 303, "*": 403},
     ),
     "organisations.remove_member": (
         "POST",
         ASSOCIATION + "/members/{cast.member_membership.id}/remove",
         {"anonymous": 302, "admin": 303, "officer": 303, "*": 403},
     ),
-    "organisations.hand_over": ("POST", ASSOCIATION + "/hand-over", {"anonymous": 302, "officer": 400, "*": 403}),
+    # No successor sent: back to the page, which asks to choose another member.
+    "organisations.hand_over": ("POST", ASSOCIATION + "/hand-over", {"anonymous": 302, "officer": 303, "*": 403}),
     "organisations.leave": (
         "POST",
         ASSOCIATION + "/leave",

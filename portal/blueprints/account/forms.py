@@ -3,7 +3,9 @@ from flask_wtf import FlaskForm
 from pytz import common_timezones
 from wtforms import EmailField, PasswordField, SelectField, SubmitField
 
-from portal.blueprints.auth.forms import email_validators, new_password_validators, options, required, short_text
+from portal.blueprints.forms import email_validators, new_password_validators, options, required, short_text
+from portal.database import utcnow
+from portal.money import accepted_currencies
 
 LANGUAGE_CHOICES = [("", _l("As my browser says")), ("fr", "Français"), ("en", "English")]
 # The zones our users live in come first; every other IANA zone follows.
@@ -34,16 +36,7 @@ class EmailChangeForm(FlaskForm):
     submit_email = SubmitField(_l("Change the address"))
 
 
-class ConfirmForm(FlaskForm):
-    """A button that only needs its CSRF token."""
-
-    submit = SubmitField(_l("Confirm"))
-
-
 def currency_choices():
     """F CFA alone, or with the euro or a currency of the rate table beside it."""
-    from portal.database import utcnow
-    from portal.domain.money import accepted_currencies
-
     others = [c for c in accepted_currencies(utcnow().date()) if c != "XOF"]
     return options([("", _l("F CFA only"))] + [(c, c) for c in others])

@@ -5,13 +5,13 @@ from sqlalchemy import select
 
 from portal.blueprints.account import bp
 from portal.blueprints.account.forms import (
-    ConfirmForm,
     EmailChangeForm,
     PasswordChangeForm,
     PreferencesForm,
     currency_choices,
     timezone_choices,
 )
+from portal.blueprints.forms import ButtonForm, place_errors
 from portal.blueprints.guards import login_required
 from portal.domain import accounts
 from portal.errors import Refused
@@ -31,7 +31,7 @@ def _forms():
         "preferences": preferences,
         "password_form": PasswordChangeForm(prefix="pw"),
         "email_form": EmailChangeForm(prefix="em"),
-        "everywhere_form": ConfirmForm(prefix="everywhere"),
+        "everywhere_form": ButtonForm(prefix="everywhere"),
     }
 
 
@@ -78,8 +78,8 @@ def password():
         try:
             accounts.change_password(current_user, form.current_password.data, form.password.data)
         except Refused as error:
-            for name, messages in (error.fields or {}).items():
-                getattr(form, name).errors = list(messages)
+            for message in place_errors(form, error):
+                flash(message, "error")
         else:
             accounts.start_session(current_user)  # this browser stays signed in, with a new session
             flash(_("Your password is changed. Your other sessions are signed out."), "info")
@@ -97,8 +97,8 @@ def email():
         try:
             accounts.change_email(current_user, form.current_password.data, form.email.data)
         except Refused as error:
-            for name, messages in (error.fields or {}).items():
-                getattr(form, name).errors = list(messages)
+            for message in place_errors(form, error):
+                flash(message, "error")
         else:
             flash(_("Your address is changed. Confirm it with the link we sent to it."), "info")
             return redirect(url_for("account.show"), code=303)
@@ -109,7 +109,7 @@ def email():
 @login_required
 def sign_out_everywhere():
     """Ends every session of the account, this one included. The signed-in user."""
-    form = ConfirmForm(prefix="everywhere")
+    form = ButtonForm(prefix="everywhere")
     if form.validate_on_submit():
         accounts.sign_out_everywhere(current_user)
         accounts.end_current_session("sign_out_everywhere")

@@ -3,25 +3,26 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from wtforms import DateField, SelectField, StringField, SubmitField
 
+from portal import money
 from portal.blueprints.admin import bp
-from portal.blueprints.auth.forms import options, required, short_text
+from portal.blueprints.forms import ButtonForm, options, place_errors, required, short_text
 from portal.blueprints.guards import admin_required
-from portal.domain import accounts, money
-from portal.domain.organisations import KIND_LABELS
+from portal.domain import accounts
+from portal.domain.organisations import create_organisation as create
+from portal.domain.rates import add_rate as add
 from portal.domain.settings import SETTINGS, get_setting, set_setting
 from portal.domain.territories import communes_named
 from portal.errors import Refused
 from portal.extensions import db
+from portal.ids import is_id
+from portal.labels import KIND_LABELS
 from portal.models import CurrencyRate, Membership, Organisation, User
+from portal.paging import page_number
 
 PER_PAGE = 50
-
-
-class ButtonForm(FlaskForm):
-    submit = SubmitField(_l("Confirm"))
 
 
 class OrganisationForm(FlaskForm):
@@ -32,7 +33,7 @@ class OrganisationForm(FlaskForm):
 
 
 def _page_arg() -> int:
-    return max(1, min(request.args.get("page", 1, type=int) or 1, 100_000))
+    return page_number(request.args.get("page"))
 
 
 @bp.get("/")
@@ -52,11 +53,9 @@ def users():
     """Accounts, searchable by name or address, paginated. Admins."""
     q = (request.args.get("q") or "").strip()[:200]
     page = _page_arg()
-    query = select(User)
-    if q:
-        pattern = f"%{q.lower()}%"
-        query = query.where(or_(func.lower(User.email).like(pattern), func.lower(User.name).like(pattern)))
-    rows = db.session.scalars(query.order_by(User.id).limit(PER_PAGE + 1).offset((page - 1) * PER_PAGE)).all()
+    rows = db.session.scalars(
+        accounts.find_users(q).order_by(User.id).limit(PER_PAGE + 1).offset((page - 1) * PER_PAGE)
+    ).all()
     user_ids = [u.id for u in rows]
     membership_counts = (
         dict(
@@ -81,13 +80,13 @@ def users():
 
 
 def _user(user_id: int) -> User:
-    user = db.session.get(User, user_id)
+    user = db.session.get(User, user_id) if is_id(user_id) else None
     if user is None:
         abort(404)
     return user
 
 
-@bp.post("/users/<int:user_id>/disable")
+@bp.post("/users/<id:user_id>/disable")
 @admin_required
 def disable_user(user_id):
     """Disables an account and ends its sessions and tokens. Admins."""
@@ -98,7 +97,7 @@ def disable_user(user_id):
     )
 
 
-@bp.post("/users/<int:user_id>/enable")
+@bp.post("/users/<id:user_id>/enable")
 @admin_required
 def enable_user(user_id):
     """Enables a disabled account. Admins."""
@@ -107,7 +106,7 @@ def enable_user(user_id):
     )
 
 
-@bp.post("/users/<int:user_id>/admin")
+@bp.post("/users/<id:user_id>/admin")
 @admin_required
 def toggle_admin(user_id):
     """Grants or withdraws platform administration. Admins (not for themselves)."""
@@ -161,28 +160,13 @@ def create_organisation():
     """Creates an organisation. Admins."""
     form = OrganisationForm()
     if form.validate_on_submit():
-        commune = None
-        if form.kind.data in ("commune", "committee"):
-            commune, _matches = communes_named(form.commune.data)
-            if commune is None:
-                form.commune.errors = [_("Give the exact name of one commune.")]
-            elif form.kind.data == "commune" and db.session.scalar(
-                select(Organisation.id).where(Organisation.kind == "commune", Organisation.commune_id == commune.id)
-            ):
-                form.commune.errors = [_("This commune already has its organisation.")]
-        if not form.commune.errors:
-            organisation = Organisation(
-                kind=form.kind.data, name=form.name.data.strip(), commune_id=commune.id if commune else None
-            )
-            db.session.add(organisation)
-            db.session.flush()
-            accounts.record(
-                "organisation.create",
-                "organisation",
-                organisation.id,
-                actor=current_user,
-                after={"kind": organisation.kind, "name": organisation.name},
-            )
+        commune, _matches = communes_named(form.commune.data) if form.commune.data else (None, [])
+        try:
+            organisation = create(current_user, form.kind.data, form.name.data, commune)
+        except Refused as error:
+            for message in place_errors(form, error):
+                flash(message, "error")
+        else:
             flash(_("The organisation is created."), "info")
             return redirect(url_for("organisations.show", organisation_id=organisation.id), code=303)
     return _organisations_page(form, 422)
@@ -242,10 +226,10 @@ def add_rate():
     form = RateForm()
     if form.validate_on_submit():
         try:
-            money.add_rate(current_user, form.currency.data, form.valid_from.data, form.rate_to_xof.data)
+            add(current_user, form.currency.data, form.valid_from.data, form.rate_to_xof.data)
         except Refused as error:
-            for name, messages in (error.fields or {}).items():
-                getattr(form, name).errors = list(messages)
+            for message in place_errors(form, error):
+                flash(message, "error")
         else:
             flash(_("The rate is added."), "info")
             return redirect(url_for("admin.rates"), code=303)

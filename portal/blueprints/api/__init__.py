@@ -4,8 +4,10 @@ from flask import request
 from flask_smorest import Api
 from flask_smorest import Blueprint as SmorestBlueprint
 
+from portal.blueprints.api.auth import authenticate_bearer
 from portal.errors import Refused, handle_http_exception
 from portal.extensions import csrf
+from portal.ids import ID_MAX, IdConverter
 
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 
@@ -41,8 +43,6 @@ def _require_json_object():
 
 def api_blueprint(name: str, description: str) -> SmorestBlueprint:
     """A blueprint of the API, mounted under /api/v1 by register_api."""
-    from portal.blueprints.api.auth import authenticate_bearer
-
     blueprint = SmorestBlueprint(f"api_{name}", __name__, description=description)
     blueprint.before_request(_require_json_object)  # 400 comes before 401 in the contract's order
     blueprint.before_request(authenticate_bearer)
@@ -53,6 +53,7 @@ def register_api(app) -> None:
     from portal.blueprints.api import communes, organisations, projects, system, tokens
 
     api.init_app(app)
+    api.register_converter(IdConverter, lambda converter: {"type": "integer", "minimum": 1, "maximum": ID_MAX})
     api.spec.components.schema("ApiError", schema=system.ErrorSchema)
     for name, schema in projects.BODY_SCHEMAS.items():
         api.spec.components.schema(name, schema=schema)

@@ -1,4 +1,6 @@
-"""What every API module shares: paging and the list envelope."""
+"""What every API module shares: ids, paging and the list envelope, timestamps."""
+
+from datetime import UTC
 
 from flask import current_app
 from marshmallow import Schema, fields, post_load
@@ -6,9 +8,16 @@ from sqlalchemy import func, select
 
 from portal.blueprints.api.messages import in_range
 from portal.extensions import db
+from portal.ids import ID_MAX
+from portal.paging import MAX_PAGE
 
-# Far past any real list; stops an absurd page number from reaching the database as an offset.
-MAX_PAGE = 1_000_000
+
+class Id(fields.Integer):
+    """An id in a JSON body (strict: a number, not a string) or a query string: from 1 to 2^31-1, anything
+    else is 422 naming the field."""
+
+    def __init__(self, *, strict: bool = True, **kwargs):
+        super().__init__(strict=strict, validate=in_range(1, ID_MAX), **kwargs)
 
 
 class PageArgs(Schema):
@@ -48,6 +57,4 @@ class UtcDateTime(fields.DateTime):
     def _serialize(self, value, attr, obj, **kwargs):
         if value is None:
             return None
-        from datetime import UTC
-
         return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -47,7 +47,7 @@ def list_communes(args):
     return page_of(query, args["page"], args["per_page"], dump=lambda commune: commune)
 
 
-@blp.route("/communes/<int:commune_id>")
+@blp.route("/communes/<id:commune_id>")
 @blp.response(200, CommuneSchema)
 @blp.alt_response(404, schema=ErrorSchema, description="No commune has this id.")
 def get_commune_by_id(commune_id):

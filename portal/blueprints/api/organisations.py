@@ -5,10 +5,9 @@ from marshmallow import Schema, fields, validate
 from portal.blueprints.api import api_blueprint
 from portal.blueprints.api.auth import api_user
 from portal.blueprints.api.common import PageArgs, list_schema, page_of
-from portal.domain.organisations import visible_organisations
-from portal.errors import Refused
-from portal.extensions import db
+from portal.domain.organisations import load_organisation
 from portal.models import Organisation, OrganisationKind, Verification
+from portal.visibility import visible_organisations
 
 blp = api_blueprint("organisations", "Communes, associations, the ministry, partners and committees.")
 
@@ -48,11 +47,8 @@ def list_organisations(args):
     return page_of(query.order_by(Organisation.name, Organisation.id), args["page"], args["per_page"], dump)
 
 
-@blp.route("/organisations/<int:organisation_id>")
+@blp.route("/organisations/<id:organisation_id>")
 @blp.response(200, OrganisationSchema)
 def get_organisation(organisation_id):
     """One organisation's public fields. Anyone."""
-    organisation = db.session.scalar(visible_organisations(api_user()).where(Organisation.id == organisation_id))
-    if organisation is None:
-        raise Refused("not_found")
-    return dump(organisation)
+    return dump(load_organisation(api_user(), organisation_id))

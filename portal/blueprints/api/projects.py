@@ -2,33 +2,20 @@
 
 from flask import request, send_file, url_for
 from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, validate
-from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from portal import money
 from portal.blueprints.api import api_blueprint
 from portal.blueprints.api.auth import api_user, require_api_user
-from portal.blueprints.api.common import PageArgs, UtcDateTime, list_schema, page_of
+from portal.blueprints.api.common import Id, PageArgs, UtcDateTime, list_schema, page_of
 from portal.blueprints.api.messages import in_range
 from portal.domain import documents as docs
-from portal.domain import money
 from portal.domain import projects as rules
 from portal.errors import Refused, flatten_messages
-from portal.extensions import db
-from portal.models import (
-    DOCUMENT_KINDS,
-    PARTY_KINDS,
-    SECTORS,
-    Cercle,
-    Commune,
-    Project,
-    ProjectDocument,
-    ProjectStatus,
-    Region,
-)
+from portal.models import DOCUMENT_KINDS, PARTY_KINDS, SECTORS, Project, ProjectDocument, ProjectStatus
+from portal.visibility import visible_projects
 
 blp = api_blueprint("projects", "Co-funded projects and their workflow.")
-
-ID = in_range(1, 2**31 - 1)
 
 
 # Schemas ------------------------------------------------------------------------------------------------
@@ -48,7 +35,7 @@ class FundingLineIn(Schema):
         unknown = RAISE
 
     party_kind = fields.String(required=True, validate=validate.OneOf(PARTY_KINDS))
-    organisation_id = fields.Integer(strict=True, allow_none=True, validate=ID)
+    organisation_id = Id(allow_none=True)
     amount = fields.Raw(required=True)
     currency = fields.String(required=True, validate=validate.Length(equal=3))
 
@@ -60,7 +47,7 @@ class ProjectFields(Schema):
     title = fields.String(validate=validate.Length(min=1, max=rules.TITLE_MAX))
     summary = fields.String(validate=validate.Length(max=rules.LONG_MAX))
     sector = fields.String(validate=validate.OneOf(SECTORS))
-    commune_id = fields.Integer(strict=True, validate=ID)
+    commune_id = Id()
     village = fields.String(allow_none=True, validate=validate.Length(max=rules.SHORT_MAX))
     pdsec_period = fields.String(allow_none=True, validate=validate.Length(max=20))
     pdsec_line = fields.String(allow_none=True, validate=validate.Length(max=rules.SHORT_MAX))
@@ -72,8 +59,8 @@ class ProjectFields(Schema):
 class ProjectCreate(ProjectFields):
     title = fields.String(required=True, validate=validate.Length(min=1, max=rules.TITLE_MAX))
     sector = fields.String(required=True, validate=validate.OneOf(SECTORS))
-    commune_id = fields.Integer(required=True, strict=True, validate=ID)
-    association_id = fields.Integer(required=True, strict=True, validate=ID)
+    commune_id = Id(required=True)
+    association_id = Id(required=True)
     budget_lines = fields.List(fields.Nested(BudgetLineIn), load_default=list, validate=validate.Length(max=100))
     funding_lines = fields.List(fields.Nested(FundingLineIn), load_default=list, validate=validate.Length(max=100))
 
@@ -88,7 +75,7 @@ class TransitionIn(Schema):
 
     action = fields.String(required=True, validate=validate.Length(max=40))
     comment = fields.String(allow_none=True, validate=validate.Length(max=rules.LONG_MAX))
-    owner_organisation_id = fields.Integer(strict=True, allow_none=True, validate=ID)
+    owner_organisation_id = Id(allow_none=True)
     maintenance_plan = fields.String(allow_none=True, validate=validate.Length(max=rules.LONG_MAX))
 
 
@@ -135,8 +122,8 @@ class ProjectListArgs(PageArgs):
         unknown = EXCLUDE
 
     status = fields.String(validate=validate.OneOf([s.value for s in ProjectStatus]))
-    commune_id = fields.Integer(validate=ID)
-    association_id = fields.Integer(validate=ID)
+    commune_id = Id(strict=False)
+    association_id = Id(strict=False)
     sector = fields.String(validate=validate.OneOf(SECTORS))
     region = fields.String(validate=validate.Length(max=20))
     q = fields.String(validate=validate.Length(max=200))
@@ -239,8 +226,8 @@ def _input(data: dict) -> rules.ProjectInput:
     return rules.ProjectInput(given=set(data), **{k: v for k, v in data.items() if k != "version"})
 
 
-def _visible_for_api(project_id: int) -> Project:
-    return rules.get_visible(api_user(), project_id)
+def _project(project_id: int, may=None) -> Project:
+    return rules.load_project(api_user(), project_id, may)
 
 
 # Endpoints ----------------------------------------------------------------------------------------------
@@ -261,55 +248,39 @@ def create_project():
 @blp.response(200, list_schema(ProjectOut, "ProjectList"))
 def list_projects(args):
     """The projects the caller may see, newest first, with filters. Anyone (public projects when anonymous)."""
-    query = rules.visible_projects(api_user()).options(
+    query = rules.filter_projects(visible_projects(api_user()), args).options(
         selectinload(Project.budget_lines), selectinload(Project.funding_lines)
     )
-    for name in ("status", "commune_id", "association_id", "sector"):
-        if args.get(name) is not None:
-            query = query.where(getattr(Project, name) == args[name])
-    if args.get("region"):
-        query = query.where(
-            Project.commune_id.in_(select(Commune.id).join(Cercle).join(Region).where(Region.code == args["region"]))
-        )
-    if args.get("q"):
-        query = query.where(Project.title.ilike(f"%{_escape_like(args['q'])}%", escape="\\"))
     return page_of(query.order_by(Project.id.desc()), args["page"], args["per_page"], dump_project)
 
 
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
-@blp.route("/projects/<int:project_id>")
+@blp.route("/projects/<id:project_id>")
 @blp.response(200, ProjectOut)
 def get_project(project_id):
     """One project. Whoever may see it (404 for anyone else)."""
-    return dump_project(_visible_for_api(project_id))
+    return dump_project(_project(project_id))
 
 
-@blp.route("/projects/<int:project_id>", methods=["PATCH"])
+@blp.route("/projects/<id:project_id>", methods=["PATCH"])
 @_documented_body("ProjectPatch")
 @blp.response(200, ProjectOut)
 def update_project(project_id):
     """Edits a draft (or a project sent back for changes); lists given replace the lists. Association officers."""
     user = require_api_user()
-    project = _visible_for_api(project_id)
-    if not rules.is_association_officer(user, project):
-        raise Refused("forbidden")
-    if project.status not in rules.EDITABLE_STATUSES:
-        raise Refused("not_editable")
+    project = _project(project_id)
+    rules.check_editable(user, project)
     data = _load(ProjectPatch())
     return dump_project(rules.update_project(user, project, _input(data), data["version"]))
 
 
-@blp.route("/projects/<int:project_id>/transitions", methods=["POST"])
+@blp.route("/projects/<id:project_id>/transitions", methods=["POST"])
 @_documented_body("ProjectTransition")
 @blp.response(200, ProjectOut)
 def transition_project(project_id):
     """Moves the project through its workflow (product.md); the answer is the project in its new state.
     Per the workflow's table."""
     user = require_api_user()
-    project = _visible_for_api(project_id)
+    project = _project(project_id)
     data = _load(TransitionIn())
     rules.transition(
         user,
@@ -333,7 +304,7 @@ def dump_document(document: ProjectDocument) -> dict:
     }
 
 
-@blp.route("/projects/<int:project_id>/documents", methods=["POST"])
+@blp.route("/projects/<id:project_id>/documents", methods=["POST"])
 @blp.doc(
     requestBody={
         "required": True,
@@ -356,7 +327,7 @@ def upload_document(project_id):
     """Adds a document (PDF, image, office document; 20 MB at most). The association's officers and the
     commune's officials."""
     user = require_api_user()
-    project = _visible_for_api(project_id)
+    project = _project(project_id)
     upload = request.files.get("file")
     document = docs.add_document(
         user, project, upload.stream if upload else None, upload.filename if upload else None, request.form.get("kind")
@@ -364,21 +335,21 @@ def upload_document(project_id):
     return dump_document(document)
 
 
-@blp.route("/projects/<int:project_id>/documents")
+@blp.route("/projects/<id:project_id>/documents")
 @blp.response(200, list_schema(DocumentOut, "DocumentList"))
 def list_documents(project_id):
     """The project's documents. Whoever may see the project."""
-    project = _visible_for_api(project_id)
+    project = _project(project_id)
     items = [dump_document(d) for d in project.documents]
     return {"items": items, "page": 1, "per_page": max(len(items), 1), "total": len(items)}
 
 
-@blp.route("/projects/<int:project_id>/documents/<int:document_id>")
+@blp.route("/projects/<id:project_id>/documents/<id:document_id>")
 def download_document(project_id, document_id):
     """The file itself, as an attachment. Whoever may see the project, with the bearer token."""
-    project = _visible_for_api(project_id)
-    document = db.session.get(ProjectDocument, document_id) if document_id < 2**31 else None
-    if document is None or document.project_id != project.id:
+    project = _project(project_id)
+    document = next((d for d in project.documents if d.id == document_id), None)
+    if document is None:
         raise Refused("not_found")
     return send_file(
         docs.document_path(document),
@@ -389,10 +360,10 @@ def download_document(project_id, document_id):
     )
 
 
-@blp.route("/projects/<int:project_id>/history")
+@blp.route("/projects/<id:project_id>/history")
 @blp.response(200, HistoryOut)
 def history(project_id):
     """Every recorded event of the project, oldest first. Whoever may see the project."""
-    project = _visible_for_api(project_id)
+    project = _project(project_id)
     items = rules.project_history(project)
     return {"items": items, "page": 1, "per_page": max(len(items), 1), "total": len(items)}

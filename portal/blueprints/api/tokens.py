@@ -6,11 +6,7 @@ from marshmallow import Schema, fields, validate
 from portal.blueprints.api import api_blueprint
 from portal.blueprints.api.auth import require_api_user
 from portal.blueprints.api.common import UtcDateTime
-from portal.database import utcnow
 from portal.domain import accounts
-from portal.domain.audit import record
-from portal.domain.throttle import check_login_allowed, record_login_failure
-from portal.errors import Refused
 
 blp = api_blueprint("tokens", "Tokens and the signed-in account.")
 
@@ -52,14 +48,8 @@ class MeSchema(Schema):
 @blp.response(201, TokenSchema)
 def create_token(credentials):
     """Exchanges an email and password for a bearer token. Anyone with an account."""
-    email = accounts.normalise_email(credentials["email"])
-    check_login_allowed(email, request.remote_addr)
-    user = accounts.user_by_email(email)
-    if not accounts.password_matches(user, credentials["password"]) or not user.is_active:
-        record_login_failure(email, request.remote_addr)
-        raise Refused("invalid_credentials")
+    user = accounts.authenticate(credentials["email"], credentials["password"], request.remote_addr)
     token, row = accounts.issue_api_token(user)
-    record("api_token.create", "user", user.id, actor=user, after={"token_id": row.id})
     return {"token": token, "expires_at": row.expires_at}
 
 
@@ -67,9 +57,8 @@ def create_token(credentials):
 @blp.response(204)
 def revoke_token():
     """Revokes the token that signs this request. Its holder."""
-    user = require_api_user()
-    g.api_token.revoked_at = utcnow()
-    record("api_token.revoke", "user", user.id, actor=user, after={"token_id": g.api_token.id})
+    require_api_user()
+    accounts.revoke_api_token(g.api_token)
 
 
 @blp.route("/me")

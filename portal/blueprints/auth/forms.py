@@ -3,37 +3,9 @@ from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, RadioField, SelectField, StringField, SubmitField
-from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Email, Length, Optional
+from wtforms.validators import Optional
 
-from portal.domain.accounts import MIN_PASSWORD_LENGTH
-
-REQUIRED = _l("This field is required.")
-TOO_LONG = _l("At most %(max)d characters.")
-
-
-def options(pairs) -> list[SelectChoice]:
-    """(value, label) pairs as the choices of a select or radio field."""
-    return [SelectChoice(value=value, label=label) for value, label in pairs]
-
-
-def required():
-    return DataRequired(message=REQUIRED)
-
-
-def short_text(max_length: int = 200):
-    return Length(max=max_length, message=TOO_LONG)
-
-
-def email_validators():
-    return [required(), Email(message=_l("Enter a valid email address."), check_deliverability=False), short_text(254)]
-
-
-def new_password_validators():
-    return [
-        required(),
-        Length(min=MIN_PASSWORD_LENGTH, max=200, message=_l("Choose a password of at least %(min)d characters.")),
-    ]
+from portal.blueprints.forms import email_validators, new_password_validators, options, required, short_text
 
 
 def country_choices():

@@ -14,25 +14,13 @@ from portal.blueprints.auth.forms import (
     country_choices,
     options,
 )
+from portal.blueprints.forms import place_errors
 from portal.blueprints.guards import login_required
-from portal.blueprints.main.routes import safe_next
+from portal.blueprints.pages import safe_next
 from portal.domain import accounts
 from portal.domain.territories import communes_named
-from portal.domain.throttle import check_login_allowed, record_login_failure
 from portal.errors import Refused
 from portal.models import Commune
-
-
-def _show_field_errors(form, error: Refused) -> bool:
-    """Put a refusal's field messages next to the fields; True when every message found its field."""
-    placed = True
-    for name, messages in (error.fields or {}).items():
-        field = getattr(form, name, None)
-        if field is None:
-            placed = False
-            continue
-        field.errors = list(field.errors) + list(messages)
-    return placed and bool(error.fields)
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -41,16 +29,15 @@ def login():
     form = LoginForm()
     next_url = safe_next(request.values.get("next"), url_for("main.home"))
     if form.validate_on_submit():
-        email = accounts.normalise_email(form.email.data)
-        check_login_allowed(email, request.remote_addr)
-        user = accounts.user_by_email(email)
-        if accounts.password_matches(user, form.password.data) and user.is_active:
-            accounts.start_session(user)
-            accounts.record("user.login", "user", user.id, actor=user)
-            return redirect(next_url, code=303)
-        record_login_failure(email, request.remote_addr)
-        form.password.errors = [_("The email address or password is wrong.")]
-        return render_template("auth/login.html", form=form, next_url=next_url), 200
+        try:
+            user = accounts.authenticate(form.email.data, form.password.data, request.remote_addr)
+        except Refused as error:
+            if error.code != "invalid_credentials":
+                raise  # too many failures: 429 with Retry-After
+            form.password.errors = [error.text()]
+            return render_template("auth/login.html", form=form, next_url=next_url), 200
+        accounts.sign_in(user)
+        return redirect(next_url, code=303)
     return render_template("auth/login.html", form=form, next_url=next_url)
 
 
@@ -128,8 +115,8 @@ def signup():
                     villages=form.villages.data,
                 )
             except Refused as error:
-                if not _show_field_errors(form, error):
-                    raise
+                if place_errors(form, error):
+                    raise  # a refusal about no field of the form
             else:
                 accounts.start_session(user)
                 flash(

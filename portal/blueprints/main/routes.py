@@ -1,21 +1,12 @@
-from urllib.parse import urlsplit
-
 from flask import current_app, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
 
 from portal.blueprints.main import bp
-
-
-def safe_next(target: str | None, fallback: str) -> str:
-    """A local path to go back to, never another site (open redirects)."""
-    if not target:
-        return fallback
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") or "\\" in target:
-        return fallback
-    return target
+from portal.blueprints.pages import safe_next
+from portal.domain.accounts import set_preferences
+from portal.domain.organisations import can_verify_associations, count_pending_associations, own_pending_associations
 
 
 @bp.get("/")
@@ -29,21 +20,10 @@ def home():
 
 def awaiting(user) -> list[dict]:
     """What waits for this user's action, a fixed number of queries whatever their organisations."""
-    from sqlalchemy import func, select
-
-    from portal.domain.organisations import can_verify_associations
-    from portal.extensions import db
-    from portal.models import Organisation, Verification
-
     items = []
     if user.email_confirmed_at is None:
         items.append({"text": _("Confirm your email address: we sent you a link."), "url": url_for("account.show")})
-    pending_own = [
-        m.organisation
-        for m in user.memberships
-        if m.organisation.kind == "association" and m.organisation.verification == Verification.PENDING
-    ]
-    for organisation in pending_own:
+    for organisation in own_pending_associations(user):
         items.append(
             {
                 "text": _("%(name)s awaits verification by a mediator of the ministry.", name=organisation.name),
@@ -51,11 +31,7 @@ def awaiting(user) -> list[dict]:
             }
         )
     if can_verify_associations(user):
-        count = db.session.scalar(
-            select(func.count())
-            .select_from(Organisation)
-            .where(Organisation.kind == "association", Organisation.verification == Verification.PENDING)
-        )
+        count = count_pending_associations()
         if count:
             items.append(
                 {
@@ -75,7 +51,5 @@ def set_language():
     if locale in current_app.config["LANGUAGES"]:
         session["locale"] = locale
         if current_user.is_authenticated:  # the account's preference would otherwise win over the switch
-            from portal.domain.accounts import set_preferences
-
             set_preferences(current_user, locale, current_user.timezone, current_user.currency)
     return redirect(safe_next(request.form.get("next"), url_for("main.home")), code=303)

@@ -1,37 +1,25 @@
-from functools import wraps
+"""The ministry's pages: associations awaiting verification, and invitations of commune officials and partners.
+Thin: parse, call portal/domain, render."""
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 from wtforms import EmailField, SelectField, StringField, SubmitField
 from wtforms.validators import Optional
 
-from portal.blueprints.auth.forms import email_validators, options, required, short_text
-from portal.blueprints.guards import login_required
+from portal.blueprints.forms import email_validators, options, place_errors, required, short_text
+from portal.blueprints.guards import mediator_required
 from portal.blueprints.mediation import bp
 from portal.domain import accounts
 from portal.domain import organisations as rules
 from portal.domain.territories import communes_named
 from portal.errors import Refused
 from portal.extensions import db
-from portal.models import HomeCommune, Organisation, OrganisationKind, Verification
-
-
-def mediator_required(view):
-    """Mediators of the ministry and admins; anyone else signed in gets 403."""
-
-    @login_required
-    @wraps(view)
-    def wrapped(*args, **kwargs):
-        if not rules.can_verify_associations(current_user):
-            abort(403)
-        return view(*args, **kwargs)
-
-    return wrapped
+from portal.ids import parse_id
+from portal.models import Organisation, OrganisationKind
 
 
 class OfficialInviteForm(FlaskForm):
@@ -59,14 +47,7 @@ class PartnerInviteForm(FlaskForm):
 @mediator_required
 def associations():
     """Associations awaiting verification, oldest first. Mediators and admins."""
-    pending = db.session.scalars(
-        select(Organisation)
-        .where(Organisation.kind == OrganisationKind.ASSOCIATION, Organisation.verification == Verification.PENDING)
-        .options(selectinload(Organisation.home_communes).selectinload(HomeCommune.commune))
-        .order_by(Organisation.created_at, Organisation.id)
-        .limit(100)
-    ).all()
-    return render_template("mediation/associations.html", pending=pending)
+    return render_template("mediation/associations.html", pending=rules.pending_associations_with_communes(100))
 
 
 def _partner_choices():
@@ -90,33 +71,14 @@ def invite():
     return _invite_page()
 
 
-def commune_organisation(commune) -> Organisation:
-    """The commune's organisation, created the first time one of its officials is invited."""
-    organisation = db.session.scalar(
-        select(Organisation).where(Organisation.kind == OrganisationKind.COMMUNE, Organisation.commune_id == commune.id)
-    )
-    if organisation is None:
-        organisation = Organisation(kind=OrganisationKind.COMMUNE, name=commune.name, commune_id=commune.id)
-        db.session.add(organisation)
-        db.session.flush()
-        accounts.record(
-            "organisation.create",
-            "organisation",
-            organisation.id,
-            actor=current_user,
-            after={"kind": "commune", "commune_id": commune.id},
-        )
-    return organisation
-
-
 def _send(form, organisation):
     try:
         accounts.invite(current_user, organisation, form.email.data, form.role.data, form.name.data)
     except Refused as error:
-        if error.status == 403:
-            abort(403)
-        for name, messages in (error.fields or {}).items():
-            getattr(form, name).errors = list(messages)
+        if error.status in (403, 404):
+            raise
+        for message in place_errors(form, error):
+            flash(message, "error")
         return False
     flash(_("The invitation is sent to %(email)s.", email=form.email.data), "info")
     return True
@@ -135,7 +97,7 @@ def invite_official():
                 if matches
                 else _("No commune of that name. Try another spelling.")
             ]
-        elif _send(form, commune_organisation(commune)):
+        elif _send(form, rules.organisation_of_commune(current_user, commune)):
             return redirect(url_for("mediation.invite"), code=303)
     return _invite_page(official_form=form, status=422)
 
@@ -147,7 +109,7 @@ def invite_partner():
     form = PartnerInviteForm(prefix="partner")
     form.partner.choices = _partner_choices()
     if form.validate_on_submit():
-        partner = db.session.get(Organisation, int(form.partner.data))
+        partner = db.session.get(Organisation, parse_id(form.partner.data))
         if _send(form, partner):
             return redirect(url_for("mediation.invite"), code=303)
     return _invite_page(partner_form=form, status=422)

@@ -3,24 +3,20 @@ from flask_wtf import FlaskForm
 from wtforms import SelectField, SubmitField
 from wtforms.validators import ValidationError
 
-from portal.blueprints.auth.forms import options
-from portal.notifications.preferences import MODE_LABELS
+from portal.blueprints.forms import options
+from portal.labels import MAIL_MODE_LABELS
 
 CHOOSE_ONE = _l("Choose one of the options.")
-
-
-class ButtonForm(FlaskForm):
-    submit = SubmitField(_l("Confirm"))
 
 
 class ModeField(SelectField):
     """Immediate, digest or none, with our own message for anything else."""
 
     def __init__(self, label, **kwargs):
-        super().__init__(label, choices=options(MODE_LABELS.items()), **kwargs)
+        super().__init__(label, choices=options(MAIL_MODE_LABELS.items()), **kwargs)
 
     def pre_validate(self, form):
-        if self.data not in MODE_LABELS:
+        if self.data not in MAIL_MODE_LABELS:
             raise ValidationError(str(CHOOSE_ONE))
 
 

@@ -3,22 +3,24 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.exc import SQLAlchemyError
 
+from portal.blueprints.forms import ButtonForm, place_errors
 from portal.blueprints.guards import admin_required, login_required
 from portal.blueprints.notifications import bp
-from portal.blueprints.notifications.forms import ButtonForm, field_name, preferences_form
-from portal.domain.audit import record
+from portal.blueprints.notifications.forms import field_name, preferences_form
+from portal.domain.mail import send_dead_letter_again, set_mail_preferences
 from portal.errors import Refused
 from portal.notifications import inbox
-from portal.notifications.events import notification_text, safe_link
-from portal.notifications.outbox import dead_messages, retry_dead
-from portal.notifications.preferences import choosable_kinds, preferences_of, set_mail_preferences
+from portal.notifications.inbox import notification_text, safe_link
+from portal.notifications.outbox import dead_messages
+from portal.notifications.preferences import choosable_kinds, preferences_of
+from portal.paging import page_number
 
 PER_PAGE = 20
 DEAD_LETTERS_SHOWN = 100
 
 
 def _page_arg() -> int:
-    return max(1, min(request.args.get("page", 1, type=int) or 1, 100_000))
+    return page_number(request.args.get("page"))
 
 
 @bp.app_context_processor
@@ -55,7 +57,7 @@ def index():
     )
 
 
-@bp.post("/<int:notification_id>/read")
+@bp.post("/<id:notification_id>/read")
 @login_required
 def read(notification_id):
     """Marks one of the user's notifications read and opens its record. The signed-in user (404 for others')."""
@@ -91,8 +93,8 @@ def preferences():
             try:
                 set_mail_preferences(current_user, {kind: getattr(form, field_name(kind)).data for kind in kinds})
             except Refused as error:
-                for kind, messages in (error.fields or {}).items():
-                    getattr(form, field_name(kind)).errors = list(messages)
+                for message in place_errors(form, error, {kind: getattr(form, field_name(kind)) for kind in kinds}):
+                    flash(message, "error")
             else:
                 flash(_("Your e-mail choices are saved."), "info")
                 return redirect(url_for("notifications.preferences"), code=303)
@@ -120,13 +122,12 @@ def retry_dead_letter(message_id):
     if not ButtonForm().validate_on_submit():
         abort(400)
     try:
-        message = retry_dead(message_id)
+        message = send_dead_letter_again(current_user, message_id)
     except LookupError:
         abort(404)
     except ValueError:
         flash(_("This mail is no longer waiting to be sent again."), "error")
     else:
-        record("outbox.retry", "outbox_message", message.id, actor=current_user, after={"event": message.event})
         flash(_("The mail to %(email)s is queued again.", email=message.to_email), "info")
     return redirect(url_for("notifications.dead_letters"), code=303)
 
@@ -136,7 +137,7 @@ def _register_admin_pages(state):
     app = state.app
     app.add_url_rule("/admin/outbox", "notifications.dead_letters", admin_required(dead_letters))
     app.add_url_rule(
-        "/admin/outbox/<int:message_id>/retry",
+        "/admin/outbox/<id:message_id>/retry",
         "notifications.retry_dead_letter",
         admin_required(retry_dead_letter),
         methods=["POST"],

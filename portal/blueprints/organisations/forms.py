@@ -3,7 +3,7 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, SelectField, StringField, SubmitField
 from wtforms.validators import Optional
 
-from portal.blueprints.auth.forms import email_validators, required, short_text
+from portal.blueprints.forms import email_validators, required, short_text
 
 
 class InviteForm(FlaskForm):
@@ -21,7 +21,3 @@ class RoleForm(FlaskForm):
 class HandOverForm(FlaskForm):
     successor = SelectField(_l("Hand your role over to"), validators=[required()])
     submit = SubmitField(_l("Hand over"))
-
-
-class ButtonForm(FlaskForm):
-    submit = SubmitField(_l("Confirm"))

@@ -1,37 +1,40 @@
+"""Organisations as pages: the list, an organisation's page with its members, and the small forms that invite,
+change roles, hand over, leave, remove, verify and refuse. Thin: parse, call portal/domain, render."""
+
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from portal.blueprints.auth.forms import options
+from portal.blueprints.forms import ButtonForm, options, place_errors
 from portal.blueprints.guards import login_required
 from portal.blueprints.organisations import bp
-from portal.blueprints.organisations.forms import ButtonForm, HandOverForm, InviteForm, RoleForm
+from portal.blueprints.organisations.forms import HandOverForm, InviteForm, RoleForm
 from portal.domain import accounts
 from portal.domain import organisations as rules
 from portal.errors import Refused
 from portal.extensions import db
-from portal.models import HomeCommune, Invitation, Membership, Organisation, OrganisationKind, Verification
+from portal.ids import parse_id
+from portal.labels import ROLE_LABELS
+from portal.models import HomeCommune, Invitation, Membership, Organisation, OrganisationKind
+from portal.paging import page_number
+from portal.visibility import visible_organisations
 
 PER_PAGE = 20
 
 
-def get_visible(organisation_id: int) -> Organisation:
-    organisation = db.session.scalar(
-        rules.visible_organisations(current_user).where(Organisation.id == organisation_id)
-    )
-    if organisation is None:
-        abort(404)
-    return organisation
+def _load(organisation_id: int, may=None) -> Organisation:
+    """The organisation if the viewer may see it (else 404), and may do what they came for (else 403)."""
+    return rules.load_organisation(current_user, organisation_id, may)
 
 
 @bp.get("/")
 def index():
     """The organisations on the portal, by kind, paginated. Everyone (unverified associations hidden)."""
     kind = request.args.get("kind")
-    page = max(1, min(request.args.get("page", 1, type=int) or 1, 100_000))
-    query = rules.visible_organisations(current_user)
+    page = page_number(request.args.get("page"))
+    query = visible_organisations(current_user)
     if kind in list(OrganisationKind):
         query = query.where(Organisation.kind == kind)
     rows = db.session.scalars(
@@ -76,7 +79,7 @@ def _page(organisation: Organisation, status: int = 200, invite_form=None):
             .order_by(Invitation.id.desc())
             .limit(20)
         ).all()
-    roles = [(r, rules.ROLE_LABELS[r]) for r in rules.roles_for(organisation)]
+    roles = [(r, ROLE_LABELS[r]) for r in rules.roles_for(organisation)]
     if invite_form is None:
         invite_form = InviteForm()
     invite_form.role.choices = options(
@@ -101,108 +104,88 @@ def _page(organisation: Organisation, status: int = 200, invite_form=None):
         hand_over_form=hand_over_form,
         own=own,
         button=ButtonForm(),
-        can_decide=rules.can_verify_associations(current_user)
-        and organisation.verification == Verification.PENDING
-        and organisation.kind == OrganisationKind.ASSOCIATION,
+        can_decide=rules.can_decide_on(current_user, organisation),
     ), status
 
 
-@bp.get("/<int:organisation_id>")
+@bp.get("/<id:organisation_id>")
 def show(organisation_id):
     """An organisation's page: who it is, its home communes; members for its members, mediators and admins.
     Everyone (unverified associations: their members, mediators and admins only)."""
-    return _page(get_visible(organisation_id))
-
-
-def _member(organisation: Organisation, membership_id: int) -> Membership:
-    membership = db.session.get(Membership, membership_id)
-    if membership is None or membership.organisation_id != organisation.id:
-        abort(404)
-    return membership
+    return _page(_load(organisation_id))
 
 
 def _apply(action, organisation: Organisation, success: str):
+    """Runs a button's operation and goes back to the organisation's page, saying what happened."""
+    if not ButtonForm().validate_on_submit():
+        abort(400)
     try:
         action()
     except Refused as error:
-        if error.status == 403:
-            abort(403)
+        if error.status in (403, 404):
+            raise
         flash(error.text() if not error.fields else " ".join(m for ms in error.fields.values() for m in ms), "error")
-        return redirect(url_for("organisations.show", organisation_id=organisation.id), code=303)
-    flash(success, "info")
+    else:
+        flash(success, "info")
     return redirect(url_for("organisations.show", organisation_id=organisation.id), code=303)
 
 
-@bp.post("/<int:organisation_id>/invitations")
+def _may_invite(user, organisation) -> bool:
+    return any(rules.can_invite(user, organisation, role) for role in rules.roles_for(organisation))
+
+
+@bp.post("/<id:organisation_id>/invitations")
 @login_required
 def invite(organisation_id):
     """Invites someone into the organisation by email. Its managers; mediators for communes and partners."""
-    organisation = get_visible(organisation_id)
+    organisation = _load(organisation_id, may=_may_invite)
     form = InviteForm()
     form.role.choices = options(
-        (r, rules.ROLE_LABELS[r])
-        for r in rules.roles_for(organisation)
-        if rules.can_invite(current_user, organisation, r)
+        (r, ROLE_LABELS[r]) for r in rules.roles_for(organisation) if rules.can_invite(current_user, organisation, r)
     )
-    if not form.role.choices:
-        abort(403)
     if form.validate_on_submit():
         try:
             accounts.invite(current_user, organisation, form.email.data, form.role.data, form.name.data)
         except Refused as error:
-            if error.status == 403:
-                abort(403)
-            for name, messages in (error.fields or {}).items():
-                getattr(form, name).errors = list(messages)
+            if error.status in (403, 404):
+                raise
+            for message in place_errors(form, error):
+                flash(message, "error")
         else:
             flash(_("The invitation is sent to %(email)s.", email=form.email.data), "info")
             return redirect(url_for("organisations.show", organisation_id=organisation.id), code=303)
     return _page(organisation, 422, invite_form=form)
 
 
-@bp.post("/<int:organisation_id>/members/<int:membership_id>/role")
+@bp.post("/<id:organisation_id>/members/<id:membership_id>/role")
 @login_required
 def change_role(organisation_id, membership_id):
     """Changes a member's role. The organisation's managers and admins."""
-    organisation = get_visible(organisation_id)
-    if not rules.can_manage(current_user, organisation):
-        abort(403)
-    membership = _member(organisation, membership_id)
-    form = RoleForm()
-    form.role.choices = options((r, r) for r in rules.roles_for(organisation))
-    if not form.validate_on_submit():
-        abort(400)
-    return _apply(
-        lambda: rules.change_role(current_user, membership, form.role.data), organisation, _("The role is changed.")
-    )
+    organisation = _load(organisation_id, may=rules.can_manage)
+    membership = rules.load_member(organisation, membership_id)
+    role = request.form.get("role", "")
+    return _apply(lambda: rules.change_role(current_user, membership, role), organisation, _("The role is changed."))
 
 
-@bp.post("/<int:organisation_id>/members/<int:membership_id>/remove")
+@bp.post("/<id:organisation_id>/members/<id:membership_id>/remove")
 @login_required
 def remove_member(organisation_id, membership_id):
     """Removes a member. The organisation's managers and admins."""
-    organisation = get_visible(organisation_id)
-    if not rules.can_manage(current_user, organisation):
-        abort(403)
-    membership = _member(organisation, membership_id)
-    if not ButtonForm().validate_on_submit():
-        abort(400)
+    organisation = _load(organisation_id, may=rules.can_manage)
+    membership = rules.load_member(organisation, membership_id)
     return _apply(lambda: rules.remove_member(current_user, membership), organisation, _("The member is removed."))
 
 
-@bp.post("/<int:organisation_id>/hand-over")
+@bp.post("/<id:organisation_id>/hand-over")
 @login_required
 def hand_over(organisation_id):
     """Hands the manager's role over to another member. The organisation's manager."""
-    organisation = get_visible(organisation_id)
-    own = rules.membership_of(current_user, organisation)
-    if own is None or own.role != rules.manager_role(organisation):
-        abort(403)
-    form = HandOverForm()
-    form.successor.choices = options((str(m.id), str(m.id)) for m in organisation.memberships if m.id != own.id)
-    if not form.validate_on_submit():
-        abort(400)
-    successor = _member(organisation, int(form.successor.data))
+    organisation = _load(organisation_id, may=rules.is_manager)
+    successor_id = parse_id(request.form.get("successor"))
+    successor = next((m for m in organisation.memberships if m.id == successor_id), None)
+    if successor is None:
+        flash(_("Choose another member of this organisation."), "error")
+        return redirect(url_for("organisations.show", organisation_id=organisation.id), code=303)
     return _apply(
         lambda: rules.hand_over(current_user, organisation, successor),
         organisation,
@@ -210,28 +193,20 @@ def hand_over(organisation_id):
     )
 
 
-@bp.post("/<int:organisation_id>/leave")
+@bp.post("/<id:organisation_id>/leave")
 @login_required
 def leave(organisation_id):
     """Leaves the organisation. Its members."""
-    organisation = get_visible(organisation_id)
+    organisation = _load(organisation_id, may=rules.is_member)
     own = rules.membership_of(current_user, organisation)
-    if own is None:
-        abort(403)
-    if not ButtonForm().validate_on_submit():
-        abort(400)
     return _apply(lambda: rules.leave(current_user, own), organisation, _("You have left the organisation."))
 
 
-@bp.post("/<int:organisation_id>/verify")
+@bp.post("/<id:organisation_id>/verify")
 @login_required
 def verify(organisation_id):
     """Verifies a pending association. Mediators and admins."""
-    organisation = get_visible(organisation_id)
-    if not rules.can_verify_associations(current_user):
-        abort(403)
-    if not ButtonForm().validate_on_submit():
-        abort(400)
+    organisation = _load(organisation_id, may=lambda user, _organisation: rules.can_verify_associations(user))
     return _apply(
         lambda: rules.verify_association(current_user, organisation),
         organisation,
@@ -239,15 +214,11 @@ def verify(organisation_id):
     )
 
 
-@bp.post("/<int:organisation_id>/refuse")
+@bp.post("/<id:organisation_id>/refuse")
 @login_required
 def refuse(organisation_id):
     """Refuses a pending association with a reason. Mediators and admins."""
-    organisation = get_visible(organisation_id)
-    if not rules.can_verify_associations(current_user):
-        abort(403)
-    if not ButtonForm().validate_on_submit():
-        abort(400)
+    organisation = _load(organisation_id, may=lambda user, _organisation: rules.can_verify_associations(user))
     reason = (request.form.get("reason") or "").strip()[:2000]
     return _apply(
         lambda: rules.refuse_association(current_user, organisation, reason),

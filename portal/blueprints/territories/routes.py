@@ -1,12 +1,10 @@
 from flask import abort, flash, redirect, render_template, request, url_for
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from portal.blueprints.api.common import MAX_PAGE
 from portal.blueprints.guards import admin_required
-from portal.blueprints.projects.routes import commune_projects
 from portal.blueprints.territories import bp
+from portal.domain.projects import commune_projects
 from portal.domain.territories import (
     SEARCH_MAX,
     commune_organisation,
@@ -19,21 +17,10 @@ from portal.domain.territories import (
     set_current_map_version,
 )
 from portal.extensions import db
+from portal.i18n import country_name
+from portal.paging import page_number
 
 COMMUNES_PER_PAGE = 20
-
-
-def _page_number() -> int:
-    """The `page` of the query string, kept within 1..MAX_PAGE; anything unreadable is the first page."""
-    page = request.args.get("page", 1, type=int)
-    return min(max(page, 1), MAX_PAGE)
-
-
-def _country_name(code: str | None) -> str | None:
-    """A country code in the viewer's language: "FR" gives "France"."""
-    if not code:
-        return None
-    return get_locale().territories.get(code.upper(), code)
 
 
 @bp.get("/communes/")
@@ -41,26 +28,31 @@ def communes():
     """The communes of the current map, searched by name, 20 a page. Everyone."""
     q = request.args.get("q", "").strip()[:SEARCH_MAX]
     pagination = db.paginate(
-        search_communes(q), page=_page_number(), per_page=COMMUNES_PER_PAGE, error_out=False, count=True
+        search_communes(q),
+        page=page_number(request.args.get("page")),
+        per_page=COMMUNES_PER_PAGE,
+        error_out=False,
+        count=True,
     )
     return render_template("territories/communes.html", q=q, pagination=pagination, map_version=current_map_version())
 
 
-@bp.get("/communes/<int:commune_id>")
+@bp.get("/communes/<id:commune_id>")
 def commune(commune_id):
     """A commune's public page: where it is, its council, its diaspora associations and projects. Everyone."""
     found = get_commune(commune_id)
     if found is None:
         abort(404)
     associations = [
-        (organisation, link, _country_name(organisation.country)) for organisation, link in home_associations(found)
+        (organisation, link, country_name(organisation.country) if organisation.country else None)
+        for organisation, link in home_associations(found)
     ]
     return render_template(
         "territories/commune.html",
         commune=found,
         organisation=commune_organisation(found),
         associations=associations,
-        projects=commune_projects(found),
+        projects=commune_projects(current_user, found),
     )
 
 
@@ -71,7 +63,7 @@ def admin_territories():
     return render_template("territories/admin.html", summaries=map_version_summaries())
 
 
-@bp.post("/admin/territories/<int:version_id>/current")
+@bp.post("/admin/territories/<id:version_id>/current")
 @admin_required
 def make_current(version_id):
     """Makes a map version the current one, then back to the list of versions. Admins."""

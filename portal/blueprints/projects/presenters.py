@@ -1,0 +1,73 @@
+"""What a project's pages show, in the viewer's language: shares of the budget, file sizes, the timeline."""
+
+from decimal import Decimal
+
+from babel.numbers import format_percent
+from babel.units import format_unit
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from portal.domain import projects as rules
+from portal.labels import STATUS_LABELS, label
+from portal.models import Project
+
+HISTORY_LABELS = {
+    "create": _l("Project created"),
+    "edit": _l("Project edited"),
+    "comment": _l("Message in the discussion"),
+    "document_add": _l("Document added"),
+    "escalate": _l("Sent to the mediators: the commune had not answered in time"),
+}
+
+
+def share(amount_xof: int, total_xof: int) -> str:
+    """A part of the budget in percent, to a tenth, in the viewer's language ("38,5 %")."""
+    if total_xof <= 0:
+        return "—"
+    part = (Decimal(amount_xof) / Decimal(total_xof)).quantize(Decimal("0.001")).normalize()
+    return format_percent(part, locale=get_locale(), decimal_quantization=False)
+
+
+def money_summary(project: Project) -> dict:
+    """The co-funding table: each funding line with its share of the budget, the totals, what is missing."""
+    budget, funding = project.budget_total_xof, project.funding_total_xof
+    return {
+        "budget_total": budget,
+        "funding_total": funding,
+        "funding_rows": [(line, share(line.amount_xof, budget)) for line in project.funding_lines],
+        "covered": share(funding, budget),
+        "missing": max(budget - funding, 0),
+    }
+
+
+def file_size(size: int) -> str:
+    unit, value = (
+        ("digital-kilobyte", Decimal(size) / 1000)
+        if size < 1_000_000
+        else ("digital-megabyte", Decimal(size) / 1_000_000)
+    )
+    return format_unit(value.quantize(Decimal("0.1")).normalize(), unit, length="short", locale=get_locale())
+
+
+def timeline(project: Project) -> list[dict]:
+    """The project's history as the page shows it: each change of status, or what happened, with its comment."""
+    entries = []
+    for event in rules.project_history(project):
+        if event["to_status"]:
+            what = _(
+                "%(before)s → %(after)s",
+                before=STATUS_LABELS.get(event["from_status"], "?"),
+                after=label(STATUS_LABELS, event["to_status"]),
+            )
+        else:
+            what = label(HISTORY_LABELS, event["action"])
+        entries.append(
+            {
+                "at": event["at"],
+                "actor": (event["actor"] or {}).get("name"),
+                "what": what,
+                "comment": event["comment"] if event["action"] != "comment" else None,
+            }
+        )
+    return entries

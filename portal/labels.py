@@ -1,0 +1,80 @@
+"""The portal's vocabulary in people's words: one translated label per code of a state, sector, kind or role.
+
+A leaf: it imports nothing of the portal, so pages, mails, the domain and the notifications all read their
+labels here without pulling rules along. `label(TABLE, code)` falls back to the code itself.
+"""
+
+from flask_babel import lazy_gettext as _l
+
+STATUS_LABELS = {
+    "draft": _l("Draft"),
+    "submitted": _l("Submitted"),
+    "under_review": _l("Under review"),
+    "changes_requested": _l("Changes requested"),
+    "in_consultation": _l("In consultation"),
+    "agreed": _l("Agreed"),
+    "in_progress": _l("In progress"),
+    "completed": _l("Completed"),
+    "handed_over": _l("Handed over"),
+    "declined": _l("Declined"),
+    "withdrawn": _l("Withdrawn"),
+}
+SECTOR_LABELS = {
+    "water": _l("Water"),
+    "health": _l("Health"),
+    "education": _l("Education"),
+    "agriculture": _l("Agriculture"),
+    "energy": _l("Energy"),
+    "culture": _l("Culture and worship"),
+    "economy": _l("Economy"),
+    "other": _l("Other"),
+}
+PARTY_KIND_LABELS = {
+    "association": _l("Diaspora association"),
+    "commune": _l("Commune"),
+    "state": _l("State / territorial collectivities"),
+    "partner": _l("Partner"),
+    "population": _l("Population (in kind)"),
+}
+DOCUMENT_KIND_LABELS = {
+    "technical_file": _l("Technical file"),
+    "quote": _l("Quote"),
+    "statutes": _l("Statutes"),
+    "minutes": _l("Minutes of a general assembly"),
+    "photo": _l("Photo"),
+    "other": _l("Other"),
+}
+KIND_LABELS = {
+    "commune": _l("Commune"),
+    "association": _l("Diaspora association"),
+    "ministry": _l("Ministry"),
+    "partner": _l("Partner"),
+    "committee": _l("Management committee"),
+}
+ROLE_LABELS = {
+    "officer": _l("Officer"),
+    "member": _l("Member"),
+    "mayor": _l("Mayor"),
+    "deputy": _l("Deputy mayor"),
+    "clerk": _l("Secretary general"),
+    "mediator": _l("Mediator"),
+    "representative": _l("Representative"),
+    "observer": _l("Observer"),
+    "president": _l("President"),
+}
+VERIFICATION_LABELS = {
+    "pending": _l("Awaiting verification"),
+    "verified": _l("Verified"),
+    "refused": _l("Refused"),
+}
+MAIL_MODE_LABELS = {
+    "immediate": _l("By e-mail, at once"),
+    "digest": _l("In a daily e-mail digest"),
+    "none": _l("No e-mail (on the portal only)"),
+}
+
+
+def label(table: dict, code) -> str:
+    """The code's label in the current language, or the code itself when the table does not know it."""
+    found = table.get(code)
+    return str(found) if found is not None else str(code)

@@ -1,0 +1,26 @@
+"""What every template may use: labels, formatting filters, and the few predicates that hide a link."""
+
+from flask import Flask
+from flask_babel import get_locale
+
+from portal import labels
+from portal.i18n import country_name, format_money, format_total, format_when
+from portal.visibility import is_mediator_or_admin
+
+
+def register_template_helpers(app: Flask) -> None:
+    app.jinja_env.globals.update(
+        kind_label=lambda code: labels.label(labels.KIND_LABELS, code),
+        role_label=lambda code: labels.label(labels.ROLE_LABELS, code),
+        verification_label=lambda code: labels.label(labels.VERIFICATION_LABELS, code),
+        status_label=lambda code: labels.label(labels.STATUS_LABELS, code),
+        sector_label=lambda code: labels.label(labels.SECTOR_LABELS, code),
+        party_kind_label=lambda code: labels.label(labels.PARTY_KIND_LABELS, code),
+        kind_labels=labels.KIND_LABELS,
+        country_name=country_name,
+        is_mediator_or_admin=is_mediator_or_admin,
+        current_locale=lambda: str(get_locale()),
+    )
+    app.jinja_env.filters["money"] = format_money
+    app.jinja_env.filters["total"] = format_total
+    app.jinja_env.filters["when"] = format_when

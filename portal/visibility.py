@@ -1,0 +1,135 @@
+"""Who may see what: the one home of the visibility rules, read by the domain, the pages, the API and notify().
+
+It reads models only, so that everything above may import it: a notification is sent only to those who may see
+its record (`can_see`), and a list shows only what its reader may see (`visible_projects`,
+`visible_organisations`). product.md: a draft never submitted is seen by its association only; from its first
+submission on, a project is seen by its parties, mediators, observers and admins; from agreement on, by
+everyone. Associations not (yet) verified are seen by their members, mediators and admins.
+"""
+
+from sqlalchemy import exists, false, or_, select
+
+from portal.extensions import db
+from portal.models import (
+    COMMUNE_OFFICIAL_ROLES,
+    FundingLine,
+    Organisation,
+    OrganisationKind,
+    Project,
+    Verification,
+)
+
+
+def is_signed_in(user) -> bool:
+    return bool(getattr(user, "is_authenticated", False))
+
+
+def memberships_of(user) -> list:
+    return user.memberships if is_signed_in(user) else []
+
+
+def is_mediator(user) -> bool:
+    return any(m.role == "mediator" and m.organisation.kind == OrganisationKind.MINISTRY for m in memberships_of(user))
+
+
+def is_observer(user) -> bool:
+    return any(m.role == "observer" for m in memberships_of(user))
+
+
+def is_mediator_or_admin(user) -> bool:
+    return is_signed_in(user) and (user.is_admin or is_mediator(user))
+
+
+# Projects -----------------------------------------------------------------------------------------------
+
+
+def commune_organisation_id(project: Project) -> int | None:
+    return db.session.scalar(
+        select(Organisation.id).where(
+            Organisation.kind == OrganisationKind.COMMUNE, Organisation.commune_id == project.commune_id
+        )
+    )
+
+
+def party_organisation_ids(project: Project) -> set[int]:
+    """The proposing association, the commune's organisation, and every organisation on a funding line."""
+    ids = {project.association_id} | {line.organisation_id for line in project.funding_lines if line.organisation_id}
+    commune_org = commune_organisation_id(project)
+    if commune_org:
+        ids.add(commune_org)
+    return ids
+
+
+def is_association_officer(user, project: Project) -> bool:
+    return any(m.organisation_id == project.association_id and m.role == "officer" for m in memberships_of(user))
+
+
+def is_commune_official(user, project: Project) -> bool:
+    return any(
+        m.organisation.kind == OrganisationKind.COMMUNE
+        and m.organisation.commune_id == project.commune_id
+        and m.role in COMMUNE_OFFICIAL_ROLES
+        for m in memberships_of(user)
+    )
+
+
+def can_see_project(user, project: Project) -> bool:
+    if project.is_public:
+        return True
+    if not is_signed_in(user):
+        return False
+    if project.first_submitted_at is None:  # a draft never submitted: the proposing association only
+        return any(m.organisation_id == project.association_id for m in user.memberships)
+    if user.is_admin or is_mediator(user) or is_observer(user):
+        return True
+    mine = {m.organisation_id for m in user.memberships}
+    return bool(mine & party_organisation_ids(project))
+
+
+def visible_projects(user):
+    """select(Project) restricted to what `user` may see, as one SQL condition (for lists)."""
+    query = select(Project)
+    if not is_signed_in(user):
+        return query.where(Project.is_public)
+    my_orgs = [m.organisation_id for m in user.memberships]
+    own_drafts = Project.association_id.in_(my_orgs) if my_orgs else false()
+    if user.is_admin or is_mediator(user) or is_observer(user):
+        return query.where(or_(Project.is_public, Project.first_submitted_at.is_not(None), own_drafts))
+    my_communes = [
+        m.organisation.commune_id for m in user.memberships if m.organisation.kind == OrganisationKind.COMMUNE
+    ]
+    funded = exists().where(FundingLine.project_id == Project.id, FundingLine.organisation_id.in_(my_orgs))
+    party = or_(Project.commune_id.in_(my_communes) if my_communes else false(), funded if my_orgs else false())
+    return query.where(or_(Project.is_public, own_drafts, Project.first_submitted_at.is_not(None) & party))
+
+
+# Organisations ------------------------------------------------------------------------------------------
+
+
+def can_see_organisation(user, organisation: Organisation) -> bool:
+    if organisation.verification == Verification.VERIFIED or is_mediator_or_admin(user):
+        return True
+    return any(m.organisation_id == organisation.id for m in memberships_of(user))
+
+
+def visible_organisations(user):
+    """select(Organisation) of what `user` may see: every organisation but associations not (yet) verified,
+    which only their members, mediators and admins see."""
+    query = select(Organisation)
+    if is_mediator_or_admin(user):
+        return query
+    member_of = [m.organisation_id for m in memberships_of(user)]
+    return query.where((Organisation.verification == Verification.VERIFIED) | Organisation.id.in_(member_of))
+
+
+# Any record ---------------------------------------------------------------------------------------------
+
+_RULES = {Project: can_see_project, Organisation: can_see_organisation}
+
+
+def can_see(user, record) -> bool:
+    """Whether `user` may see `record` (a project, an organisation); the rule every notification passes."""
+    rule = _RULES.get(type(record))
+    if rule is None:
+        raise TypeError(f"no visibility rule for {type(record).__name__}: add one to portal/visibility.py")
+    return rule(user, record)
