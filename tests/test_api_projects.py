@@ -351,6 +351,9 @@ def test_lists_filter_and_count(client, cast, officer, mayor):
 
 def test_an_admin_adds_a_rate_and_new_lines_use_it(client, cast, officer, login_as, session):
     from datetime import date
+    from decimal import Decimal
+
+    from sqlalchemy import select
 
     login_as("admin")
     page = client.post("/admin/rates", data={"currency": "usd", "valid_from": "2020-01-01", "rate_to_xof": "605.25"})
@@ -361,7 +364,8 @@ def test_an_admin_adds_a_rate_and_new_lines_use_it(client, cast, officer, login_
     assert bad.status_code == 422
     html = bad.get_data(as_text=True)
     assert "EUR a un taux fixe." in html and "Le montant doit être supérieur à zéro." in html
-    assert date(2020, 1, 1)
+    stored = session.execute(select(CurrencyRate.currency, CurrencyRate.valid_from, CurrencyRate.rate_to_xof)).all()
+    assert stored == [("USD", date(2020, 1, 1), Decimal("605.25"))]  # as typed; the refused EUR rate is not kept
     project = create(
         client, officer, project_body(cast, budget_lines=[{"label": "Pompe", "amount": "100", "currency": "USD"}])
     )
