@@ -5,6 +5,7 @@ import io
 import pytest
 
 from portal.models import CurrencyRate
+from tests.helpers import files_written_in
 from tests.project_api import act, create, project_body, token
 
 
@@ -295,14 +296,18 @@ def upload(client, headers, project_id, content, filename, kind="technical_file"
     )
 
 
-def test_documents_are_checked_by_content_and_downloaded_as_attachments(app, client, cast, officer, tmp_path):
-    app.config["UPLOAD_DIR"] = str(tmp_path)
+def test_documents_are_checked_by_content_and_downloaded_as_attachments(
+    app, client, cast, officer, tmp_path, monkeypatch
+):
+    monkeypatch.setitem(app.config, "UPLOAD_DIR", str(tmp_path))
     project = create(client, officer, project_body(cast))
     response = upload(client, officer, project["id"], PDF, "../../etc/devis forage.pdf")
     assert response.status_code == 201, response.get_json()
     document = response.get_json()
     assert document["content_type"] == "application/pdf" and document["filename"] == "devis forage.pdf"
-    assert [p.name for p in tmp_path.iterdir()] != ["devis forage.pdf"]  # stored under a random name
+    [stored] = list(tmp_path.iterdir())  # the file is in the upload folder…
+    assert stored.read_bytes() == PDF
+    assert "devis" not in stored.name and "etc" not in stored.name  # …under a random name, not the one sent
     download = client.get(document["url"], headers=officer)
     assert download.data == PDF
     assert download.headers["Content-Disposition"].startswith("attachment")
@@ -310,8 +315,11 @@ def test_documents_are_checked_by_content_and_downloaded_as_attachments(app, cli
     download.close()
     assert client.get(document["url"]).status_code == 404  # a draft: anonymous may not know it exists
 
-    fake = upload(client, officer, project["id"], b"<html><script>alert(1)</script></html>", "devis.pdf")
+    with files_written_in(tmp_path) as written:
+        fake = upload(client, officer, project["id"], b"<html><script>alert(1)</script></html>", "devis.pdf")
     error_of(fake, 422, "unsupported_file_type")
+    assert len(written) == 1 and written[0] != stored.name  # the fake was written, checked…
+    assert list(tmp_path.iterdir()) == [stored]  # …and removed
     error_of(upload(client, officer, project["id"], PDF, "x.pdf", kind="selfie"), 422, "validation_failed")
     observer = token(client, "observer@test.org")
     act(client, officer, project["id"], "submit")
@@ -320,20 +328,16 @@ def test_documents_are_checked_by_content_and_downloaded_as_attachments(app, cli
     assert upload(client, mayor, project["id"], PDF, "pv.pdf", kind="minutes").status_code == 201
 
 
-def test_an_oversized_document_gets_413(app, client, cast, officer, tmp_path):
-    app.config["UPLOAD_DIR"] = str(tmp_path)
+def test_an_oversized_document_gets_413(app, client, cast, officer, tmp_path, monkeypatch):
+    monkeypatch.setitem(app.config, "UPLOAD_DIR", str(tmp_path))
     project = create(client, officer, project_body(cast))
-    app.config["MAX_UPLOAD_BYTES"] = 1024
-    try:
-        error_of(upload(client, officer, project["id"], PDF + b"0" * 2048, "big.pdf"), 413, "payload_too_large")
-    finally:
-        app.config["MAX_UPLOAD_BYTES"] = 20 * 1024 * 1024
-    assert list(tmp_path.iterdir()) == []  # nothing left behind
-    app.config["MAX_CONTENT_LENGTH"] = 4096
-    try:
-        error_of(upload(client, officer, project["id"], PDF + b"0" * 8192, "bigger.pdf"), 413, "payload_too_large")
-    finally:
-        app.config["MAX_CONTENT_LENGTH"] = 21 * 1024 * 1024
+    monkeypatch.setitem(app.config, "MAX_UPLOAD_BYTES", 100 * 1024)
+    with files_written_in(tmp_path) as written:  # 200 KiB: written in part before it is found too big
+        error_of(upload(client, officer, project["id"], PDF + b"0" * 200 * 1024, "big.pdf"), 413, "payload_too_large")
+    assert len(written) == 1  # the upload was written to the folder…
+    assert list(tmp_path.iterdir()) == []  # …and nothing is left behind
+    monkeypatch.setitem(app.config, "MAX_CONTENT_LENGTH", 4096)
+    error_of(upload(client, officer, project["id"], PDF + b"0" * 8192, "bigger.pdf"), 413, "payload_too_large")
 
 
 def test_lists_filter_and_count(client, cast, officer, mayor):
@@ -377,13 +381,13 @@ def test_an_admin_adds_a_rate_and_new_lines_use_it(client, cast, officer, login_
     assert project["budget_lines"][0]["amount_xof"] == 60_525
 
 
-def test_files_of_failed_uploads_are_swept_and_documents_kept(app, client, cast, officer, tmp_path):
+def test_files_of_failed_uploads_are_swept_and_documents_kept(app, client, cast, officer, tmp_path, monkeypatch):
     import os
     import time
 
     from portal.domain.documents import sweep_orphan_uploads
 
-    app.config["UPLOAD_DIR"] = str(tmp_path)
+    monkeypatch.setitem(app.config, "UPLOAD_DIR", str(tmp_path))
     project = create(client, officer, project_body(cast))
     kept = upload(client, officer, project["id"], PDF, "devis.pdf").get_json()
     [stored] = list(tmp_path.iterdir())

@@ -14,7 +14,7 @@ from portal.extensions import db
 from portal.i18n import format_money
 from portal.models import Commune, FundingLine, Project, ProjectComment, ProjectDocument
 from tests.factories import add_member, make_commune, make_organisation, make_user, sign_in
-from tests.helpers import assert_constant_queries
+from tests.helpers import assert_constant_queries, files_written_in
 from tests.project_factories import build_project, make_project
 
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
@@ -474,16 +474,18 @@ def test_a_pdf_is_uploaded_then_downloaded_as_an_attachment(app, client, cast, l
 
 def test_html_named_pdf_is_refused_with_a_clear_message(app, client, login_as, world, uploads):
     login_as("officer")
-    response = client.post(
-        f"/projects/{world['submitted'].id}/documents",
-        data={"kind": "quote", "file": (io.BytesIO(b"<html><script>alert(1)</script>"), "devis.pdf")},
-        content_type="multipart/form-data",
-    )
+    with files_written_in(uploads) as written:
+        response = client.post(
+            f"/projects/{world['submitted'].id}/documents",
+            data={"kind": "quote", "file": (io.BytesIO(b"<html><script>alert(1)</script>"), "devis.pdf")},
+            content_type="multipart/form-data",
+        )
     assert response.status_code == 422
     message = french(app, "Send a PDF, an image (JPEG, PNG) or an office document.")
     assert field_error(text_of(response), "document-file") == message
     assert db.session.scalar(select(ProjectDocument.id)) is None
-    assert list(uploads.iterdir()) == []
+    assert len(written) == 1  # the file was written to the upload folder to be checked…
+    assert list(uploads.iterdir()) == []  # …and removed
 
 
 def test_who_may_not_upload_has_no_form_and_is_refused(client, login_as, world, uploads):
