@@ -353,7 +353,13 @@ def test_an_action_refused_by_a_rule_shows_the_rule(app, client, login_as, world
     response = client.post(f"/projects/{project.id}/actions/agree")
     assert response.status_code == 422
     assert 'id="action-agree"' in response.get_data(as_text=True)
-    assert "F CFA" in text_of(response)
+    rule = french(
+        app,
+        "The funding plan (%(funding)s) does not cover the budget (%(budget)s).",
+        funding="1 F CFA",
+        budget="1 000 000 F CFA",
+    )
+    assert rule in text_of(response)
 
 
 def test_actions_are_refused_to_who_may_not_take_them(client, login_as, world):
