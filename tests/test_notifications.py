@@ -22,7 +22,7 @@ from portal.notifications.preferences import choosable_kinds, set_mail_preferenc
 from tests.factories import add_member, make_user
 from tests.helpers import assert_constant_queries, count_queries
 from tests.mail import link_in, mails_to
-from tests.test_project_rules import make_project
+from tests.project_factories import make_project
 
 
 @pytest.fixture()
@@ -114,23 +114,31 @@ SCENARIOS = {
     ),
     # Projects: the commune's officials hear of what the association does, its officers of the answers.
     "project submitted": (
-        lambda c: projects.transition(c.users["officer"], make_project(c, S.DRAFT), "submit"),
+        lambda c: projects.transition(c.users["officer"], make_project(c.association, c.commune_a, S.DRAFT), "submit"),
         {"mayor": both("project_submit"), "deputy": both("project_submit")},
     ),
     "project withdrawn": (
-        lambda c: projects.transition(c.users["officer"], make_project(c, S.SUBMITTED), "withdraw"),
+        lambda c: projects.transition(
+            c.users["officer"], make_project(c.association, c.commune_a, S.SUBMITTED), "withdraw"
+        ),
         {"mayor": both("project_withdraw"), "deputy": both("project_withdraw")},
     ),
     "project review started": (
-        lambda c: projects.transition(c.users["mayor"], make_project(c, S.SUBMITTED), "start_review"),
+        lambda c: projects.transition(
+            c.users["mayor"], make_project(c.association, c.commune_a, S.SUBMITTED), "start_review"
+        ),
         {"officer": both("project_start_review")},
     ),
     "project changes requested": (
-        lambda c: projects.transition(c.users["mayor"], make_project(c, S.UNDER_REVIEW), "request_changes", "Devis ?"),
+        lambda c: projects.transition(
+            c.users["mayor"], make_project(c.association, c.commune_a, S.UNDER_REVIEW), "request_changes", "Devis ?"
+        ),
         {"officer": both("project_request_changes")},
     ),
     "consultation opened by a mediator": (
-        lambda c: projects.transition(c.users["mediator"], make_project(c, S.UNDER_REVIEW), "open_consultation"),
+        lambda c: projects.transition(
+            c.users["mediator"], make_project(c.association, c.commune_a, S.UNDER_REVIEW), "open_consultation"
+        ),
         {
             "officer": both("project_open_consultation"),
             "mayor": both("project_open_consultation"),
@@ -138,25 +146,33 @@ SCENARIOS = {
         },
     ),
     "project agreed": (
-        lambda c: projects.transition(c.users["mayor"], make_project(c, S.IN_CONSULTATION), "agree"),
+        lambda c: projects.transition(
+            c.users["mayor"], make_project(c.association, c.commune_a, S.IN_CONSULTATION), "agree"
+        ),
         {"officer": both("project_agree")},
     ),
     "project declined": (
-        lambda c: projects.transition(c.users["deputy"], make_project(c, S.IN_CONSULTATION), "decline", "Non."),
+        lambda c: projects.transition(
+            c.users["deputy"], make_project(c.association, c.commune_a, S.IN_CONSULTATION), "decline", "Non."
+        ),
         {"officer": both("project_decline")},
     ),
     "works started": (
-        lambda c: projects.transition(c.users["mayor"], make_project(c, S.AGREED), "start_implementation"),
+        lambda c: projects.transition(
+            c.users["mayor"], make_project(c.association, c.commune_a, S.AGREED), "start_implementation"
+        ),
         {"officer": both("project_start_implementation")},
     ),
     "project completed": (
-        lambda c: projects.transition(c.users["mayor"], make_project(c, S.IN_PROGRESS), "complete"),
+        lambda c: projects.transition(
+            c.users["mayor"], make_project(c.association, c.commune_a, S.IN_PROGRESS), "complete"
+        ),
         {"officer": both("project_complete")},
     ),
     "project handed over": (
         lambda c: projects.transition(
             c.users["mayor"],
-            make_project(c, S.COMPLETED),
+            make_project(c.association, c.commune_a, S.COMPLETED),
             "hand_over",
             owner_organisation_id=c.commune_org.id,
             maintenance_plan="La mairie.",
@@ -164,12 +180,16 @@ SCENARIOS = {
         {"officer": both("project_hand_over")},
     ),
     "a mayor writes in a project's discussion": (
-        lambda c: projects.add_comment(c.users["mayor"], make_project(c, S.SUBMITTED), "Quand venez-vous ?"),
+        lambda c: projects.add_comment(
+            c.users["mayor"], make_project(c.association, c.commune_a, S.SUBMITTED), "Quand venez-vous ?"
+        ),
         {"officer": both("project_comment"), "deputy": both("project_comment")},
     ),
     "an unanswered project goes to the mediators": (
         lambda c: (
-            setattr(make_project(c, S.SUBMITTED), "submitted_at", utcnow() - timedelta(days=40)),
+            setattr(
+                make_project(c.association, c.commune_a, S.SUBMITTED), "submitted_at", utcnow() - timedelta(days=40)
+            ),
             projects.escalate_unanswered(),
         ),
         {"mediator": both("project_escalated")},
