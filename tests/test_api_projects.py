@@ -109,6 +109,7 @@ def test_drafts_are_hidden_from_everyone_but_the_association(client, cast, offic
     assert draft["id"] not in [p["id"] for p in listed["items"]]
     member = token(client, "member@test.org")
     assert client.get(f"/api/v1/projects/{draft['id']}", headers=member).status_code == 200
+    assert [p["id"] for p in client.get("/api/v1/projects", headers=member).get_json()["items"]] == [draft["id"]]
 
 
 def test_once_submitted_the_parties_mediators_and_observers_see_it_but_not_others(client, cast, officer, session):
@@ -244,7 +245,9 @@ def test_absurd_paging_and_injection_in_filters_get_422(client, cast, query):
 
 
 def test_filters_that_are_only_text_are_harmless(client, cast, officer):
-    create(client, officer, project_body(cast))
+    project = create(client, officer, project_body(cast))
+    found = client.get("/api/v1/projects", query_string={"q": "forage"}, headers=officer).get_json()
+    assert [p["id"] for p in found["items"]] == [project["id"]]  # the search does find what matches
     for q in ["' OR 1=1 --", "%", "_", "\\", "🙂", "x" * 200]:
         body = client.get("/api/v1/projects", query_string={"q": q}, headers=officer).get_json()
         assert body["items"] == [], q  # "%" and "_" are searched as themselves, not as wildcards
