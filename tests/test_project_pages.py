@@ -14,7 +14,7 @@ from portal.extensions import db
 from portal.models import Commune, FundingLine, Project, ProjectComment, ProjectDocument
 from tests.factories import add_member, make_commune, make_organisation, make_user, sign_in
 from tests.helpers import assert_constant_queries, files_written_in
-from tests.project_factories import build_project, make_project
+from tests.project_factories import build_project, make_project, money_line
 
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 
@@ -732,10 +732,7 @@ def test_a_project_page_runs_as_many_queries_with_a_thousand_rows_as_with_ten(cl
                     position=10 + i,
                     party_kind="partner",
                     organisation_id=cast.partner.id,
-                    amount=1,
-                    currency="XOF",
-                    rate_to_xof=1,
-                    amount_xof=1,
+                    **money_line(1, "XOF"),
                 )
             )
             db.session.add(
