@@ -1,6 +1,8 @@
-"""Helpers the tests share: counting SQL queries."""
+"""Helpers the tests share: counting SQL queries, watching the files the code writes."""
 
 import contextlib
+import pathlib
+from unittest import mock
 
 from sqlalchemy import event
 
@@ -59,3 +61,23 @@ def assert_constant_queries(client, url: str, add_rows, small: int = 10, large: 
         + "\n".join(with_large.statements)
     )
     return len(with_small)
+
+
+@contextlib.contextmanager
+def files_written_in(directory):
+    """The names of the files the code opens for writing (through pathlib) right in `directory`, in order.
+
+    For tests that a refused upload leaves nothing behind: "the folder is empty" proves it only if a file was
+    written there first (and not, say, in another folder, or never).
+    """
+    directory = pathlib.Path(directory).resolve()
+    written: list[str] = []
+    real_open = pathlib.Path.open
+
+    def spy(self, mode="r", *args, **kwargs):
+        if any(flag in mode for flag in "wxa+") and pathlib.Path(self).resolve().parent == directory:
+            written.append(pathlib.Path(self).name)
+        return real_open(self, mode, *args, **kwargs)
+
+    with mock.patch.object(pathlib.Path, "open", spy):
+        yield written

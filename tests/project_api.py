@@ -34,14 +34,19 @@ def project_body(cast, **overrides) -> dict:
     return body
 
 
-def create(client, headers, body) -> dict:
+def create(client, headers, body, expect: int = 201) -> dict:
+    """POSTs a project; checks the answer's status is `expect` (201: created) and returns its JSON."""
     response = client.post("/api/v1/projects", json=body, headers=headers)
-    assert response.status_code == 201, response.get_json()
+    assert response.status_code == expect, (response.status_code, response.get_json())
     return response.get_json()
 
 
-def act(client, headers, project_id, action, comment=None, **extra):
+def act(client, headers, project_id, action, comment=None, expect: int = 200, **extra) -> dict:
+    """Takes a step of the workflow; checks the answer's status is `expect` (200: done; pass the refusal's
+    status when the step must be refused) and returns its JSON (the project, or the error)."""
     body = {"action": action, **extra}
     if comment is not None:
         body["comment"] = comment
-    return client.post(f"/api/v1/projects/{project_id}/transitions", json=body, headers=headers)
+    response = client.post(f"/api/v1/projects/{project_id}/transitions", json=body, headers=headers)
+    assert response.status_code == expect, (action, response.status_code, response.get_json())
+    return response.get_json()

@@ -59,7 +59,7 @@ def test_injection_like_searches_are_only_text(client, ocha_2015, q):
     response = client.get("/api/v1/communes", query_string={"q": q})
     assert response.status_code == 200
     body = response.get_json()
-    assert body["total"] < 701
+    assert (body["total"], body["items"]) == (0, [])  # no commune name holds these characters
     assert client.get("/api/v1/communes").get_json()["total"] == 701  # the table is still there
 
 

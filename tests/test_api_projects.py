@@ -5,6 +5,7 @@ import io
 import pytest
 
 from portal.models import CurrencyRate
+from tests.helpers import files_written_in
 from tests.project_api import act, create, project_body, token
 
 
@@ -13,6 +14,11 @@ def error_of(response, status: int, code: str) -> dict:
     body = response.get_json()
     assert body["error"]["code"] == code, body
     return body["error"]
+
+
+def code_of(body: dict) -> str:
+    """The error code of a refusal's JSON (act and create check the status)."""
+    return body["error"]["code"]
 
 
 @pytest.fixture()
@@ -35,13 +41,14 @@ def test_the_whole_workflow_up_to_handover(client, cast, officer, mayor, session
     assert project["funding_total_xof"] == 3_935_742 + 2_500_000
     assert project["received_total_xof"] == 0
 
-    submitted = act(client, officer, project["id"], "submit").get_json()
+    submitted = act(client, officer, project["id"], "submit")
     assert submitted["status"] == "submitted" and submitted["version"] == 2
-    assert act(client, mayor, project["id"], "start_review").get_json()["status"] == "under_review"
-    assert act(client, mayor, project["id"], "open_consultation").get_json()["status"] == "in_consultation"
-    error_of(act(client, mayor, project["id"], "agree"), 422, "funding_incomplete")
-    error_of(act(client, mayor, project["id"], "request_changes"), 422, "comment_required")
-    assert act(client, mayor, project["id"], "request_changes", "Complétez le plan de financement.").status_code == 200
+    assert act(client, mayor, project["id"], "start_review")["status"] == "under_review"
+    assert act(client, mayor, project["id"], "open_consultation")["status"] == "in_consultation"
+    assert code_of(act(client, mayor, project["id"], "agree", expect=422)) == "funding_incomplete"
+    assert code_of(act(client, mayor, project["id"], "request_changes", expect=422)) == "comment_required"
+    changes = act(client, mayor, project["id"], "request_changes", "Complétez le plan de financement.")
+    assert changes["status"] == "changes_requested"
 
     current = client.get(f"/api/v1/projects/{project['id']}", headers=officer).get_json()
     lines = project_body(cast)["funding_lines"] + [{"party_kind": "population", "amount": "61914", "currency": "XOF"}]
@@ -54,17 +61,15 @@ def test_the_whole_workflow_up_to_handover(client, cast, officer, mayor, session
     assert edited.get_json()["funding_total_xof"] == edited.get_json()["budget_total_xof"] == 6_497_656
     assert edited.get_json()["version"] == current["version"] + 1
 
-    for who, action in [
-        (officer, "submit"),
-        (mayor, "start_review"),
-        (mayor, "open_consultation"),
-        (mayor, "agree"),
-        (mayor, "start_implementation"),
-        (mayor, "complete"),
+    for who, action, status in [
+        (officer, "submit", "submitted"),
+        (mayor, "start_review", "under_review"),
+        (mayor, "open_consultation", "in_consultation"),
+        (mayor, "agree", "agreed"),
+        (mayor, "start_implementation", "in_progress"),
+        (mayor, "complete", "completed"),
     ]:
-        response = act(client, who, project["id"], action)
-        assert response.status_code == 200, (action, response.get_json())
-    assert response.get_json()["status"] == "completed"
+        assert act(client, who, project["id"], action)["status"] == status, action
     done = act(
         client,
         mayor,
@@ -73,7 +78,7 @@ def test_the_whole_workflow_up_to_handover(client, cast, officer, mayor, session
         owner_organisation_id=cast.commune_org.id,
         maintenance_plan="La mairie entretient le forage avec le comité des usagers.",
     )
-    assert done.get_json()["status"] == "handed_over"
+    assert done["status"] == "handed_over"
     assert client.get(f"/api/v1/projects/{project['id']}").status_code == 200  # public now, anonymous too
 
     history = client.get(f"/api/v1/projects/{project['id']}/history", headers=officer).get_json()["items"]
@@ -104,6 +109,7 @@ def test_drafts_are_hidden_from_everyone_but_the_association(client, cast, offic
     assert draft["id"] not in [p["id"] for p in listed["items"]]
     member = token(client, "member@test.org")
     assert client.get(f"/api/v1/projects/{draft['id']}", headers=member).status_code == 200
+    assert [p["id"] for p in client.get("/api/v1/projects", headers=member).get_json()["items"]] == [draft["id"]]
 
 
 def test_once_submitted_the_parties_mediators_and_observers_see_it_but_not_others(client, cast, officer, session):
@@ -127,16 +133,17 @@ def test_another_communes_mayor_is_refused(client, cast, officer):
     project = create(client, officer, project_body(cast))
     act(client, officer, project["id"], "submit")
     mayor_b = token(client, "mayor-b@test.org")
-    error_of(act(client, mayor_b, project["id"], "start_review"), 404, "not_found")
+    assert code_of(act(client, mayor_b, project["id"], "start_review", expect=404)) == "not_found"
 
 
 def test_wrong_state_wrong_person_and_stale_versions(client, cast, officer, mayor):
     project = create(client, officer, project_body(cast))
-    error_of(act(client, mayor, project["id"], "start_review"), 404, "not_found")  # a draft: not theirs to see
+    # a draft: not theirs to see
+    assert code_of(act(client, mayor, project["id"], "start_review", expect=404)) == "not_found"
     act(client, officer, project["id"], "submit")
-    error_of(act(client, officer, project["id"], "agree"), 403, "forbidden")
-    error_of(act(client, mayor, project["id"], "agree"), 409, "invalid_transition")
-    error_of(act(client, mayor, project["id"], "fly_to_the_moon"), 422, "validation_failed")
+    assert code_of(act(client, officer, project["id"], "agree", expect=403)) == "forbidden"
+    assert code_of(act(client, mayor, project["id"], "agree", expect=409)) == "invalid_transition"
+    assert code_of(act(client, mayor, project["id"], "fly_to_the_moon", expect=422)) == "validation_failed"
     error_of(
         client.patch(f"/api/v1/projects/{project['id']}", headers=officer, json={"version": 2, "title": "x"}),
         409,
@@ -238,7 +245,9 @@ def test_absurd_paging_and_injection_in_filters_get_422(client, cast, query):
 
 
 def test_filters_that_are_only_text_are_harmless(client, cast, officer):
-    create(client, officer, project_body(cast))
+    project = create(client, officer, project_body(cast))
+    found = client.get("/api/v1/projects", query_string={"q": "forage"}, headers=officer).get_json()
+    assert [p["id"] for p in found["items"]] == [project["id"]]  # the search does find what matches
     for q in ["' OR 1=1 --", "%", "_", "\\", "🙂", "x" * 200]:
         body = client.get("/api/v1/projects", query_string={"q": q}, headers=officer).get_json()
         assert body["items"] == [], q  # "%" and "_" are searched as themselves, not as wildcards
@@ -290,14 +299,18 @@ def upload(client, headers, project_id, content, filename, kind="technical_file"
     )
 
 
-def test_documents_are_checked_by_content_and_downloaded_as_attachments(app, client, cast, officer, tmp_path):
-    app.config["UPLOAD_DIR"] = str(tmp_path)
+def test_documents_are_checked_by_content_and_downloaded_as_attachments(
+    app, client, cast, officer, tmp_path, monkeypatch
+):
+    monkeypatch.setitem(app.config, "UPLOAD_DIR", str(tmp_path))
     project = create(client, officer, project_body(cast))
     response = upload(client, officer, project["id"], PDF, "../../etc/devis forage.pdf")
     assert response.status_code == 201, response.get_json()
     document = response.get_json()
     assert document["content_type"] == "application/pdf" and document["filename"] == "devis forage.pdf"
-    assert [p.name for p in tmp_path.iterdir()] != ["devis forage.pdf"]  # stored under a random name
+    [stored] = list(tmp_path.iterdir())  # the file is in the upload folder…
+    assert stored.read_bytes() == PDF
+    assert "devis" not in stored.name and "etc" not in stored.name  # …under a random name, not the one sent
     download = client.get(document["url"], headers=officer)
     assert download.data == PDF
     assert download.headers["Content-Disposition"].startswith("attachment")
@@ -305,8 +318,11 @@ def test_documents_are_checked_by_content_and_downloaded_as_attachments(app, cli
     download.close()
     assert client.get(document["url"]).status_code == 404  # a draft: anonymous may not know it exists
 
-    fake = upload(client, officer, project["id"], b"<html><script>alert(1)</script></html>", "devis.pdf")
+    with files_written_in(tmp_path) as written:
+        fake = upload(client, officer, project["id"], b"<html><script>alert(1)</script></html>", "devis.pdf")
     error_of(fake, 422, "unsupported_file_type")
+    assert len(written) == 1 and written[0] != stored.name  # the fake was written, checked…
+    assert list(tmp_path.iterdir()) == [stored]  # …and removed
     error_of(upload(client, officer, project["id"], PDF, "x.pdf", kind="selfie"), 422, "validation_failed")
     observer = token(client, "observer@test.org")
     act(client, officer, project["id"], "submit")
@@ -315,20 +331,16 @@ def test_documents_are_checked_by_content_and_downloaded_as_attachments(app, cli
     assert upload(client, mayor, project["id"], PDF, "pv.pdf", kind="minutes").status_code == 201
 
 
-def test_an_oversized_document_gets_413(app, client, cast, officer, tmp_path):
-    app.config["UPLOAD_DIR"] = str(tmp_path)
+def test_an_oversized_document_gets_413(app, client, cast, officer, tmp_path, monkeypatch):
+    monkeypatch.setitem(app.config, "UPLOAD_DIR", str(tmp_path))
     project = create(client, officer, project_body(cast))
-    app.config["MAX_UPLOAD_BYTES"] = 1024
-    try:
-        error_of(upload(client, officer, project["id"], PDF + b"0" * 2048, "big.pdf"), 413, "payload_too_large")
-    finally:
-        app.config["MAX_UPLOAD_BYTES"] = 20 * 1024 * 1024
-    assert list(tmp_path.iterdir()) == []  # nothing left behind
-    app.config["MAX_CONTENT_LENGTH"] = 4096
-    try:
-        error_of(upload(client, officer, project["id"], PDF + b"0" * 8192, "bigger.pdf"), 413, "payload_too_large")
-    finally:
-        app.config["MAX_CONTENT_LENGTH"] = 21 * 1024 * 1024
+    monkeypatch.setitem(app.config, "MAX_UPLOAD_BYTES", 100 * 1024)
+    with files_written_in(tmp_path) as written:  # 200 KiB: written in part before it is found too big
+        error_of(upload(client, officer, project["id"], PDF + b"0" * 200 * 1024, "big.pdf"), 413, "payload_too_large")
+    assert len(written) == 1  # the upload was written to the folder…
+    assert list(tmp_path.iterdir()) == []  # …and nothing is left behind
+    monkeypatch.setitem(app.config, "MAX_CONTENT_LENGTH", 4096)
+    error_of(upload(client, officer, project["id"], PDF + b"0" * 8192, "bigger.pdf"), 413, "payload_too_large")
 
 
 def test_lists_filter_and_count(client, cast, officer, mayor):
@@ -351,6 +363,9 @@ def test_lists_filter_and_count(client, cast, officer, mayor):
 
 def test_an_admin_adds_a_rate_and_new_lines_use_it(client, cast, officer, login_as, session):
     from datetime import date
+    from decimal import Decimal
+
+    from sqlalchemy import select
 
     login_as("admin")
     page = client.post("/admin/rates", data={"currency": "usd", "valid_from": "2020-01-01", "rate_to_xof": "605.25"})
@@ -361,20 +376,21 @@ def test_an_admin_adds_a_rate_and_new_lines_use_it(client, cast, officer, login_
     assert bad.status_code == 422
     html = bad.get_data(as_text=True)
     assert "EUR a un taux fixe." in html and "Le montant doit être supérieur à zéro." in html
-    assert date(2020, 1, 1)
+    stored = session.execute(select(CurrencyRate.currency, CurrencyRate.valid_from, CurrencyRate.rate_to_xof)).all()
+    assert stored == [("USD", date(2020, 1, 1), Decimal("605.25"))]  # as typed; the refused EUR rate is not kept
     project = create(
         client, officer, project_body(cast, budget_lines=[{"label": "Pompe", "amount": "100", "currency": "USD"}])
     )
     assert project["budget_lines"][0]["amount_xof"] == 60_525
 
 
-def test_files_of_failed_uploads_are_swept_and_documents_kept(app, client, cast, officer, tmp_path):
+def test_files_of_failed_uploads_are_swept_and_documents_kept(app, client, cast, officer, tmp_path, monkeypatch):
     import os
     import time
 
     from portal.domain.documents import sweep_orphan_uploads
 
-    app.config["UPLOAD_DIR"] = str(tmp_path)
+    monkeypatch.setitem(app.config, "UPLOAD_DIR", str(tmp_path))
     project = create(client, officer, project_body(cast))
     kept = upload(client, officer, project["id"], PDF, "devis.pdf").get_json()
     [stored] = list(tmp_path.iterdir())

@@ -25,7 +25,7 @@ from portal.notifications.preferences import choosable_kinds
 from tests.factories import add_member, make_user
 from tests.helpers import assert_constant_queries, count_queries
 from tests.mail import link_in, mails_to
-from tests.test_project_rules import make_project
+from tests.project_factories import make_project
 
 
 @pytest.fixture()
@@ -117,23 +117,31 @@ SCENARIOS = {
     ),
     # Projects: the commune's officials hear of what the association does, its officers of the answers.
     "project submitted": (
-        lambda c: projects.transition(c.users["officer"], make_project(c, S.DRAFT), "submit"),
+        lambda c: projects.transition(c.users["officer"], make_project(c.association, c.commune_a, S.DRAFT), "submit"),
         {"mayor": both("project_submit"), "deputy": both("project_submit")},
     ),
     "project withdrawn": (
-        lambda c: projects.transition(c.users["officer"], make_project(c, S.SUBMITTED), "withdraw"),
+        lambda c: projects.transition(
+            c.users["officer"], make_project(c.association, c.commune_a, S.SUBMITTED), "withdraw"
+        ),
         {"mayor": both("project_withdraw"), "deputy": both("project_withdraw")},
     ),
     "project review started": (
-        lambda c: projects.transition(c.users["mayor"], make_project(c, S.SUBMITTED), "start_review"),
+        lambda c: projects.transition(
+            c.users["mayor"], make_project(c.association, c.commune_a, S.SUBMITTED), "start_review"
+        ),
         {"officer": both("project_start_review")},
     ),
     "project changes requested": (
-        lambda c: projects.transition(c.users["mayor"], make_project(c, S.UNDER_REVIEW), "request_changes", "Devis ?"),
+        lambda c: projects.transition(
+            c.users["mayor"], make_project(c.association, c.commune_a, S.UNDER_REVIEW), "request_changes", "Devis ?"
+        ),
         {"officer": both("project_request_changes")},
     ),
     "consultation opened by a mediator": (
-        lambda c: projects.transition(c.users["mediator"], make_project(c, S.UNDER_REVIEW), "open_consultation"),
+        lambda c: projects.transition(
+            c.users["mediator"], make_project(c.association, c.commune_a, S.UNDER_REVIEW), "open_consultation"
+        ),
         {
             "officer": both("project_open_consultation"),
             "mayor": both("project_open_consultation"),
@@ -141,25 +149,33 @@ SCENARIOS = {
         },
     ),
     "project agreed": (
-        lambda c: projects.transition(c.users["mayor"], make_project(c, S.IN_CONSULTATION), "agree"),
+        lambda c: projects.transition(
+            c.users["mayor"], make_project(c.association, c.commune_a, S.IN_CONSULTATION), "agree"
+        ),
         {"officer": both("project_agree")},
     ),
     "project declined": (
-        lambda c: projects.transition(c.users["deputy"], make_project(c, S.IN_CONSULTATION), "decline", "Non."),
+        lambda c: projects.transition(
+            c.users["deputy"], make_project(c.association, c.commune_a, S.IN_CONSULTATION), "decline", "Non."
+        ),
         {"officer": both("project_decline")},
     ),
     "works started": (
-        lambda c: projects.transition(c.users["mayor"], make_project(c, S.AGREED), "start_implementation"),
+        lambda c: projects.transition(
+            c.users["mayor"], make_project(c.association, c.commune_a, S.AGREED), "start_implementation"
+        ),
         {"officer": both("project_start_implementation")},
     ),
     "project completed": (
-        lambda c: projects.transition(c.users["mayor"], make_project(c, S.IN_PROGRESS), "complete"),
+        lambda c: projects.transition(
+            c.users["mayor"], make_project(c.association, c.commune_a, S.IN_PROGRESS), "complete"
+        ),
         {"officer": both("project_complete")},
     ),
     "project handed over": (
         lambda c: projects.transition(
             c.users["mayor"],
-            make_project(c, S.COMPLETED),
+            make_project(c.association, c.commune_a, S.COMPLETED),
             "hand_over",
             owner_organisation_id=c.commune_org.id,
             maintenance_plan="La mairie.",
@@ -167,12 +183,16 @@ SCENARIOS = {
         {"officer": both("project_hand_over")},
     ),
     "a mayor writes in a project's discussion": (
-        lambda c: projects.add_comment(c.users["mayor"], make_project(c, S.SUBMITTED), "Quand venez-vous ?"),
+        lambda c: projects.add_comment(
+            c.users["mayor"], make_project(c.association, c.commune_a, S.SUBMITTED), "Quand venez-vous ?"
+        ),
         {"officer": both("project_comment"), "deputy": both("project_comment")},
     ),
     "an unanswered project goes to the mediators": (
         lambda c: (
-            setattr(make_project(c, S.SUBMITTED), "submitted_at", utcnow() - timedelta(days=40)),
+            setattr(
+                make_project(c.association, c.commune_a, S.SUBMITTED), "submitted_at", utcnow() - timedelta(days=40)
+            ),
             projects.escalate_unanswered(),
         ),
         {"mediator": both("project_escalated")},
@@ -402,7 +422,7 @@ def test_the_preference_page_saves_the_choices(client, login_as, session):
 
 
 def test_a_wrong_choice_is_refused_next_to_its_field_and_the_rest_is_kept(client, login_as, session):
-    member = login_as("member")
+    login_as("member")
     response = client.post(
         "/notifications/preferences", data={"kind_membership": "sometimes", "kind_organisation": "digest"}
     )
@@ -411,7 +431,6 @@ def test_a_wrong_choice_is_refused_next_to_its_field_and_the_rest_is_kept(client
     assert 'aria-invalid="true"' in html and 'id="kind_membership-error"' in html
     assert '<option selected value="digest">' in html  # what the user chose for the other kind
     assert session.scalar(select(func.count()).select_from(NotificationPreference)) == 0
-    assert member.id
 
 
 def test_the_preference_page_needs_its_csrf_token(csrf_app, session, cast):
@@ -581,11 +600,15 @@ def test_mark_all_read(client, login_as, session):
 def test_someone_elses_notification_is_404(client, login_as, session, cast):
     add_notifications(session, cast.users["officer"], 1)
     [theirs] = _ids(session, cast.users["officer"])
-    login_as("member")
+    member = login_as("member")
+    add_notifications(session, member, 1)
+    [mine] = _ids(session, member)
     assert client.post(f"/notifications/{theirs}/read").status_code == 404
     assert session.get(Notification, theirs).read_at is None
-    client.post("/notifications/read-all")
-    assert session.get(Notification, theirs).read_at is None
+    assert client.post("/notifications/read-all").status_code == 303
+    session.expire_all()
+    assert session.get(Notification, mine).read_at is not None  # read-all did its work…
+    assert session.get(Notification, theirs).read_at is None  # …on the member's own notifications only
 
 
 def test_the_header_shows_the_unread_count_with_an_accessible_label(client, login_as, session):

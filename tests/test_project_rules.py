@@ -1,15 +1,13 @@
 """The project workflow as a matrix: state × role × action → done, or the exact refusal."""
 
-from decimal import Decimal
-
 import pytest
 
 from portal.database import utcnow
 from portal.domain import projects as rules
 from portal.errors import Refused
-from portal.extensions import db
-from portal.models import BudgetLine, FundingLine, Organisation, Project, ProjectStatus
+from portal.models import Organisation, Project, ProjectStatus
 from portal.visibility import can_see_project
+from tests.project_factories import make_project
 
 S = ProjectStatus
 ROLES = ["officer", "member", "mayor", "deputy", "mayor_b", "mediator", "observer", "admin", "nobody"]
@@ -60,45 +58,21 @@ def _in_app_context(app_context):
     """The operations render mails (notifications), which needs the application."""
 
 
-def make_project(cast, status=S.DRAFT, submitted=None, funded=True) -> Project:
-    """A project of association A on commune A, its budget covered (or not) by its funding plan."""
-    submitted = status != S.DRAFT if submitted is None else submitted
-    project = Project(
+def health_centre(cast, status=S.DRAFT, submitted=None, funded=True) -> Project:
+    """A health centre of association A in commune A (the factory of tests/project_factories.py), its budget of
+    10 000 000 F CFA covered by its funding plan, or only 4 000 000 of it."""
+    return make_project(
+        cast.association,
+        cast.commune_a,
+        status,
         title="Centre de santé",
         summary="",
         sector="health",
-        commune_id=cast.commune_a.id,
-        association_id=cast.association.id,
-        status=status,
-        is_public=status in PUBLIC,
-        first_submitted_at=utcnow() if submitted else None,
-        submitted_at=utcnow() if submitted else None,
         sdg_tags=[3],
+        budget=[("Bâtiment", 10_000_000, "XOF")],
+        funding=[("association", cast.association, 10_000_000 if funded else 4_000_000, "XOF")],
+        submitted=submitted,
     )
-    project.budget_lines = [
-        BudgetLine(
-            position=0,
-            label="Bâtiment",
-            amount=Decimal("10000000"),
-            currency="XOF",
-            rate_to_xof=Decimal(1),
-            amount_xof=10_000_000,
-        )
-    ]
-    project.funding_lines = [
-        FundingLine(
-            position=0,
-            party_kind="association",
-            organisation_id=cast.association.id,
-            amount=Decimal(10_000_000 if funded else 4_000_000),
-            currency="XOF",
-            rate_to_xof=Decimal(1),
-            amount_xof=10_000_000 if funded else 4_000_000,
-        )
-    ]
-    db.session.add(project)
-    db.session.flush()
-    return project
 
 
 def expected(role: str, state: str, action: str, submitted: bool) -> str:
@@ -136,7 +110,7 @@ def test_the_transition_table(session, cast, state, action):
     submitted = state != "draft"
     status = S(state)
     for role in ROLES:
-        project = make_project(cast, status, submitted=submitted)
+        project = health_centre(cast, status, submitted=submitted)
         with session.begin_nested() as savepoint:
             got = outcome(cast.users[role], project.id, action)
             if got == "done":
@@ -147,7 +121,7 @@ def test_the_transition_table(session, cast, state, action):
 
 @pytest.mark.parametrize("action", sorted(NEEDS_COMMENT))
 def test_a_comment_is_required_and_recorded(session, cast, action):
-    project = make_project(cast, S.UNDER_REVIEW)
+    project = health_centre(cast, S.UNDER_REVIEW)
     with pytest.raises(Refused) as refused:
         rules.transition(cast.users["mayor"], project, action, comment="   ")
     assert refused.value.code == "comment_required"
@@ -158,7 +132,7 @@ def test_a_comment_is_required_and_recorded(session, cast, action):
 
 
 def test_agreement_needs_a_funding_plan_that_covers_the_budget(session, cast):
-    project = make_project(cast, S.IN_CONSULTATION, funded=False)
+    project = health_centre(cast, S.IN_CONSULTATION, funded=False)
     with pytest.raises(Refused) as refused:
         rules.transition(cast.users["mayor"], project, "agree")
     assert refused.value.code == "funding_incomplete"
@@ -166,7 +140,7 @@ def test_agreement_needs_a_funding_plan_that_covers_the_budget(session, cast):
 
 
 def test_an_unverified_association_cannot_submit(session, cast):
-    project = make_project(cast, S.DRAFT)
+    project = health_centre(cast, S.DRAFT)
     session.get(Organisation, cast.association.id).verification = "pending"
     with pytest.raises(Refused) as refused:
         rules.transition(cast.users["officer"], project, "submit")
@@ -174,7 +148,7 @@ def test_an_unverified_association_cannot_submit(session, cast):
 
 
 def test_submitting_needs_a_budget_and_a_funding_plan(session, cast):
-    project = make_project(cast, S.DRAFT)
+    project = health_centre(cast, S.DRAFT)
     project.funding_lines = []
     session.flush()
     with pytest.raises(Refused) as refused:
@@ -186,7 +160,7 @@ def test_submitting_needs_a_budget_and_a_funding_plan(session, cast):
 def test_the_handover_records_the_owner_and_maintenance_plan(session, cast):
     from tests.factories import make_organisation
 
-    project = make_project(cast, S.COMPLETED)
+    project = health_centre(cast, S.COMPLETED)
     committee = make_organisation("committee", "ASACO", commune=cast.commune_a)
     other_commune = cast.commune_org_b
     with pytest.raises(Refused) as refused:
@@ -210,7 +184,7 @@ def test_the_handover_records_the_owner_and_maintenance_plan(session, cast):
 
 
 def test_public_from_agreement_on(session, cast):
-    project = make_project(cast, S.IN_CONSULTATION)
+    project = health_centre(cast, S.IN_CONSULTATION)
     assert not project.is_public
     rules.transition(cast.users["mayor"], project, "agree")
     assert project.is_public
@@ -220,9 +194,9 @@ def test_public_from_agreement_on(session, cast):
 def test_unanswered_projects_are_escalated_once_after_the_configured_delay(session, cast):
     from datetime import timedelta
 
-    project = make_project(cast, S.SUBMITTED)
+    project = health_centre(cast, S.SUBMITTED)
     project.submitted_at = utcnow() - timedelta(days=31)
-    fresh = make_project(cast, S.SUBMITTED)
+    fresh = health_centre(cast, S.SUBMITTED)
     session.flush()
     assert rules.escalate_unanswered() == 1
     assert project.escalated_at is not None and fresh.escalated_at is None

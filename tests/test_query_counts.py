@@ -1,12 +1,10 @@
 """Lists run a fixed number of queries whatever the data size (the query counter of tests/helpers.py)."""
 
-from decimal import Decimal
-
-from portal.database import utcnow
 from portal.extensions import db
-from portal.models import BudgetLine, FundingLine, Organisation, Project
+from portal.models import Organisation
 from tests.factories import sign_in
 from tests.helpers import assert_constant_queries
+from tests.project_factories import build_project
 
 
 def add_associations(count: int) -> None:
@@ -17,40 +15,16 @@ def add_associations(count: int) -> None:
 
 
 def add_public_projects(cast, count: int) -> None:
-    for n in range(count):
-        project = Project(
-            title=f"Projet {n}",
-            summary="",
-            sector="water",
-            commune_id=cast.commune_a.id,
-            association_id=cast.association.id,
-            status="agreed",
-            is_public=True,
-            first_submitted_at=utcnow(),
-            sdg_tags=[],
+    db.session.add_all(
+        build_project(
+            cast.association,
+            cast.commune_a,
+            "agreed",
+            budget=[("Travaux", 1000, "XOF")],
+            funding=[("association", cast.association, 1000, "XOF")],
         )
-        project.budget_lines = [
-            BudgetLine(
-                position=0,
-                label="Travaux",
-                amount=Decimal(1000),
-                currency="XOF",
-                rate_to_xof=Decimal(1),
-                amount_xof=1000,
-            )
-        ]
-        project.funding_lines = [
-            FundingLine(
-                position=0,
-                party_kind="association",
-                organisation_id=cast.association.id,
-                amount=Decimal(1000),
-                currency="XOF",
-                rate_to_xof=Decimal(1),
-                amount_xof=1000,
-            )
-        ]
-        db.session.add(project)
+        for _ in range(count)
+    )
     db.session.commit()
 
 
