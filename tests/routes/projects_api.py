@@ -56,6 +56,12 @@ def proposal(w) -> dict:
     }
 
 
+def new_lines(w) -> dict:
+    """An edit of the draft at the version it was built with: a title and both lists of lines replaced."""
+    body = proposal(w)
+    return {key: body[key] for key in ("title", "budget_lines", "funding_lines")} | {"version": w.draft.version}
+
+
 ROUTES = {
     ("/api/v1/projects", "GET"): [Sample("/api/v1/projects", {"*": 200})],
     # Association officers create; an empty body is refused field by field.
@@ -85,6 +91,7 @@ ROUTES = {
     # The officer edits drafts (and projects sent back): without the `version` read, 422; else 409.
     ("/api/v1/projects/<int:project_id>", "PATCH"): [
         Sample(DRAFT, write(SEE_DRAFT, officer=422), "draft", json=EMPTY),
+        Sample(DRAFT, write(SEE_DRAFT, officer=200), "draft, new lines at the version read", json=new_lines),
         Sample(SUBMITTED, write(SEE_SUBMITTED, officer=409), "submitted", json=EMPTY),
         Sample(AGREED, write(SEE_AGREED, officer=409), "agreed", json=EMPTY),
         Sample(OTHER, write(SEE_OTHER), "other", json=EMPTY),
