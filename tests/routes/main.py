@@ -1,7 +1,11 @@
+"""The home page, the language switch, static files and the API's index and description."""
+
+from tests.routes import Sample
+
 ROUTES = {
-    "static": ("GET", "/static/portal.css", {"*": 200}),
-    "main.home": ("GET", "/", {"*": 200}),
-    "main.set_language": ("POST", "/language", {"*": 303}),
-    "api_system.index": ("GET", "/api/v1/", {"*": 200}),
-    "api-docs.openapi_json": ("GET", "/api/v1/openapi.json", {"*": 200}),
+    ("/static/<path:filename>", "GET"): [Sample("/static/portal.css", {"*": 200})],
+    ("/", "GET"): [Sample("/", {"*": 200})],
+    ("/language", "POST"): [Sample("/language", {"*": 303}, form={})],
+    ("/api/v1/", "GET"): [Sample("/api/v1/", {"*": 200})],
+    ("/api/v1/openapi.json", "GET"): [Sample("/api/v1/openapi.json", {"*": 200})],
 }

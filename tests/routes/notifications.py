@@ -1,18 +1,41 @@
 """The in-app inbox, mail preferences and the admin's undelivered mail."""
 
+from tests.routes import HUGE, HUGE_ID, Sample
+
 SIGNED_IN = {"anonymous": 302, "*": 200}
 
 ROUTES = {
-    "notifications.index": ("GET", "/notifications/", SIGNED_IN),
-    # No such notification: nobody's, so 404 for everyone signed in (someone else's is tested in
-    # tests/test_notifications.py).
-    "notifications.read": ("POST", "/notifications/999999/read", {"anonymous": 302, "*": 404}),
-    "notifications.read_all": ("POST", "/notifications/read-all", {"anonymous": 302, "*": 303}),
-    "notifications.preferences": ("GET", "/notifications/preferences", SIGNED_IN),
-    "notifications.dead_letters": ("GET", "/admin/outbox", {"anonymous": 302, "admin": 200, "*": 403}),
-    "notifications.retry_dead_letter": (
-        "POST",
-        "/admin/outbox/999999/retry",
-        {"anonymous": 302, "admin": 404, "*": 403},
-    ),
+    ("/notifications/", "GET"): [Sample("/notifications/", SIGNED_IN)],
+    # The officer's notification: theirs to open; nobody else's (404, as for one that does not exist).
+    ("/notifications/<id:notification_id>/read", "POST"): [
+        Sample(
+            "/notifications/{w.notification.id}/read",
+            {"anonymous": 302, "officer": 303, "*": 404},
+            "the officer's",
+            form={},
+        ),
+        Sample(f"/notifications/{HUGE}/read", {"*": 404}, HUGE_ID, form={}),
+    ],
+    ("/notifications/read-all", "POST"): [Sample("/notifications/read-all", {"anonymous": 302, "*": 303}, form={})],
+    ("/notifications/preferences", "GET"): [Sample("/notifications/preferences", SIGNED_IN)],
+    # No choice sent: each kind keeps its current choice (what the form showed), saved as it was.
+    ("/notifications/preferences", "POST"): [
+        Sample("/notifications/preferences", {"anonymous": 302, "*": 303}, "empty", form={}),
+        Sample(
+            "/notifications/preferences",
+            {"anonymous": 302, "*": 422},
+            "an unknown choice",
+            form={"kind_membership": "sometimes"},
+        ),
+    ],
+    ("/admin/outbox", "GET"): [Sample("/admin/outbox", {"anonymous": 302, "admin": 200, "*": 403})],
+    ("/admin/outbox/<id:message_id>/retry", "POST"): [
+        Sample(
+            "/admin/outbox/{w.dead_letter.id}/retry",
+            {"anonymous": 302, "admin": 303, "*": 403},
+            "a dead letter",
+            form={},
+        ),
+        Sample(f"/admin/outbox/{HUGE}/retry", {"*": 404}, HUGE_ID, form={}),
+    ],
 }

@@ -1,16 +1,27 @@
 """Territories: the commune search and pages (public), the map versions (admins), the communes API (public)."""
 
+from tests.routes import HUGE, HUGE_ID, Sample
+
 ADMIN_ONLY = {"anonymous": 302, "admin": 200, "*": 403}
 
 ROUTES = {
-    "territories.communes": ("GET", "/communes/", {"*": 200}),
-    "territories.commune": ("GET", "/communes/{cast.commune_a.id}", {"*": 200}),
-    "territories.admin_territories": ("GET", "/admin/territories", ADMIN_ONLY),
-    "territories.make_current": (
-        "POST",
-        "/admin/territories/{cast.commune_b.map_version_id}/current",
-        {"anonymous": 302, "admin": 303, "*": 403},
-    ),
-    "api_communes.list_communes": ("GET", "/api/v1/communes", {"*": 200}),
-    "api_communes.get_commune_by_id": ("GET", "/api/v1/communes/{cast.commune_a.id}", {"*": 200}),
+    ("/communes/", "GET"): [Sample("/communes/", {"*": 200})],
+    ("/communes/<id:commune_id>", "GET"): [
+        Sample("/communes/{w.commune_a.id}", {"*": 200}, "commune A"),
+        Sample(f"/communes/{HUGE}", {"*": 404}, HUGE_ID),
+    ],
+    ("/admin/territories", "GET"): [Sample("/admin/territories", ADMIN_ONLY)],
+    ("/admin/territories/<id:version_id>/current", "POST"): [
+        Sample(
+            "/admin/territories/{w.commune_b.map_version_id}/current",
+            {"anonymous": 302, "admin": 303, "*": 403},
+            "the current map",
+        ),
+        Sample(f"/admin/territories/{HUGE}/current", {"*": 404}, HUGE_ID),
+    ],
+    ("/api/v1/communes", "GET"): [Sample("/api/v1/communes", {"*": 200})],
+    ("/api/v1/communes/<id:commune_id>", "GET"): [
+        Sample("/api/v1/communes/{w.commune_a.id}", {"*": 200}, "commune A"),
+        Sample(f"/api/v1/communes/{HUGE}", {"*": 404}, HUGE_ID),
+    ],
 }

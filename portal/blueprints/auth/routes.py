@@ -38,7 +38,7 @@ def login():
             return render_template("auth/login.html", form=form, next_url=next_url), 200
         accounts.sign_in(user)
         return redirect(next_url, code=303)
-    return render_template("auth/login.html", form=form, next_url=next_url)
+    return render_template("auth/login.html", form=form, next_url=next_url), 422 if form.errors else 200
 
 
 @bp.post("/logout")
@@ -56,7 +56,7 @@ def reset_password_request():
     if form.validate_on_submit():
         accounts.request_password_reset(form.email.data)
         return render_template("auth/reset_sent.html", email=form.email.data)
-    return render_template("auth/reset_request.html", form=form)
+    return render_template("auth/reset_request.html", form=form), 422 if form.errors else 200
 
 
 @bp.route("/reset-password/<token>", methods=["GET", "POST"])

@@ -1,0 +1,172 @@
+"""The records the route walk visits, built once per test module, and a client per test that sees them.
+
+`walk` (module scope) opens one connection and one outer transaction, builds the cast (tests/factories.py)
+and the records below, and commits them into that transaction. `walk_client` (function scope) opens a
+savepoint for the test: whatever the test's requests commit is rolled back at its end, so each test sees the
+records exactly as built. The outer transaction is rolled back when the module is done: nothing stays.
+
+Import both fixtures into the test module that uses them: `from tests.walk import walk, walk_client`.
+"""
+
+from dataclasses import dataclass
+
+import pytest
+from sqlalchemy.orm import scoped_session, sessionmaker
+
+from portal.database import utcnow
+from portal.extensions import db
+from portal.models import Notification, OutboxMessage, ProjectDocument, ProjectStatus
+from tests.factories import PASSWORD, Cast, add_member, make_organisation, make_user, sign_in
+from tests.project_factories import make_project
+
+ROLES = ["anonymous", "admin", "mediator", "mayor", "officer", "member", "representative", "observer", "nobody"]
+PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+
+
+class World(Cast):
+    """The cast, plus real records of every kind a route reads.
+
+    - draft: a never-submitted draft of association A (the officer's and the member's) in commune A;
+    - submitted: a submitted project of association A in commune A, funded by the association alone (the
+      partner is not a party: its representative does not see it);
+    - agreed: an agreed (public) project of association A in commune A, co-funded by the partner (whose
+      representative is then a party);
+    - other: a submitted project of association B in commune B: none of the roles is a party to it;
+    - a document on each of these projects (`documents[name]`), its file in `upload_dir`;
+    - association_b (verified, home commune B, with its own officer): someone else's organisation;
+    - notification: a notification of the officer; dead_letter: an outbox message the worker gave up on;
+    - member_membership (from the cast): the member's membership of association A, to act on.
+    """
+
+    def __init__(self, upload_dir):
+        super().__init__()
+        self.officer_b = make_user("officer-b@test.org", "Responsable B")
+        self.association_b = make_organisation(
+            "association", "Ressortissants de Béma à Madrid", home_communes=[self.commune_b]
+        )
+        add_member(self.officer_b, self.association_b, "officer")
+        self.draft = make_project(self.association, self.commune_a, ProjectStatus.DRAFT, title="Brouillon du puits")
+        self.submitted = make_project(
+            self.association, self.commune_a, ProjectStatus.SUBMITTED, title="Maternité de Diéma"
+        )
+        self.agreed = make_project(
+            self.association,
+            self.commune_a,
+            ProjectStatus.AGREED,
+            title="Forage de Lakamané",
+            funding=(("association", None, 600_000, "XOF"), ("partner", self.partner, 400_000, "XOF")),
+        )
+        self.other = make_project(self.association_b, self.commune_b, ProjectStatus.SUBMITTED, title="École de Béma")
+        self.documents = {}
+        for name in ("draft", "submitted", "agreed", "other"):
+            stored_name = f"walk-{name}-{getattr(self, name).id}"
+            (upload_dir / stored_name).write_bytes(PDF)
+            document = ProjectDocument(
+                project_id=getattr(self, name).id,
+                kind="quote",
+                filename=f"Devis {name}.pdf",
+                stored_name=stored_name,
+                content_type="application/pdf",
+                size=len(PDF),
+                uploaded_by_id=self.users["officer"].id,
+            )
+            db.session.add(document)
+            db.session.flush()
+            self.documents[name] = document
+        self.notification = Notification(
+            user_id=self.users["officer"].id,
+            event="membership_left",
+            audience="managers",
+            params={},
+            link=f"/organisations/{self.association.id}",
+            mail="none",
+        )
+        self.dead_letter = OutboxMessage(
+            event="membership_left",
+            to_email="gone@example.org",
+            subject="Un membre est parti",
+            body_text="Un membre est parti.",
+            status="dead",
+            attempts=8,
+            last_error="550 mailbox unavailable",
+            created_at=utcnow(),
+        )
+        db.session.add_all([self.notification, self.dead_letter])
+        db.session.flush()
+
+
+@dataclass
+class Walk:
+    world: World
+    connection: object
+    sids: dict  # role → the browser session token of that role's user
+    tokens: dict  # role → the API bearer token of that role's user
+
+
+@pytest.fixture(scope="module")
+def walk(app, tmp_path_factory):
+    """The walk's records, committed into one outer transaction for the whole module (see the docstring)."""
+    with app.app_context():
+        connection = db.engine.connect()
+    outer = connection.begin()
+    original = db.session
+    original_upload_dir = app.config["UPLOAD_DIR"]
+    upload_dir = tmp_path_factory.mktemp("walk-uploads")
+    app.config["UPLOAD_DIR"] = str(upload_dir)
+    db.session = scoped_session(
+        sessionmaker(bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False)
+    )
+    try:
+        with app.app_context():
+            world = World(upload_dir)
+            db.session.commit()
+        client = app.test_client()
+        sids, tokens = {}, {}
+        for role in ROLES[1:]:
+            user = world.users[role]
+            sids[role] = sign_in(client, user)
+            response = client.post("/api/v1/tokens", json={"email": user.email, "password": PASSWORD})
+            assert response.status_code == 201, response.get_json()
+            tokens[role] = response.get_json()["token"]
+        db.session.remove()
+        yield Walk(world, connection, sids, tokens)
+    finally:
+        db.session.remove()
+        db.session = original
+        app.config["UPLOAD_DIR"] = original_upload_dir
+        outer.rollback()
+        connection.close()
+
+
+class WalkClient:
+    """A test client signed in as one role: browser paths with its session, /api/ paths with its token."""
+
+    def __init__(self, app, walk: Walk):
+        self.walk = walk
+        self.client = app.test_client()
+        self.role = "anonymous"
+
+    def sign_in_as(self, role: str) -> None:
+        self.role = role
+        with self.client.session_transaction() as flask_session:
+            flask_session.clear()
+            if role != "anonymous":
+                flask_session["sid"] = self.walk.sids[role]
+
+    def open(self, path: str, method: str = "GET", **kwargs):
+        if path.startswith("/api/") and self.role != "anonymous":
+            headers = {"Authorization": f"Bearer {self.walk.tokens[self.role]}", **kwargs.pop("headers", {})}
+            kwargs["headers"] = headers
+        return self.client.open(path, method=method, **kwargs)
+
+
+@pytest.fixture()
+def walk_client(app, walk):
+    """A client for one test, inside a savepoint of the walk's transaction rolled back at the test's end."""
+    savepoint = walk.connection.begin_nested()
+    try:
+        yield WalkClient(app, walk)
+    finally:
+        db.session.remove()
+        if savepoint.is_active:
+            savepoint.rollback()
