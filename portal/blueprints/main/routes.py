@@ -1,11 +1,12 @@
 from flask import current_app, redirect, render_template, request, session, url_for
+from flask_babel import format_date, ngettext
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from flask_login import current_user
 
 from portal.blueprints.main import bp
 from portal.blueprints.pages import safe_next
 from portal.domain.accounts import set_preferences
+from portal.domain.awaiting import projects_awaiting
 from portal.domain.organisations import can_verify_associations, count_pending_associations, own_pending_associations
 
 
@@ -30,6 +31,8 @@ def awaiting(user) -> list[dict]:
                 "url": url_for("organisations.show", organisation_id=organisation.id),
             }
         )
+    for waiting in projects_awaiting(user):
+        items.append({"text": _waiting_text(waiting), "url": url_for("projects.show", project_id=waiting.project.id)})
     if can_verify_associations(user):
         count = count_pending_associations()
         if count:
@@ -42,6 +45,26 @@ def awaiting(user) -> list[dict]:
                 }
             )
     return items
+
+
+def _waiting_text(waiting) -> str:
+    project = waiting.project
+    if waiting.what == "answer_project" and waiting.due is not None:
+        return _(
+            "Answer “%(title)s” of %(association)s before %(date)s: after that, it goes to the mediators.",
+            title=project.title,
+            association=project.association.name,
+            date=format_date(waiting.due),
+        )
+    if waiting.what == "answer_project":
+        return _("Answer “%(title)s” of %(association)s.", title=project.title, association=project.association.name)
+    if waiting.what == "revise_project":
+        return _("%(commune)s asks for changes to “%(title)s”.", commune=project.commune.name, title=project.title)
+    return _(
+        "“%(title)s” has waited too long for an answer from %(commune)s.",
+        title=project.title,
+        commune=project.commune.name,
+    )
 
 
 @bp.post("/language")

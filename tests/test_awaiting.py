@@ -1,0 +1,83 @@
+"""The home page's "What awaits you": each person sees what waits for their own action, nearest deadline first."""
+
+from datetime import timedelta
+
+import pytest
+
+from portal.database import utcnow
+from portal.extensions import db
+from portal.models import ProjectStatus
+from tests.helpers import assert_constant_queries
+from tests.project_factories import build_project, make_project
+
+S = ProjectStatus
+NOTHING = "Rien ne vous attend pour l’instant."
+
+
+def _home(client) -> str:
+    response = client.get("/")
+    assert response.status_code == 200
+    return response.get_data(as_text=True)
+
+
+def test_a_mayor_sees_the_projects_to_answer_with_the_date_they_go_to_the_mediators(client, cast, login_as):
+    submitted = make_project(cast.association, cast.commune_a, S.SUBMITTED, title="Forage du quartier nord")
+    submitted.submitted_at = utcnow().replace(year=2026, month=11, day=2, hour=10)
+    make_project(cast.association, cast.commune_a, S.IN_CONSULTATION, title="Maternité")
+    make_project(cast.association, cast.commune_b, S.SUBMITTED, title="Puits de Béma")  # another commune's
+    make_project(cast.association, cast.commune_a, S.AGREED, title="École")  # answered already
+    db.session.commit()
+    login_as("mayor")
+    page = _home(client)
+    # Submitted on 2 November, 30 days to answer (the default setting): to the mediators on 2 December.
+    assert "Répondez à « Forage du quartier nord » de Association des ressortissants de Diéma avant le" in page
+    assert "2 déc. 2026" in page
+    assert "Répondez à « Maternité »" in page
+    assert "Puits de Béma" not in page and "École" not in page
+    assert NOTHING not in page
+    # The nearest deadline first: the submitted project, then the one in consultation (no deadline).
+    assert page.index("Forage du quartier nord") < page.index("Maternité")
+
+
+def test_an_officer_sees_the_changes_asked_of_the_association(client, cast, login_as):
+    make_project(cast.association, cast.commune_a, S.CHANGES_REQUESTED, title="Forage")
+    make_project(cast.association, cast.commune_a, S.SUBMITTED, title="Maternité")  # the commune's turn
+    db.session.commit()
+    login_as("officer")
+    page = _home(client)
+    assert "Diéma demande des changements à « Forage »." in page
+    assert "Maternité" not in page
+
+
+def test_a_mediator_sees_the_escalated_projects(client, cast, login_as):
+    late = make_project(cast.association, cast.commune_a, S.SUBMITTED, title="Forage oublié")
+    late.escalated_at = utcnow() - timedelta(days=1)
+    make_project(cast.association, cast.commune_a, S.SUBMITTED, title="Forage récent")
+    db.session.commit()
+    login_as("mediator")
+    page = _home(client)
+    assert "« Forage oublié » attend depuis trop longtemps une réponse de Diéma." in page
+    assert "Forage récent" not in page
+
+
+@pytest.mark.parametrize("role", ["member", "observer", "nobody", "mayor_b"])
+def test_who_has_nothing_to_answer_is_told_so(client, cast, login_as, role):
+    make_project(cast.association, cast.commune_a, S.SUBMITTED, title="Forage")
+    make_project(cast.association, cast.commune_a, S.CHANGES_REQUESTED, title="Maternité")
+    db.session.commit()
+    user = login_as(role)
+    user.email_confirmed_at = utcnow()
+    db.session.commit()
+    page = _home(client)
+    assert "Forage" not in page and "Maternité" not in page
+    assert NOTHING in page
+
+
+def test_the_home_page_runs_as_many_queries_with_many_projects(client, cast, login_as):
+    login_as("mayor")
+
+    def add(n):
+        db.session.add_all(build_project(cast.association, cast.commune_a, S.SUBMITTED) for _ in range(n))
+        db.session.commit()
+
+    assert_constant_queries(client, "/", add, small=3, large=60)
