@@ -37,3 +37,18 @@ class Sample:
     json: object = None  # a JSON body; the API's requests
     bugs: Mapping[str, str | Bug] = field(default_factory=dict)
     location: str | None = None  # the path a redirect must go to
+
+
+# SQLite stores any integer; PostgreSQL's `integer` stops at 2**31-1, and a lookup past it fails there.
+HUGE_500 = Bug(
+    "BUG: an id past 2**31-1 in the URL answers 500 on PostgreSQL (integer out of range), not 404", "postgresql"
+)
+SIGNED_IN_ROLES = ("admin", "mediator", "mayor", "officer", "member", "representative", "observer", "nobody")
+
+
+def login_required_huge(path: str, form: dict | None = None, **statuses) -> Sample:
+    """The huge-id sample of a rule that needs a login: anonymous 302 first, then 404 (or `statuses`: admin
+    pages refuse non-admins before looking anything up), 500 on PostgreSQL today where the answer is 404."""
+    expected = {"anonymous": 302, "*": 404, **statuses}
+    bugs = {role: HUGE_500 for role in SIGNED_IN_ROLES if expected.get(role, expected["*"]) == 404}
+    return Sample(path, expected, HUGE_ID, form={} if form is None else form, bugs=bugs)

@@ -1,6 +1,6 @@
 """The in-app inbox, mail preferences and the admin's undelivered mail."""
 
-from tests.routes import HUGE, HUGE_ID, Sample
+from tests.routes import HUGE, Sample, login_required_huge
 
 SIGNED_IN = {"anonymous": 302, "*": 200}
 
@@ -14,7 +14,7 @@ ROUTES = {
             "the officer's",
             form={},
         ),
-        Sample(f"/notifications/{HUGE}/read", {"anonymous": 302, "*": 404}, HUGE_ID, form={}),
+        login_required_huge(f"/notifications/{HUGE}/read"),
     ],
     ("/notifications/read-all", "POST"): [Sample("/notifications/read-all", {"anonymous": 302, "*": 303}, form={})],
     ("/notifications/preferences", "GET"): [Sample("/notifications/preferences", SIGNED_IN)],
@@ -36,6 +36,6 @@ ROUTES = {
             "a dead letter",
             form={},
         ),
-        Sample(f"/admin/outbox/{HUGE}/retry", {"anonymous": 302, "admin": 404, "*": 403}, HUGE_ID, form={}),
+        login_required_huge(f"/admin/outbox/{HUGE}/retry", admin=404, **{"*": 403}),
     ],
 }
