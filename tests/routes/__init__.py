@@ -37,6 +37,7 @@ class Sample:
     json: object = None  # a JSON body; the API's requests
     bugs: Mapping[str, str | Bug] = field(default_factory=dict)
     location: str | None = None  # the path a redirect must go to
+    headers: Mapping[str, str] = field(default_factory=dict)  # sent as well (over the role's token)
 
 
 # SQLite stores any integer; PostgreSQL's `integer` stops at 2**31-1, and a lookup past it fails there.
