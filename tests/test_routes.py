@@ -82,7 +82,7 @@ def test_each_role_gets_the_expected_answer(walk, walk_client, method, rule, ind
     sample = ROUTES[rule, method][index]
     walk_client.sign_in_as(role)
     path = sample.path.format(w=walk.world)
-    kwargs = {}
+    kwargs = {"headers": dict(sample.headers)} if sample.headers else {}
     if sample.form is not None:
         kwargs["data"] = {key: value() if callable(value) else value for key, value in sample.form.items()}
         if path.startswith("/api/"):

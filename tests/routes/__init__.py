@@ -37,3 +37,10 @@ class Sample:
     json: object = None  # a JSON body; the API's requests
     bugs: Mapping[str, str | Bug] = field(default_factory=dict)
     location: str | None = None  # the path a redirect must go to
+    headers: Mapping[str, str] = field(default_factory=dict)  # sent as well (over the role's token)
+
+
+def huge(path: str, form: dict | None = None) -> Sample:
+    """The huge-id sample of a rule with an id: past 2**31-1 it matches no rule (the id converter), so 404 for
+    everyone, before any login."""
+    return Sample(path, {"*": 404}, HUGE_ID, form=form)

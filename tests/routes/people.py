@@ -8,7 +8,7 @@ buttons answer 303 whether they went through or were refused by a rule (the page
 organisation always keeps a manager); who may not press them gets 403, a form that cannot be read 400.
 """
 
-from tests.routes import HUGE, HUGE_ID, Sample
+from tests.routes import HUGE, HUGE_ID, Sample, huge
 
 SIGNED_IN = {"anonymous": 302, "*": 200}
 ADMINS = {"anonymous": 302, "admin": 200, "*": 403}
@@ -24,11 +24,6 @@ MEMBER = "/members/{w.member_membership.id}"
 NOBODY = "/admin/users/{w.users[nobody].id}"
 NO_USER = f"/admin/users/{HUGE}"
 EMPTY: dict = {}
-
-
-def huge(path: str, form=EMPTY) -> Sample:
-    """An id past 2**31-1 matches no rule (the id converter): 404 for everyone, before any login."""
-    return Sample(path, {"*": 404}, HUGE_ID, form=form)
 
 
 def invite(path: str, label: str, **managers) -> Sample:

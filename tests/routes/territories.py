@@ -19,7 +19,11 @@ ROUTES = {
         ),
         Sample(f"/admin/territories/{HUGE}/current", {"*": 404}, HUGE_ID),
     ],
-    ("/api/v1/communes", "GET"): [Sample("/api/v1/communes", {"*": 200})],
+    ("/api/v1/communes", "GET"): [
+        Sample("/api/v1/communes", {"*": 200}),
+        # A bad token is refused everywhere, public endpoints included.
+        Sample("/api/v1/communes", {"*": 401}, "a bad token", headers={"Authorization": "Bearer not-a-token"}),
+    ],
     ("/api/v1/communes/<id:commune_id>", "GET"): [
         Sample("/api/v1/communes/{w.commune_a.id}", {"*": 200}, "commune A"),
         Sample(f"/api/v1/communes/{HUGE}", {"*": 404}, HUGE_ID),
