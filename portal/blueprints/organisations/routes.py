@@ -87,7 +87,7 @@ def _page(organisation: Organisation, status: int = 200, invite_form=None):
     )
     own = rules.membership_of(current_user, organisation)
     hand_over_form = None
-    if own is not None and own.role == rules.manager_role(organisation) and len(members) > 1:
+    if rules.is_manager(current_user, organisation) and len(members) > 1:
         hand_over_form = HandOverForm()
         hand_over_form.successor.choices = options((str(m.id), m.user.name) for m in members if m.id != own.id)
     role_form = RoleForm()
