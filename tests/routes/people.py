@@ -135,6 +135,12 @@ ROUTES = {
     # Handing over: the manager only, who must choose a successor (400 without one).
     ("/organisations/<int:organisation_id>/hand-over", "POST"): [
         Sample(ASSOCIATION + "/hand-over", {"anonymous": 302, "officer": 400, "*": 403}, "association A", form=EMPTY),
+        Sample(
+            ASSOCIATION + "/hand-over",
+            {"anonymous": 302, "officer": 303, "*": 403},
+            "association A, to the member",
+            form={"successor": "{w.member_membership.id}"},
+        ),
         Sample(PARTNER + "/hand-over", {"anonymous": 302, "representative": 400, "*": 403}, "partner", form=EMPTY),
         login_required_huge(NO_ORGANISATION + "/hand-over"),
     ],
