@@ -84,7 +84,10 @@ def test_each_role_gets_the_expected_answer(walk, walk_client, method, rule, ind
     path = sample.path.format(w=walk.world)
     kwargs = {"headers": dict(sample.headers)} if sample.headers else {}
     if sample.form is not None:
-        kwargs["data"] = {key: value() if callable(value) else value for key, value in sample.form.items()}
+        kwargs["data"] = {
+            key: value() if callable(value) else value.format(w=walk.world) if isinstance(value, str) else value
+            for key, value in sample.form.items()
+        }
         if path.startswith("/api/"):
             kwargs["content_type"] = "multipart/form-data"
     if sample.json is not None:

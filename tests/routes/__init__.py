@@ -10,8 +10,8 @@ every role not named; a `frozenset` of statuses is allowed only where several an
 why beside it). `bugs` marks single roles ("*" for all) whose answer is wrong today: their case is
 `xfail(strict=True)`, with the reason given (a `Bug` that names a database: on that database only).
 
-A form sample is posted as a form (multipart on /api/ paths, as the API's uploads are); a form value may be
-a function of nothing, called for each request (a file to upload). A JSON sample may be a function of the
+A form sample is posted as a form (multipart on /api/ paths, as the API's uploads are); a form value may hold
+`{w.…}` placeholders too, or be a function of nothing, called for each request (a file to upload). A JSON sample may be a function of the
 walk's records.
 """
 

@@ -125,6 +125,12 @@ ROUTES = {
     # Handing over: the manager only; without a successor, back to the page, which asks to choose one.
     ("/organisations/<id:organisation_id>/hand-over", "POST"): [
         Sample(ASSOCIATION + "/hand-over", {"anonymous": 302, "officer": 303, "*": 403}, "association A", form=EMPTY),
+        Sample(
+            ASSOCIATION + "/hand-over",
+            {"anonymous": 302, "officer": 303, "*": 403},
+            "association A, to the member",
+            form={"successor": "{w.member_membership.id}"},
+        ),
         Sample(PARTNER + "/hand-over", {"anonymous": 302, "representative": 303, "*": 403}, "partner", form=EMPTY),
         huge(NO_ORGANISATION + "/hand-over"),
     ],
