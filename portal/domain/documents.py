@@ -41,26 +41,49 @@ def detect_content_type(head: bytes, path: Path) -> str | None:
     if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
         return "image/webp"
     if head.startswith(OLE_SIGNATURE):
-        return "application/msword" if b"W\x00o\x00r\x00d" in path.read_bytes()[:65536] else "application/vnd.ms-office"
+        with path.open("rb") as source:
+            start = source.read(65536)
+        return "application/msword" if b"W\x00o\x00r\x00d" in start else "application/vnd.ms-office"
     if head.startswith(b"PK\x03\x04"):
         return _office_archive_type(path)
     return None
 
 
+# An archive is judged by its directory and a few bytes of one member, never by inflating it: a small upload
+# can declare (or hide) gigabytes. Past these bounds it is refused at once.
+ARCHIVE_MAX_ENTRIES = 10_000
+MIMETYPE_MAX_BYTES = 100  # "application/vnd.oasis.opendocument.presentation" is 47
+
+
 def _office_archive_type(path: Path) -> str | None:
     try:
         with zipfile.ZipFile(path) as archive:
-            names = archive.namelist()
+            entries = archive.infolist()
+            if len(entries) > ARCHIVE_MAX_ENTRIES:
+                return None
+            names = {entry.filename for entry in entries}
             if "mimetype" in names:
-                mimetype = archive.read("mimetype").decode("ascii", "replace").strip()
-                return mimetype if mimetype in OPENDOCUMENT_TYPES else None
+                return _opendocument_type(archive, archive.getinfo("mimetype"))
             if "[Content_Types].xml" in names:
                 for prefix, content_type in ZIP_OFFICE.items():
                     if any(name.startswith(prefix) for name in names):
                         return content_type
-    except (zipfile.BadZipFile, OSError, UnicodeDecodeError):
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError, NotImplementedError):
         return None
     return None
+
+
+def _opendocument_type(archive: zipfile.ZipFile, entry: zipfile.ZipInfo) -> str | None:
+    """The OpenDocument type its `mimetype` entry names, reading at most MIMETYPE_MAX_BYTES + 1 inflated bytes
+    whatever the entry declares (a forged small size cannot make it read more)."""
+    if entry.file_size > MIMETYPE_MAX_BYTES:
+        return None
+    with archive.open(entry) as member:
+        raw = member.read(MIMETYPE_MAX_BYTES + 1)
+    if len(raw) > MIMETYPE_MAX_BYTES:
+        return None
+    mimetype = raw.decode("ascii", "replace").strip()
+    return mimetype if mimetype in OPENDOCUMENT_TYPES else None
 
 
 def clean_filename(name: str | None) -> str:
