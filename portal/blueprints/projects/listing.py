@@ -2,6 +2,7 @@
 
 from flask import render_template, request, url_for
 from flask_login import current_user
+from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
 from portal.blueprints.projects import bp
@@ -9,18 +10,20 @@ from portal.blueprints.projects.forms import FilterForm
 from portal.domain import projects as rules
 from portal.domain.territories import current_regions
 from portal.extensions import db
-from portal.models import Commune, Organisation, Project
+from portal.models import Commune, Project
 from portal.paging import page_number
-from portal.visibility import visible_projects
+from portal.visibility import visible_organisations, visible_projects
 
 PER_PAGE = 20
 
 
 def _chosen(filters: dict) -> list[dict]:
-    """The commune or association a link chose, named, each with a link that lets go of it."""
+    """The commune or association a link chose, named — only one the viewer may see (an association awaiting
+    verification stays unnamed to others) —, each with a link that lets go of it."""
     chosen = []
-    for name, model in (("commune_id", Commune), ("association_id", Organisation)):
-        target = db.session.get(model, filters[name]) if name in filters else None
+    for name, query in (("commune_id", select(Commune)), ("association_id", visible_organisations(current_user))):
+        model = query.column_descriptions[0]["entity"]
+        target = db.session.scalar(query.where(model.id == filters[name])) if name in filters else None
         if target is not None:
             others = {key: value for key, value in filters.items() if key != name}
             chosen.append(
