@@ -47,7 +47,7 @@ run: install translations seed serve
 serve:
 	@echo "Serving the portal on http://127.0.0.1:$(PORT)"
 	@trap 'kill 0' INT TERM EXIT; \
-	export PUBLIC_URL=$${PUBLIC_URL:-http://127.0.0.1:$(PORT)}; \
+	export PUBLIC_URL=$${PUBLIC_URL:-http://127.0.0.1:$(PORT)} PORTAL_ENV=$${PORTAL_ENV:-development}; \
 	$(BIN)/flask outbox work & \
 	$(BIN)/gunicorn --workers 2 --bind 127.0.0.1:$(PORT) --access-logfile - wsgi:app & \
 	wait

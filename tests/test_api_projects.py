@@ -315,6 +315,7 @@ def test_documents_are_checked_by_content_and_downloaded_as_attachments(
     assert download.data == PDF
     assert download.headers["Content-Disposition"].startswith("attachment")
     assert download.headers["X-Content-Type-Options"] == "nosniff"
+    assert download.headers["Cache-Control"] == "private, no-store"  # personal papers: no cache keeps them
     download.close()
     assert client.get(document["url"]).status_code == 404  # a draft: anonymous may not know it exists
 
@@ -406,3 +407,14 @@ def test_files_of_failed_uploads_are_swept_and_documents_kept(app, client, cast,
     download = client.get(kept["url"], headers=officer)
     assert download.data == PDF
     download.close()
+
+
+def test_a_document_whose_file_is_gone_is_not_found_rather_than_an_error(
+    app, client, cast, officer, tmp_path, monkeypatch
+):
+    monkeypatch.setitem(app.config, "UPLOAD_DIR", str(tmp_path))
+    project = create(client, officer, project_body(cast))
+    document = upload(client, officer, project["id"], PDF, "devis.pdf").get_json()
+    [stored] = list(tmp_path.iterdir())
+    stored.unlink()  # lost in a restore, say
+    error_of(client.get(document["url"], headers=officer), 404, "not_found")

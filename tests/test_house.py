@@ -23,7 +23,13 @@ LAYERS = [
     ("the app", {"portal"}),
 ]
 # Modules every page and every API module may share; anything else in portal.blueprints belongs to one face.
-SHARED_FACES = {"portal.blueprints", "portal.blueprints.forms", "portal.blueprints.pages", "portal.blueprints.guards"}
+SHARED_FACES = {
+    "portal.blueprints",
+    "portal.blueprints.files",
+    "portal.blueprints.forms",
+    "portal.blueprints.guards",
+    "portal.blueprints.pages",
+}
 
 
 def _modules() -> dict[str, Path]:

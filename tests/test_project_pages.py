@@ -474,6 +474,7 @@ def test_a_pdf_is_uploaded_then_downloaded_as_an_attachment(app, client, cast, l
     assert response.headers["Content-Disposition"].startswith("attachment")
     assert "Devis forage.pdf" in response.headers["Content-Disposition"]
     assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Cache-Control"] == "private, no-store"
     assert response.mimetype == "application/pdf"
 
     login_as("nobody")

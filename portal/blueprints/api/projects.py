@@ -1,6 +1,6 @@
 """Projects: create, read, edit, move through the workflow, documents and history."""
 
-from flask import request, send_file, url_for
+from flask import request, url_for
 from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, validate
 from sqlalchemy.orm import selectinload
 
@@ -9,6 +9,7 @@ from portal.blueprints.api import api_blueprint
 from portal.blueprints.api.auth import api_user, require_api_user
 from portal.blueprints.api.common import Id, PageArgs, UtcDateTime, list_schema, page_of
 from portal.blueprints.api.messages import in_range
+from portal.blueprints.files import send_document
 from portal.domain import documents as docs
 from portal.domain import projects as rules
 from portal.errors import Refused, flatten_messages
@@ -348,16 +349,7 @@ def list_documents(project_id):
 def download_document(project_id, document_id):
     """The file itself, as an attachment. Whoever may see the project, with the bearer token."""
     project = _project(project_id)
-    document = next((d for d in project.documents if d.id == document_id), None)
-    if document is None:
-        raise Refused("not_found")
-    return send_file(
-        docs.document_path(document),
-        mimetype=document.content_type,
-        as_attachment=True,
-        download_name=document.filename,
-        max_age=0,
-    )
+    return send_document(next((d for d in project.documents if d.id == document_id), None))
 
 
 @blp.route("/projects/<id:project_id>/history")

@@ -2,7 +2,7 @@
 Thin: find the project (portal/domain's loader: 404 or 403), parse what the person sent, call the operation,
 render. The list is in listing.py; what the pages show in the viewer's language, in presenters.py."""
 
-from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from portal import money
+from portal.blueprints.files import send_document
 from portal.blueprints.guards import login_required
 from portal.blueprints.pages import found
 from portal.blueprints.projects import bp
@@ -172,13 +173,7 @@ def upload(project_id):
 def download(project_id, document_id):
     """A project's document, as a download. Who may see the project."""
     project = _project(project_id)
-    document = next((d for d in project.documents if d.id == document_id), None)
-    path = docs.document_path(document) if document is not None else None
-    if path is None or not path.is_file():
-        abort(404)
-    return send_file(
-        path, mimetype=document.content_type, as_attachment=True, download_name=document.filename, max_age=0
-    )
+    return send_document(next((d for d in project.documents if d.id == document_id), None))
 
 
 # Proposing and editing ----------------------------------------------------------------------------------
