@@ -135,7 +135,7 @@ def test_a_password_change_needs_the_current_password_and_says_what_is_wrong(cli
     assert "Ce n’est pas votre mot de passe actuel." in wrong.get_data(as_text=True)
     short = client.post("/account/password", data={"pw-current_password": PASSWORD, "pw-password": "short"})
     assert short.status_code == 422
-    assert "au moins 10 caractères" in short.get_data(as_text=True)
+    assert "au moins 12 caractères" in short.get_data(as_text=True)
     assert client.get("/account/").status_code == 200  # nothing was changed: still signed in
 
 

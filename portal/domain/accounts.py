@@ -5,6 +5,7 @@ key, so a copy of the database cannot be used to sign in. Logout, "sign out ever
 and an admin disabling the account end rows, and an ended row no longer authenticates.
 """
 
+import functools
 import hashlib
 import secrets
 from datetime import timedelta
@@ -207,7 +208,7 @@ def lifetime(days: int = 0, hours: int = 0, minutes: int = 0) -> timedelta:
 # Operations -----------------------------------------------------------------------------------------------
 
 
-MIN_PASSWORD_LENGTH = 10
+MIN_PASSWORD_LENGTH = 12
 
 
 def _serializer(purpose: str) -> URLSafeTimedSerializer:
@@ -222,11 +223,26 @@ def _read_signed(purpose: str, token: str, max_age: timedelta) -> dict | None:
 
 
 def check_new_password(password: str) -> None:
+    """Long enough, and not among the most common passwords; no composition rules (they breed "Passw0rd!")."""
     if len(password or "") < MIN_PASSWORD_LENGTH:
         raise Refused(
             "validation_failed",
             fields={"password": [str(_l("Choose a password of at least %(n)s characters.", n=MIN_PASSWORD_LENGTH))]},
         )
+    if password.lower() in common_passwords():
+        raise Refused(
+            "validation_failed",
+            fields={"password": [str(_l("This password is among the most common ones: choose another."))]},
+        )
+
+
+@functools.cache
+def common_passwords() -> frozenset[str]:
+    """The 30,000 most common passwords of zxcvbn's list (French ones included: "motdepasse", "azertyuiop").
+    Read on first use: the lists weigh a few megabytes that a worker need not load to start."""
+    from zxcvbn.frequency_lists import FREQUENCY_LISTS
+
+    return frozenset(FREQUENCY_LISTS["passwords"])
 
 
 def _check_email_free(email: str) -> None:
