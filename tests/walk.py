@@ -9,13 +9,14 @@ Import both fixtures into the test module that uses them: `from tests.walk impor
 """
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 import pytest
 from sqlalchemy.orm import scoped_session, sessionmaker
 
 from portal.database import utcnow
 from portal.extensions import db
-from portal.models import Notification, OutboxMessage, ProjectDocument, ProjectStatus
+from portal.models import Invitation, Notification, OutboxMessage, ProjectDocument, ProjectStatus
 from tests.factories import PASSWORD, Cast, add_member, make_organisation, make_user, sign_in
 from tests.project_factories import make_project
 
@@ -35,7 +36,8 @@ class World(Cast):
     - a document on each of these projects (`documents[name]`), its file in `upload_dir`;
     - association_b (verified, home commune B, with its own officer): someone else's organisation;
     - notification: a notification of the officer; dead_letter: an outbox message the worker gave up on;
-    - member_membership (from the cast): the member's membership of association A, to act on.
+    - member_membership (from the cast): the member's membership of association A, to act on;
+    - invitation: the officer's invitation of a member into association A, not yet answered.
     """
 
     def __init__(self, upload_dir):
@@ -91,7 +93,15 @@ class World(Cast):
             last_error="550 mailbox unavailable",
             created_at=utcnow(),
         )
-        db.session.add_all([self.notification, self.dead_letter])
+        self.invitation = Invitation(  # the officer's, to association A, not yet answered
+            email="invited@example.org",
+            organisation_id=self.association.id,
+            role="member",
+            token_hash="walk-invitation",
+            invited_by_id=self.users["officer"].id,
+            expires_at=utcnow() + timedelta(days=7),
+        )
+        db.session.add_all([self.notification, self.dead_letter, self.invitation])
         db.session.flush()
 
 

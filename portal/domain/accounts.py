@@ -19,7 +19,14 @@ from sqlalchemy import or_, select, update
 
 from portal.database import utcnow
 from portal.domain.audit import record
-from portal.domain.organisations import add_membership, can_invite, membership_of
+from portal.domain.organisations import (
+    add_membership,
+    can_invite,
+    end_unbacked_invitations,
+    is_open,
+    may_still_invite,
+    membership_of,
+)
 from portal.domain.throttle import check_login_allowed, record_login_failure
 from portal.errors import Refused
 from portal.extensions import db, login_manager
@@ -433,6 +440,8 @@ def set_disabled(actor: User, user: User, disabled: bool) -> None:
         )
     db.session.flush()
     record("user.disable" if disabled else "user.enable", "user", user.id, actor=actor)
+    if disabled:
+        end_unbacked_invitations(inviter=user)
 
 
 def set_admin(actor: User, user: User, is_admin: bool) -> None:
@@ -450,6 +459,15 @@ def invite(actor: User, organisation: Organisation, email: str, role: str, name:
 
     if not can_invite(actor, organisation, role):
         raise Refused("forbidden")
+    if actor.email_confirmed_at is None:
+        raise Refused(
+            "forbidden",
+            _l("Confirm your email address before you invite anyone: your account page sends the link again."),
+        )
+    if organisation.kind == "association" and not organisation.is_verified:
+        raise Refused(
+            "forbidden", _l("A mediator of the ministry must verify the association before it invites anyone.")
+        )
     email = normalise_email(email)
     existing_user = user_by_email(email)
     if existing_user is not None and membership_of(existing_user, organisation) is not None:
@@ -488,6 +506,8 @@ def open_invitation(token: str) -> Invitation | None:
     invitation = db.session.scalar(select(Invitation).where(Invitation.token_hash == hash_token(token)))
     if invitation is None or invitation.accepted_at or invitation.cancelled_at or invitation.expires_at <= utcnow():
         return None
+    if not may_still_invite(invitation):  # checked again when it is used, whatever ended the sender's right
+        return None
     return invitation
 
 
@@ -500,7 +520,8 @@ def accept_invitation(
     locale: str | None = None,
 ) -> User:
     """Joins the organisation: as the signed-in account, or with a new account for the invited address."""
-
+    if not is_open(invitation) or not may_still_invite(invitation):
+        raise Refused("not_found")
     if user is None:
         user = create_user(
             invitation.email, name or invitation.name or invitation.email, password or "", locale=locale, confirmed=True

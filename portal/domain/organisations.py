@@ -16,6 +16,7 @@ from portal.models import (
     ROLES_BY_KIND,
     Commune,
     HomeCommune,
+    Invitation,
     Membership,
     Organisation,
     OrganisationKind,
@@ -94,6 +95,72 @@ def can_invite(user, organisation: Organisation, role: str) -> bool:
     if is_mediator(user):
         return organisation.kind in (OrganisationKind.COMMUNE, OrganisationKind.PARTNER)
     return False
+
+
+def may_still_invite(invitation: Invitation) -> bool:
+    """An invitation stands only while whoever sent it may still invite into that role: a sender removed, demoted
+    or disabled takes their open invitations with them."""
+    inviter = invitation.invited_by
+    if inviter is None or not inviter.is_active:
+        return False
+    db.session.refresh(inviter, ["memberships"])  # what they may do now, not what this session last read
+    return can_invite(inviter, invitation.organisation, invitation.role)
+
+
+def can_cancel_invitation(user, invitation: Invitation) -> bool:
+    """Its sender, and whoever may invite into that role (the organisation's managers, admins, mediators for
+    communes and partners)."""
+    return is_signed_in(user) and (
+        invitation.invited_by_id == user.id or can_invite(user, invitation.organisation, invitation.role)
+    )
+
+
+def load_invitation(organisation: Organisation, invitation_id) -> Invitation:
+    """An invitation of that organisation still waiting for an answer, else Refused("not_found")."""
+    invitation = db.session.get(Invitation, invitation_id) if is_id(invitation_id) else None
+    if invitation is None or invitation.organisation_id != organisation.id or not is_open(invitation):
+        raise Refused("not_found")
+    return invitation
+
+
+def is_open(invitation: Invitation) -> bool:
+    return invitation.accepted_at is None and invitation.cancelled_at is None and invitation.expires_at > utcnow()
+
+
+def cancel_invitation(actor, invitation: Invitation) -> None:
+    if not can_cancel_invitation(actor, invitation):
+        raise Refused("forbidden")
+    _end_invitation(invitation, actor, "invitation.cancel")
+
+
+def end_unbacked_invitations(*, organisation: Organisation | None = None, inviter: User | None = None) -> int:
+    """Ends the open invitations (of an organisation, or sent by someone) whose sender may no longer invite."""
+    query = select(Invitation).where(
+        Invitation.accepted_at.is_(None), Invitation.cancelled_at.is_(None), Invitation.expires_at > utcnow()
+    )
+    if organisation is not None:
+        query = query.where(Invitation.organisation_id == organisation.id)
+    if inviter is not None:
+        query = query.where(Invitation.invited_by_id == inviter.id)
+    ended = 0
+    for invitation in db.session.scalars(query).all():
+        if not may_still_invite(invitation):
+            _end_invitation(invitation, None, "invitation.end", "its sender may no longer invite")
+            ended += 1
+    return ended
+
+
+def _end_invitation(invitation: Invitation, actor, action: str, comment: str | None = None) -> None:
+    invitation.cancelled_at = utcnow()
+    db.session.flush()
+    record(
+        action,
+        "organisation",
+        invitation.organisation_id,
+        actor=actor,
+        after={"invitation_id": invitation.id, "email": invitation.email, "role": invitation.role},
+        comment=comment,
+    )
 
 
 def can_verify_associations(user) -> bool:
@@ -249,6 +316,7 @@ def change_role(actor: User, membership: Membership, new_role: str) -> Membershi
         role=new_role,
         previous_role=before["role"],
     )
+    end_unbacked_invitations(organisation=organisation)
     return membership
 
 
@@ -282,6 +350,7 @@ def hand_over(actor: User, organisation: Organisation, successor: Membership) ->
         role=successor.role,
         former_manager_role=own.role,
     )
+    end_unbacked_invitations(organisation=organisation)
 
 
 def leave(actor: User, membership: Membership) -> None:
@@ -291,6 +360,7 @@ def leave(actor: User, membership: Membership) -> None:
     organisation = membership.organisation
     _remove(actor, membership, "membership.leave")
     notify("membership_left", actor=actor, organisation=organisation, member=actor)
+    end_unbacked_invitations(organisation=organisation)
 
 
 def remove_member(actor: User, membership: Membership) -> None:
@@ -300,6 +370,7 @@ def remove_member(actor: User, membership: Membership) -> None:
     organisation, member = membership.organisation, membership.user
     _remove(actor, membership, "membership.remove")
     notify("membership_removed", actor=actor, organisation=organisation, member=member)
+    end_unbacked_invitations(organisation=organisation)
 
 
 def _remove(actor: User, membership: Membership, action: str) -> None:

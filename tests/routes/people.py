@@ -94,6 +94,23 @@ ROUTES = {
         Sample(PENDING + "/invitations", {"anonymous": 302, "admin": 422, "mediator": 403, "*": 404}, "pending"),
         huge(NO_ORGANISATION + "/invitations"),
     ],
+    # Cancelling an invitation: its sender and who may invite into its role (the officer, admins).
+    ("/organisations/<id:organisation_id>/invitations/<id:invitation_id>/cancel", "POST"): [
+        Sample(
+            ASSOCIATION + "/invitations/{w.invitation.id}/cancel",
+            {"anonymous": 302, "admin": 303, "officer": 303, "*": 403},
+            "the officer's invitation",
+            form=EMPTY,
+        ),
+        # Through someone else's organisation's path: not one of its invitations.
+        Sample(
+            ASSOCIATION_B + "/invitations/{w.invitation.id}/cancel",
+            {"anonymous": 302, "*": 404},
+            "at association B",
+            form=EMPTY,
+        ),
+        huge(NO_ORGANISATION + f"/invitations/{HUGE}/cancel"),
+    ],
     ("/organisations/<id:organisation_id>/members/<id:membership_id>/role", "POST"): [
         # No role sent: back to the organisation's page, which says the role does not exist there.
         Sample(

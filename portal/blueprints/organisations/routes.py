@@ -157,6 +157,19 @@ def invite(organisation_id):
     return _page(organisation, 422, invite_form=form)
 
 
+@bp.post("/<id:organisation_id>/invitations/<id:invitation_id>/cancel")
+@login_required
+def cancel_invitation(organisation_id, invitation_id):
+    """Cancels an invitation not yet accepted: its link stops working. Its sender, and who may invite into its role."""
+    organisation = _load(organisation_id)
+    invitation = rules.load_invitation(organisation, invitation_id)
+    return _apply(
+        lambda: rules.cancel_invitation(current_user, invitation),
+        organisation,
+        _("The invitation to %(email)s is cancelled.", email=invitation.email),
+    )
+
+
 @bp.post("/<id:organisation_id>/members/<id:membership_id>/role")
 @login_required
 def change_role(organisation_id, membership_id):
