@@ -115,6 +115,10 @@ SCENARIOS = {
         lambda c: accounts.request_password_reset(c.users["member"].email),
         {"member": {"password_reset:mail"}},
     ),
+    "password reset for an address without an account": (
+        lambda c: accounts.request_password_reset("Personne@Test.org"),
+        {"address:personne@test.org": {"password_reset_no_account:mail"}},
+    ),
     # Projects: the commune's officials hear of what the association does, its officers of the answers.
     "project submitted": (
         lambda c: projects.transition(c.users["officer"], make_project(c.association, c.commune_a, S.DRAFT), "submit"),

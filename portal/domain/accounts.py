@@ -349,12 +349,16 @@ def confirm_email(token: str) -> User | None:
 
 
 def request_password_reset(email: str) -> None:
-    """Mails a reset link if the account exists; says nothing either way."""
-
+    """Mails a reset link if the account exists, and otherwise a mail saying there is none: the same work either
+    way (one signed token, one queued mail), and the page answers the same."""
     user = user_by_email(email)
-    if user is None or not user.is_active:
+    active = user is not None and user.is_active
+    token = _serializer("reset").dumps(
+        {"u": user.id if active else 0, "p": (user.password_hash or "")[-16:] if active else ""}
+    )
+    if not active:
+        notify("password_reset_no_account", email=normalise_email(email), link=public_url("/auth/login"))
         return
-    token = _serializer("reset").dumps({"u": user.id, "p": (user.password_hash or "")[-16:]})
     notify("password_reset", user=user, link=public_url(f"/auth/reset-password/{token}"))
     record("user.request_reset", "user", user.id, actor=user)
 

@@ -160,6 +160,11 @@ def the_invitee(context: Context) -> list[Address]:
     ]
 
 
+def the_address(context: Context) -> list[Address]:
+    """A bare address that has no (active) account: told in the portal's default language."""
+    return [Address(context["email"])]
+
+
 def the_managers(context: Context) -> list[User]:
     return recipients.managers_of(context["organisation"])
 
@@ -247,6 +252,8 @@ _TABLE = (
     Event("account_confirmation", security=True, audiences=(Audience("account", the_user),)),
     Event("password_reset", security=True, audiences=(Audience("account", the_user),)),
     Event("invitation", security=True, audiences=(Audience("invitee", the_invitee),)),
+    # A reset asked for an address with no active account: it is told so, as an account would get its link.
+    Event("password_reset_no_account", security=True, audiences=(Audience("address", the_address),)),
     # Associations: the ministry's decision, to the association's officers.
     Event(
         "association_verified",

@@ -98,6 +98,11 @@ def test_an_association_signs_up_is_verified_and_invites_its_treasurer(browser, 
     with page.expect_navigation():
         page.get_by_role("button", name="Créer le compte et l’association").click()
     assert "attend la vérification" in page.content()
+    # The representative confirms the address with the mailed link (a button: mail scanners open links).
+    page.goto(latest_link(live_server, "hawa@exemple.fr", "/auth/confirm/"))
+    with page.expect_navigation():
+        page.get_by_role("button", name="Confirmer mon adresse").click()
+    assert "Adresse confirmée" in page.content()
     sign_out(page)
 
     # A mediator verifies it.
