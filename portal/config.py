@@ -66,6 +66,9 @@ class Config:
     MAX_CONTENT_LENGTH = 21 * 1024 * 1024
     MAX_UPLOAD_BYTES = 20 * 1024 * 1024
     UPLOAD_DIR = os.environ.get("UPLOAD_DIR") or str(INSTANCE_DIR / "uploads")  # never under static/
+    # Where `flask audit anchor` appends the chain's latest hash: out of reach of the database's own account (in
+    # production, a path the database server cannot write, or a mount backed up elsewhere).
+    AUDIT_ANCHOR_FILE = os.environ.get("AUDIT_ANCHOR_FILE") or str(INSTANCE_DIR / "audit-anchors.jsonl")
 
     REDIS_URL = os.environ.get("REDIS_URL")
     RATELIMIT_STORAGE_URI = os.environ.get("REDIS_URL") or "memory://"
@@ -116,6 +119,7 @@ class TestConfig(Config):
     WTF_CSRF_ENABLED = False  # tests that check CSRF switch it back on
     SENDGRID_API_KEY = None  # tests never reach SendGrid; the outbox tests point the client at a local stub
     RUN_SCHEDULED_JOBS = False  # tests run the jobs they test, with run_due_jobs(app, [job, …])
+    AUDIT_ANCHOR_FILE = None  # tests that anchor give a file of their own
 
 
 CONFIGS = {

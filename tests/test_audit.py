@@ -81,3 +81,82 @@ def test_values_are_stored_as_they_were_hashed(session):
     stored = session.scalar(select(AuditEvent).where(AuditEvent.id == event.id))
     assert stored.after == {"amount": "6559570", "note": "école de Diéma"}
     assert stored.compute_hash() == stored.hash
+
+
+# Anchors: the latest hash kept outside the database, so that removing the newest events, or rewriting the whole
+# chain with its hashes recomputed, shows.
+
+
+@pytest.fixture()
+def anchors(app, tmp_path, monkeypatch):
+    path = tmp_path / "anchors.jsonl"
+    monkeypatch.setitem(app.config, "AUDIT_ANCHOR_FILE", str(path))
+    return path
+
+
+def _verify(app):
+    return app.test_cli_runner().invoke(args=["audit", "verify"])
+
+
+def test_an_anchor_keeps_the_latest_hash_and_count_outside_the_database(app, session, anchors):
+    first, second, third = _three_events()
+    session.commit()
+    result = app.test_cli_runner().invoke(args=["audit", "anchor"])
+    assert result.exit_code == 0, result.output
+    assert f"Anchored 3 events, up to event {third.id}" in result.output
+    [line] = anchors.read_text().splitlines()
+    assert f'"last_id": {third.id}' in line and f'"hash": "{third.hash}"' in line and '"count": 3' in line
+    record("project.agree", "project", 7, actor=4)  # the log goes on after an anchor
+    session.commit()
+    verified = _verify(app)
+    assert verified.exit_code == 0, verified.output
+    assert "Checked 4 events and 1 anchors" in verified.output
+
+
+def test_removing_the_newest_events_is_seen_through_the_anchor(app, session, anchors):
+    first, second, third = _three_events()
+    session.commit()
+    app.test_cli_runner().invoke(args=["audit", "anchor"])
+    _drop_guards(session)
+    session.execute(sa.delete(AuditEvent).where(AuditEvent.id == third.id))  # the chain alone still holds
+    session.commit()
+    assert verify_chain().first_bad is None
+    result = _verify(app)
+    assert result.exit_code == 1
+    assert f"names event {third.id}" in result.output and "no longer holds" in result.output
+
+
+def test_a_chain_rewritten_whole_with_its_hashes_recomputed_is_seen_through_the_anchor(app, session, anchors):
+    first, second, third = _three_events()
+    session.commit()
+    app.test_cli_runner().invoke(args=["audit", "anchor"])
+    _drop_guards(session)
+    session.execute(sa.update(AuditEvent).where(AuditEvent.id == second.id).values(comment="Jamais reçu."))
+    session.expire_all()
+    previous = GENESIS_HASH
+    for event in session.scalars(select(AuditEvent).order_by(AuditEvent.id)).all():  # as a forger would
+        session.expunge(event)  # a copy to compute with, not a row the ORM would try to update
+        event.prev_hash = previous
+        forged = event.compute_hash()
+        session.execute(sa.update(AuditEvent).where(AuditEvent.id == event.id).values(prev_hash=previous, hash=forged))
+        previous = forged
+    session.expire_all()
+    session.commit()
+    assert verify_chain().first_bad is None
+    result = _verify(app)
+    assert result.exit_code == 1
+    assert f"names event {third.id}" in result.output
+
+
+def test_the_anchor_is_a_daily_scheduled_job(app_context, session, anchors):
+    from datetime import timedelta
+
+    from portal.cli.jobs import SCHEDULED_JOBS
+    from portal.domain.audit import write_anchor
+
+    [job] = [job for job in SCHEDULED_JOBS if job.name == "audit_anchor"]
+    assert job.every == timedelta(days=1) and job.func is write_anchor
+    _three_events()
+    session.commit()
+    job.func(None)
+    assert len(anchors.read_text().splitlines()) == 1

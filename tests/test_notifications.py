@@ -12,6 +12,7 @@ from portal.cli.jobs import SCHEDULED_JOBS, scheduled_jobs
 from portal.database import utcnow
 from portal.domain import accounts, documents, projects
 from portal.domain import organisations as rules
+from portal.domain.audit import write_anchor
 from portal.domain.mail import set_mail_preferences
 from portal.models import AuditEvent, Membership, Notification, NotificationPreference, OutboxMessage, User
 from portal.models import ProjectStatus as S
@@ -520,6 +521,7 @@ def test_a_test_app_leaves_the_scheduled_jobs_to_its_tests_unless_told(app, monk
         ("notifications_digest", timedelta(days=1), send_digests),
         ("project_escalation", timedelta(hours=1), projects.escalate_unanswered),
         ("orphan_uploads", timedelta(hours=6), documents.sweep_orphan_uploads),
+        ("audit_anchor", timedelta(days=1), write_anchor),
     ]
 
 

@@ -1,11 +1,11 @@
-"""`flask --app wsgi audit verify`: the tamper-evident audit log."""
+"""`flask --app wsgi audit verify|anchor`: the tamper-evident audit log and its anchors outside the database."""
 
 import sys
 
 import click
 from flask.cli import AppGroup
 
-from portal.domain.audit import verify_chain
+from portal.domain.audit import check_anchors, read_anchors, verify_chain, write_anchor
 
 audit = AppGroup("audit", help="The tamper-evident audit log.")
 
@@ -22,4 +22,19 @@ def audit_verify():
             err=True,
         )
         sys.exit(1)
-    click.echo(f"Checked {result.checked} events: the chain is intact.")
+    anchors = read_anchors()
+    problem = check_anchors(anchors)
+    if problem is not None:
+        click.echo(f"Checked {result.checked} events; the chain holds, but {problem}.", err=True)
+        sys.exit(1)
+    click.echo(f"Checked {result.checked} events and {len(anchors)} anchors: the chain is intact.")
+
+
+@audit.command("anchor")
+def audit_anchor():
+    """Append the log's latest hash, with its count and the time, to AUDIT_ANCHOR_FILE (daily, by the worker)."""
+    anchor = write_anchor()
+    if anchor is None:
+        click.echo("The audit log is empty: nothing to anchor.")
+    else:
+        click.echo(f"Anchored {anchor.count} events, up to event {anchor.last_id} ({anchor.hash[:16]}…).")

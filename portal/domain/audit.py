@@ -1,10 +1,18 @@
-"""Writing to and checking the audit log. Every domain operation records through `record`."""
+"""Writing to and checking the audit log. Every domain operation records through `record`.
+
+The chain proves that no event was altered; the anchors prove that none was removed from its end or the chain
+rewritten whole by someone holding the database: `write_anchor` appends the latest hash, the count and the
+time to a file the database cannot reach, daily, and `check_anchors` compares the log with every anchor.
+"""
 
 import contextlib
 import json
-from dataclasses import dataclass
+import os
+from dataclasses import asdict, dataclass
+from pathlib import Path
 
-from sqlalchemy import select, text
+from flask import current_app
+from sqlalchemy import func, select, text
 
 from portal.database import utcnow
 from portal.extensions import db
@@ -73,3 +81,59 @@ def verify_chain(batch_size: int = 1000) -> ChainCheck:
             expected_prev = event.hash
             checked += 1
     return ChainCheck(checked, None, None)
+
+
+@dataclass(frozen=True)
+class Anchor:
+    at: str  # when it was written, ISO 8601 in UTC
+    count: int  # events in the log up to and including last_id
+    last_id: int
+    hash: str  # the hash of event last_id
+
+
+def _anchor_file() -> Path:
+    path = current_app.config.get("AUDIT_ANCHOR_FILE")
+    if not path:
+        raise RuntimeError("AUDIT_ANCHOR_FILE is not set: say where the audit log's anchors are kept")
+    return Path(path)
+
+
+def write_anchor(now=None) -> Anchor | None:
+    """Appends the log's latest hash, its count and the time to the anchor file (a daily scheduled job, and
+    `flask --app wsgi audit anchor`). None while the log is empty."""
+    last = db.session.scalar(select(AuditEvent).order_by(AuditEvent.id.desc()).limit(1))
+    if last is None:
+        return None
+    count = db.session.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.id <= last.id))
+    anchor = Anchor(at=(now or utcnow()).isoformat(), count=count, last_id=last.id, hash=last.hash)
+    path = _anchor_file()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a", encoding="utf-8") as file:
+        file.write(json.dumps(asdict(anchor), sort_keys=True) + "\n")
+        file.flush()
+        os.fsync(file.fileno())
+    return anchor
+
+
+def read_anchors() -> list[Anchor]:
+    """Every anchor written so far, oldest first (none when the file does not exist yet)."""
+    path = current_app.config.get("AUDIT_ANCHOR_FILE")
+    if not path or not Path(path).exists():
+        return []
+    with Path(path).open(encoding="utf-8") as file:
+        return [Anchor(**json.loads(line)) for line in file if line.strip()]
+
+
+def check_anchors(anchors: list[Anchor]) -> str | None:
+    """What the log no longer matches of the first anchor it fails, or None when it matches them all."""
+    for anchor in anchors:
+        event = db.session.get(AuditEvent, anchor.last_id)
+        if event is None or event.hash != anchor.hash:
+            return (
+                f"the anchor of {anchor.at} names event {anchor.last_id} with hash {anchor.hash[:16]}…, "
+                "which the log no longer holds"
+            )
+        count = db.session.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.id <= anchor.last_id))
+        if count != anchor.count:
+            return f"the anchor of {anchor.at} counted {anchor.count} events up to event {anchor.last_id}, the log now {count}"
+    return None
