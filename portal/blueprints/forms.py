@@ -48,8 +48,11 @@ def place_errors(form, error: Refused, fields: dict | None = None) -> list[str]:
     """Puts each field message of a refusal next to its field; returns the messages that belong to no field.
 
     `fields` maps each refusal key a field shows to that field (a dotted API path to a row of a list); by
-    default, the form's fields by name. A refusal without field messages is one general message.
+    default, the form's fields by name. A refusal without field messages is one general message. A refusal that
+    is not about what was typed — not found, forbidden, too many attempts — is raised again: the page's answer.
     """
+    if error.status in (403, 404, 429):
+        raise error
     if not error.fields:
         return [error.text()]
     targets = form._fields if fields is None else fields

@@ -12,7 +12,7 @@ from datetime import timedelta
 
 from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError
-from flask import current_app, request, session
+from flask import current_app, has_request_context, request, session
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import or_, select, update
@@ -386,15 +386,23 @@ def set_password(user: User, new_password: str, reason: str) -> None:
     record(f"user.{reason}", "user", user.id, actor=user)
 
 
-def change_password(user: User, current_password: str, new_password: str) -> None:
-    if not password_matches(user, current_password):
+def _check_current_password(user: User, password: str) -> None:
+    """The password asked again before a change: its wrong guesses count, and are limited, like logins' (a
+    session left open must not become a way to guess the password)."""
+    address = request.remote_addr if has_request_context() else None
+    check_login_allowed(user.email, address)
+    if not password_matches(user, password):
+        record_login_failure(user.email, address)
         raise Refused("validation_failed", fields={"current_password": [str(_l("This is not your current password."))]})
+
+
+def change_password(user: User, current_password: str, new_password: str) -> None:
+    _check_current_password(user, current_password)
     set_password(user, new_password, "password_change")
 
 
 def change_email(user: User, current_password: str, new_email: str) -> None:
-    if not password_matches(user, current_password):
-        raise Refused("validation_failed", fields={"current_password": [str(_l("This is not your current password."))]})
+    _check_current_password(user, current_password)
     new_email = normalise_email(new_email)
     if new_email == user.email:
         return
@@ -424,8 +432,18 @@ def set_preferences(user: User, locale: str | None, timezone: str | None, curren
 
 
 def sign_out_everywhere(user: User) -> int:
+    """Ends every browser session and revokes every API token of the account."""
     ended = end_all_sessions(user, "sign_out_everywhere")
-    record("user.sign_out_everywhere", "user", user.id, actor=user, after={"sessions_ended": ended})
+    revoked = db.session.execute(
+        update(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None)).values(revoked_at=utcnow())
+    ).rowcount
+    record(
+        "user.sign_out_everywhere",
+        "user",
+        user.id,
+        actor=user,
+        after={"sessions_ended": ended, "tokens_revoked": revoked or 0},
+    )
     return ended
 
 

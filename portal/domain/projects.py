@@ -302,6 +302,11 @@ def transition(
         raise Refused("validation_failed", fields={"action": [str(_l("Unknown action."))]})
     if not spec.who(actor, project):
         raise Refused("forbidden")
+    if action == "submit" and actor.email_confirmed_at is None:
+        raise Refused(
+            "forbidden",
+            _l("Confirm your email address before you submit a project: your account page sends the link again."),
+        )
     if project.status not in spec.sources:
         raise Refused("invalid_transition")
     comment = (comment or "").strip() or None

@@ -75,8 +75,6 @@ def _send(form, organisation):
     try:
         accounts.invite(current_user, organisation, form.email.data, form.role.data, form.name.data)
     except Refused as error:
-        if error.status in (403, 404):
-            raise
         for message in place_errors(form, error):
             flash(message, "error")
         return False

@@ -147,8 +147,6 @@ def invite(organisation_id):
         try:
             accounts.invite(current_user, organisation, form.email.data, form.role.data, form.name.data)
         except Refused as error:
-            if error.status in (403, 404):
-                raise
             for message in place_errors(form, error):
                 flash(message, "error")
         else:

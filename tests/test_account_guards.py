@@ -1,0 +1,56 @@
+"""What a session left open or an unconfirmed address cannot do (issue 13, hole 6): guess the password through
+the change forms without limit, keep API tokens alive past "sign out everywhere", submit a project."""
+
+from portal.database import utcnow
+from portal.extensions import db
+from portal.models import ProjectStatus
+from tests.factories import PASSWORD, make_user, sign_in
+from tests.project_api import token
+from tests.project_factories import make_project
+
+S = ProjectStatus
+
+
+def test_wrong_current_passwords_are_limited_like_logins(client, session):
+    user = make_user()
+    sign_in(client, user)
+    answers = [
+        client.post(
+            "/account/password",
+            data={"pw-current_password": f"guess number {n}", "pw-password": "une phrase assez longue"},
+        ).status_code
+        for n in range(11)
+    ]
+    assert answers == [422] * 10 + [429]  # 10 failures in 15 minutes per account and address, as for logins
+    email = client.post("/account/email", data={"em-current_password": PASSWORD, "em-email": "nouvelle@example.org"})
+    assert email.status_code == 429 and "Retry-After" in email.headers  # the same count, whichever form
+
+
+def test_sign_out_everywhere_revokes_the_api_tokens_too(client, session):
+    user = make_user()
+    session.commit()
+    headers = token(client, user.email)
+    assert client.get("/api/v1/me", headers=headers).status_code == 200
+    sign_in(client, user)
+    assert client.post("/account/sign-out-everywhere").status_code == 303
+    assert client.get("/api/v1/me", headers=headers).status_code == 401
+
+
+def test_an_unconfirmed_officer_keeps_drafts_but_does_not_submit(client, cast, login_as):
+    draft = make_project(cast.association, cast.commune_a, S.DRAFT)
+    db.session.commit()
+    officer = login_as("officer")
+    officer.email_confirmed_at = None
+    db.session.commit()
+    response = client.post(f"/projects/{draft.id}/actions/submit")
+    assert response.status_code == 403
+    assert "Confirmez votre adresse e-mail avant de soumettre un projet" in response.get_data(as_text=True)
+    headers = token(client, officer.email)
+    api = client.post(f"/api/v1/projects/{draft.id}/transitions", json={"action": "submit"}, headers=headers)
+    assert api.status_code == 403 and api.get_json()["error"]["code"] == "forbidden"
+    assert db.session.get(type(draft), draft.id).status == S.DRAFT
+    officer = db.session.get(type(officer), officer.id)  # each request ends the session its objects came from
+    officer.email_confirmed_at = utcnow()
+    db.session.commit()
+    confirmed = client.post(f"/projects/{draft.id}/actions/submit")
+    assert confirmed.status_code == 303
