@@ -2,7 +2,8 @@
 
 import logging
 
-from flask import Flask, request
+from flask import Flask, g, request
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from portal.config import finish_config, load_config
 from portal.database import reset_write_intent, set_write_intent
@@ -40,6 +41,8 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     _register_transaction_hooks(app)
     app.before_request(refuse_nul_characters)
     app.after_request(add_security_headers)
+    if app.config["PROXY_COUNT"]:  # the client's address as the proxies in front report it, and no further
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_COUNT"], x_proto=app.config["PROXY_COUNT"])
     add_hsts_in_production(app)
 
     from portal.cli import register_cli
@@ -84,8 +87,9 @@ def _register_transaction_hooks(app: Flask) -> None:
 
     @app.after_request
     def _commit_once(response):
-        """The one commit of a request: operations flush, the edge commits what succeeded."""
-        if request.method not in READ_ONLY_METHODS and response.status_code < 400:
+        """The one commit of a request: operations flush, the edge commits what succeeded — and what must be kept
+        whatever the answer (`g.keep_changes`: a wrong password counts even though the answer is 401 or 429)."""
+        if request.method not in READ_ONLY_METHODS and (response.status_code < 400 or g.get("keep_changes")):
             db.session.commit()
         # Anything else is discarded when the session is removed at the end of the app context.
         return response

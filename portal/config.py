@@ -71,6 +71,9 @@ class Config:
     AUDIT_ANCHOR_FILE = os.environ.get("AUDIT_ANCHOR_FILE") or str(INSTANCE_DIR / "audit-anchors.jsonl")
 
     REDIS_URL = os.environ.get("REDIS_URL")
+    # How many proxies in front set X-Forwarded-For (a TLS proxy: 1). 0: the header is never trusted, so a client
+    # cannot pass for another address; a proxy left out would make every client its one address.
+    PROXY_COUNT = int(os.environ.get("PROXY_COUNT") or 0)
     RATELIMIT_STORAGE_URI = os.environ.get("REDIS_URL") or "memory://"
     RATELIMIT_HEADERS_ENABLED = True
     RATELIMIT_ENABLED = True
@@ -115,6 +118,7 @@ class TestConfig(Config):
     TESTING = True
     SECRET_KEY = "test-secret-key"  # noqa: S105 (tests only)
     RATELIMIT_STORAGE_URI = "memory://"
+    REDIS_URL = None  # the throttle's counters in the test database; the Redis tests set it
     ARGON2_PROFILE = "CHEAPEST"  # argon2 at full cost would spend most of the suite's time hashing
     WTF_CSRF_ENABLED = False  # tests that check CSRF switch it back on
     SENDGRID_API_KEY = None  # tests never reach SendGrid; the outbox tests point the client at a local stub

@@ -1,9 +1,17 @@
-"""Failed logins slow an attacker down without locking anyone else out."""
+"""Failed logins slow an attacker down without locking anyone else out — counted where every worker sees them
+(the database, or Redis), by the client's real address, and with the clock told rather than waited for."""
 
 import os
+from datetime import timedelta
 
 import pytest
+from flask_migrate import upgrade
 
+from portal import create_app
+from portal.database import utcnow
+from portal.domain import throttle
+from portal.extensions import db
+from tests.conftest import own_database_url, reset_database
 from tests.factories import PASSWORD, make_user
 
 
@@ -16,33 +24,50 @@ def _redis_url_for(worker_id: str) -> str:
     return f"redis://{base.get('host', '127.0.0.1')}:{base.get('port', 6379)}/{15 - number}"
 
 
-@pytest.fixture(params=["memory", "redis"])
+def _redis_or_skip(worker_id: str) -> str:
+    if not os.environ.get("TEST_REDIS_URL"):
+        if os.environ.get("CI"):
+            pytest.fail("TEST_REDIS_URL must be set in CI")
+        pytest.skip("no TEST_REDIS_URL: the Redis storage is tested in CI")
+    import redis
+
+    url = _redis_url_for(worker_id)
+    redis.Redis.from_url(url).flushdb()
+    return url
+
+
+@pytest.fixture(params=["database", "redis"])
 def throttled_app(request, app, worker_id):
-    """The login throttle with its counters in memory, and in Redis when one is reachable (CI starts it)."""
-    if request.param == "redis":
-        url = os.environ.get("TEST_REDIS_URL")
-        if not url:
-            if os.environ.get("CI"):
-                pytest.fail("TEST_REDIS_URL must be set in CI")
-            pytest.skip("no TEST_REDIS_URL: the Redis storage is tested in CI")
-        import redis
-
-        url = _redis_url_for(worker_id)
-        redis.Redis.from_url(url).flushdb()
-    else:
-        url = "memory://"
-    saved = app.config["RATELIMIT_STORAGE_URI"], app.extensions.pop("login_throttle", None)
-    app.config["RATELIMIT_STORAGE_URI"] = url
+    """The login throttle with its counters in the database (the default), and in Redis (CI starts one)."""
+    url = _redis_or_skip(worker_id) if request.param == "redis" else None
+    app.extensions.pop("login_failures_redis", None)
+    app.config["REDIS_URL"] = url
     yield app
-    app.config["RATELIMIT_STORAGE_URI"] = saved[0]
-    app.extensions.pop("login_throttle", None)
-    if saved[1] is not None:
-        app.extensions["login_throttle"] = saved[1]
+    app.config["REDIS_URL"] = None
+    app.extensions.pop("login_failures_redis", None)
 
 
-def _fail(client, email, address="10.1.1.1"):
+@pytest.fixture()
+def clock(monkeypatch):
+    """The throttle's clock, moved on by the test: `clock.advance(seconds=…)`."""
+
+    class Clock:
+        now = utcnow()
+
+        def advance(self, **delta):
+            self.now += timedelta(**delta)
+
+    fixed = Clock()
+    monkeypatch.setattr(throttle, "utcnow", lambda: fixed.now)
+    return fixed
+
+
+def _fail(client, email, address="10.1.1.1", **headers):
     return client.post(
-        "/auth/login", data={"email": email, "password": "wrong guess"}, environ_base={"REMOTE_ADDR": address}
+        "/auth/login",
+        data={"email": email, "password": "wrong guess"},
+        environ_base={"REMOTE_ADDR": address},
+        headers=headers,
     )
 
 
@@ -52,22 +77,42 @@ def _login(client, email, address="10.1.1.1", password=PASSWORD):
     )
 
 
-def test_ten_failures_on_one_account_from_one_address_give_429_with_retry_after(throttled_app, session):
+def test_ten_failures_on_one_account_from_one_address_give_429_with_retry_after(throttled_app, session, clock):
     victim, neighbour = make_user(), make_user()
     session.commit()
     client = throttled_app.test_client()
     for _ in range(10):
         assert _fail(client, victim.email).status_code == 200
+        clock.advance(seconds=1)
     blocked = _login(client, victim.email)  # even the right password waits: the attacker must not learn it
     assert blocked.status_code == 429
-    assert int(blocked.headers["Retry-After"]) > 0
+    # Free when the first failures leave the 15-minute window: the 2nd of the 11 counted, 9 s after the 1st.
+    assert int(blocked.headers["Retry-After"]) == 15 * 60 - 9
     assert "Trop de tentatives" in blocked.get_data(as_text=True)
     # Someone else on the same carrier address is not locked out, nor is the owner from home.
     assert _login(throttled_app.test_client(), neighbour.email).status_code == 303
     assert _login(throttled_app.test_client(), victim.email, address="10.9.9.9").status_code == 303
 
 
-def test_the_api_token_endpoint_shares_the_same_limits(throttled_app, session):
+def test_an_attacker_who_keeps_trying_keeps_the_lock_on_while_it_lasts(throttled_app, session, clock):
+    user = make_user()
+    session.commit()
+    client = throttled_app.test_client()
+    for _ in range(10):
+        _fail(client, user.email)
+        clock.advance(seconds=10)
+    ends = []
+    for _ in range(5):  # one more try every 10 s, each refused and counted
+        response = _fail(client, user.email)
+        assert response.status_code == 429
+        ends.append(clock.now + timedelta(seconds=int(response.headers["Retry-After"])))
+        clock.advance(seconds=10)
+    assert ends == sorted(ends) and ends[-1] > ends[0]  # the lock's end moves later with each try
+    clock.advance(minutes=16)  # then a quiet quarter of an hour frees it
+    assert _login(client, user.email).status_code == 303
+
+
+def test_the_api_token_endpoint_shares_the_same_limits(throttled_app, session, clock):
     user = make_user()
     session.commit()
     client = throttled_app.test_client()
@@ -75,7 +120,7 @@ def test_the_api_token_endpoint_shares_the_same_limits(throttled_app, session):
         response = client.post(
             "/api/v1/tokens", json={"email": user.email, "password": "nope"}, environ_base={"REMOTE_ADDR": "10.2.2.2"}
         )
-        assert response.status_code == 401
+        assert response.status_code == 401  # refused, and still counted
     blocked = client.post(
         "/api/v1/tokens", json={"email": user.email, "password": PASSWORD}, environ_base={"REMOTE_ADDR": "10.2.2.2"}
     )
@@ -84,40 +129,114 @@ def test_the_api_token_endpoint_shares_the_same_limits(throttled_app, session):
     assert int(blocked.headers["Retry-After"]) > 0
 
 
-def test_successful_logins_are_not_throttled(throttled_app, session):
+def test_successful_logins_are_not_throttled(throttled_app, session, clock):
     user = make_user()
     session.commit()
     for _ in range(30):
         assert _login(throttled_app.test_client(), user.email, address="10.3.3.3").status_code == 303
 
 
-def test_the_lock_is_temporary(throttled_app, session):
+def test_the_lock_is_temporary(throttled_app, session, clock):
     user = make_user()
     session.commit()
-    throttled_app.config["LOGIN_FAILURES_PER_ACCOUNT"] = "3 per 1 second"
-    try:
-        client = throttled_app.test_client()
-        for _ in range(3):
-            _fail(client, user.email)
-        assert _login(client, user.email).status_code == 429
-        import time
-
-        time.sleep(1.1)
-        assert _login(client, user.email).status_code == 303
-    finally:
-        throttled_app.config["LOGIN_FAILURES_PER_ACCOUNT"] = "10 per 15 minutes"
+    client = throttled_app.test_client()
+    for _ in range(10):
+        _fail(client, user.email)
+    assert _login(client, user.email).status_code == 429
+    clock.advance(minutes=15, seconds=1)
+    assert _login(client, user.email).status_code == 303
 
 
-def test_a_whole_address_has_a_high_ceiling(throttled_app, session):
+def test_a_whole_address_has_a_high_ceiling(throttled_app, session, clock, monkeypatch):
     users = [make_user() for _ in range(4)]
     session.commit()
-    throttled_app.config["LOGIN_FAILURES_PER_ADDRESS"] = "6 per 15 minutes"
+    monkeypatch.setitem(throttled_app.config, "LOGIN_FAILURES_PER_ADDRESS", "6 per 15 minutes")
+    client = throttled_app.test_client()
+    for user in users[:3]:
+        _fail(client, user.email, "10.4.4.4")
+        _fail(client, user.email, "10.4.4.4")
+    assert _login(client, users[3].email, "10.4.4.4").status_code == 429
+    assert _login(client, users[3].email, "10.5.5.5").status_code == 303
+
+
+def test_an_ipv6_household_counts_as_its_slash_64(throttled_app, session, clock):
+    user = make_user()
+    session.commit()
+    client = throttled_app.test_client()
+    for host in range(10):  # ten addresses of one /64: one household changing its address at will
+        _fail(client, user.email, f"2001:db8:0:7::{host + 1}")
+    assert _login(client, user.email, "2001:db8:0:7::ff").status_code == 429
+    assert _login(client, user.email, "2001:db8:0:8::1").status_code == 303  # another /64
+
+
+@pytest.mark.parametrize(
+    "address, group",
+    [
+        ("10.1.2.3", "10.1.2.3"),
+        ("2001:db8:0:7::1", "2001:db8:0:7::/64"),
+        ("::ffff:10.1.2.3", "10.1.2.3"),
+        ("not an address", "-"),
+        (None, "-"),
+    ],
+)
+def test_address_groups(address, group):
+    assert throttle.address_group(address) == group
+
+
+# Across workers, and behind proxies ------------------------------------------------------------------------
+
+
+@pytest.fixture(params=["database", "redis"])
+def two_workers(request, tmp_path, worker_id):
+    """Two apps on one database, as gunicorn's two workers are: what one counts, the other must see."""
+    url = own_database_url("throttle", tmp_path, worker_id)
+    redis_url = _redis_or_skip(worker_id) if request.param == "redis" else None
+    apps = [create_app("test", SQLALCHEMY_DATABASE_URI=url, REDIS_URL=redis_url) for _ in range(2)]
+    with apps[0].app_context():
+        reset_database()
+        upgrade()
+        email = make_user("mayor@commune.test").email
+        db.session.commit()
+        db.session.remove()
+    yield apps, email
+    for app in apps:
+        with app.app_context():
+            db.engine.dispose()
+
+
+def test_fourteen_wrong_logins_across_two_workers_whatever_x_forwarded_for(two_workers):
+    (first, second), email = two_workers
+    answers = []
+    for attempt in range(14):
+        worker = (first, second)[attempt % 2]
+        # The client claims a new address each time: with no proxy declared, the header is not believed.
+        response = _fail(worker.test_client(), email, "10.6.6.6", **{"X-Forwarded-For": f"10.0.0.{attempt}"})
+        answers.append(response.status_code)
+    assert answers == [200] * 10 + [429] * 4
+
+
+def test_behind_one_declared_proxy_clients_are_counted_by_their_own_address(tmp_path, worker_id):
+    url = own_database_url("proxy", tmp_path, worker_id)
+    app = create_app("test", SQLALCHEMY_DATABASE_URI=url, PROXY_COUNT=1)
+    with app.app_context():
+        reset_database()
+        upgrade()
+        email = make_user("deputy@commune.test").email
+        db.session.commit()
+        db.session.remove()
     try:
-        client = throttled_app.test_client()
-        for user in users[:3]:
-            _fail(client, user.email, "10.4.4.4")
-            _fail(client, user.email, "10.4.4.4")
-        assert _login(client, users[3].email, "10.4.4.4").status_code == 429
-        assert _login(client, users[3].email, "10.5.5.5").status_code == 303
+        client = app.test_client()
+        for _ in range(10):  # every request comes from the proxy, 10.7.7.7, for one client behind it
+            _fail(client, email, "10.7.7.7", **{"X-Forwarded-For": "41.73.1.1"})
+        assert _fail(client, email, "10.7.7.7", **{"X-Forwarded-For": "41.73.1.1"}).status_code == 429
+        # Another client behind the same proxy, the right password: not held back by the first one's failures.
+        other = client.post(
+            "/auth/login",
+            data={"email": email, "password": PASSWORD},
+            environ_base={"REMOTE_ADDR": "10.7.7.7"},
+            headers={"X-Forwarded-For": "41.73.2.2"},
+        )
+        assert other.status_code == 303
     finally:
-        throttled_app.config["LOGIN_FAILURES_PER_ADDRESS"] = "300 per 15 minutes"
+        with app.app_context():
+            db.engine.dispose()

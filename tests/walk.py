@@ -174,8 +174,6 @@ class WalkClient:
 def walk_client(app, walk):
     """A client for one test, inside a savepoint of the walk's transaction rolled back at the test's end."""
     savepoint = walk.connection.begin_nested()
-    # Failed logins counted by earlier tests (in memory, per process) must not turn this test's away with 429.
-    app.extensions.pop("login_throttle", None)
     try:
         yield WalkClient(app, walk)
     finally:

@@ -1,54 +1,157 @@
-"""Failed-login throttling: per account and address, and a high ceiling per address.
+"""Failed logins: per account and address, and a high ceiling per address, counted where every worker sees them.
 
-Only failures count, so successful logins are never slowed and a correct password for another account is
-never refused because of someone else's failures (whole towns share a mobile carrier's address). Past a
-limit the answer is 429 with Retry-After until the window moves on: never a permanent lock. Counters live in
-memory, or in Redis when REDIS_URL is set, so that every gunicorn worker shares them.
+Only failures count, so successful logins are never slowed and a correct password from another address is never
+refused because of someone else's failures (whole towns share a mobile carrier's address). Past a limit the
+answer is 429 with Retry-After, never a permanent lock: the account's lock from one address lasts until its
+failures of the window fall back under the limit, and every attempt refused meanwhile is one more failure, so
+an attacker who keeps trying sees Retry-After grow while the owner, from anywhere else, signs in.
+
+The counters live in the database (the `login_failures` table, shared by every gunicorn worker with no server
+of its own), or in Redis when REDIS_URL is set. An address is the client's as the proxies in front say it
+(PROXY_COUNT, portal/__init__.py), and an IPv6 address counts for its /64, which one household holds whole.
 """
 
+import hashlib
+import ipaddress
 import math
-import time
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
-from flask import current_app
+from flask import current_app, g, has_request_context
 from limits import parse
-from limits.storage import storage_from_string
-from limits.strategies import MovingWindowRateLimiter
+from sqlalchemy import delete, func, select
 
+from portal.database import utcnow
 from portal.errors import Refused
-
-
-def _limiter() -> MovingWindowRateLimiter:
-    state = current_app.extensions.get("login_throttle")
-    if state is None:
-        storage = storage_from_string(current_app.config["RATELIMIT_STORAGE_URI"])
-        state = current_app.extensions["login_throttle"] = MovingWindowRateLimiter(storage)
-    return state
-
-
-def _limits(email: str, address: str):
-    config = current_app.config
-    return [
-        (parse(config["LOGIN_FAILURES_PER_ACCOUNT"]), ("login-fail-account", email, address)),
-        (parse(config["LOGIN_FAILURES_PER_ADDRESS"]), ("login-fail-address", address)),
-    ]
-
-
-def check_login_allowed(email: str, address: str | None) -> None:
-    """Raise 429 when this account from this address, or this address, has failed too often."""
-    limiter = _limiter()
-    for limit, keys in _limits(email, address or "-"):
-        if not limiter.test(limit, *keys):
-            reset_at = limiter.get_window_stats(limit, *keys).reset_time
-            raise Throttled(max(1, math.ceil(reset_at - time.time())))
-
-
-def record_login_failure(email: str, address: str | None) -> None:
-    limiter = _limiter()
-    for limit, keys in _limits(email, address or "-"):
-        limiter.hit(limit, *keys)
+from portal.extensions import db
+from portal.models import LoginFailure
 
 
 class Throttled(Refused):
     def __init__(self, retry_after: int):
         super().__init__("rate_limited")
         self.retry_after = retry_after
+
+
+@dataclass(frozen=True)
+class Limit:
+    key: str
+    amount: int
+    window: timedelta
+    grows: bool  # an attempt refused by this limit counts as one more failure
+
+
+def address_group(address: str | None) -> str:
+    """The address a client is counted by: itself for IPv4, its /64 for IPv6."""
+    try:
+        parsed = ipaddress.ip_address((address or "").strip())
+    except ValueError:
+        return "-"
+    if parsed.version == 6:
+        if parsed.ipv4_mapped is not None:  # an IPv4 client seen through an IPv6 socket
+            return str(parsed.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{parsed}/64", strict=False))
+    return str(parsed)
+
+
+def _key(*parts: str) -> str:
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
+
+
+def _limits(email: str, address: str | None) -> list[Limit]:
+    config = current_app.config
+    group = address_group(address)
+    account = parse(config["LOGIN_FAILURES_PER_ACCOUNT"])
+    per_address = parse(config["LOGIN_FAILURES_PER_ADDRESS"])
+    return [
+        Limit(_key("account", email, group), account.amount, timedelta(seconds=account.get_expiry()), grows=True),
+        Limit(_key("address", group), per_address.amount, timedelta(seconds=per_address.get_expiry()), grows=False),
+    ]
+
+
+def check_login_allowed(email: str, address: str | None) -> None:
+    """Raise 429 (Throttled, with retry_after) while this account from this address, or this address, has failed
+    too often in its window."""
+    now = utcnow()
+    store = _store()
+    for limit in _limits(email, address):
+        since = now - limit.window
+        count = store.count(limit.key, since)
+        if count >= limit.amount:
+            if limit.grows:
+                store.add([limit.key], now, limit.window)
+                count += 1
+            # Free again when all but amount - 1 of the window's failures have aged out of it.
+            freed_by = store.nth(limit.key, since, count - limit.amount) or now
+            raise Throttled(max(1, math.ceil((freed_by + limit.window - now).total_seconds())))
+
+
+def record_login_failure(email: str, address: str | None) -> None:
+    now = utcnow()
+    limits = _limits(email, address)
+    _store().add([limit.key for limit in limits], now, max(limit.window for limit in limits))
+
+
+def _store():
+    url = current_app.config.get("REDIS_URL")
+    if url:
+        store = current_app.extensions.get("login_failures_redis")
+        if store is None:
+            store = current_app.extensions["login_failures_redis"] = RedisFailures(url)
+        return store
+    return DatabaseFailures()
+
+
+class DatabaseFailures:
+    """Failures as rows, written in the request's transaction and committed with it even when the request is
+    refused (a wrong password answers 401 on the API): see KEEP_CHANGES in portal/__init__.py."""
+
+    def count(self, key: str, since: datetime) -> int:
+        return db.session.scalar(
+            select(func.count()).select_from(LoginFailure).where(LoginFailure.key == key, LoginFailure.at > since)
+        )
+
+    def nth(self, key: str, since: datetime, n: int) -> datetime | None:
+        """The time of the n-th oldest failure of the window (0: the oldest)."""
+        return db.session.scalar(
+            select(LoginFailure.at)
+            .where(LoginFailure.key == key, LoginFailure.at > since)
+            .order_by(LoginFailure.at, LoginFailure.id)
+            .offset(n)
+            .limit(1)
+        )
+
+    def add(self, keys: list[str], at: datetime, keep: timedelta) -> None:
+        db.session.execute(delete(LoginFailure).where(LoginFailure.key.in_(keys), LoginFailure.at <= at - keep))
+        db.session.add_all(LoginFailure(key=key, at=at) for key in keys)
+        db.session.flush()
+        if has_request_context():
+            g.keep_changes = True
+
+
+class RedisFailures:
+    """Failures as members of one sorted set per key, scored by their time, expiring with their window."""
+
+    def __init__(self, url: str):
+        import redis  # only when REDIS_URL is set
+
+        self.redis = redis.Redis.from_url(url)
+
+    def count(self, key: str, since: datetime) -> int:
+        return self.redis.zcount(f"login-failures:{key}", f"({since.timestamp()}", "+inf")
+
+    def nth(self, key: str, since: datetime, n: int) -> datetime | None:
+        found = self.redis.zrangebyscore(
+            f"login-failures:{key}", f"({since.timestamp()}", "+inf", start=n, num=1, withscores=True
+        )
+        return datetime.fromtimestamp(found[0][1], tz=since.tzinfo) if found else None
+
+    def add(self, keys: list[str], at: datetime, keep: timedelta) -> None:
+        with self.redis.pipeline() as pipe:
+            for key in keys:
+                name = f"login-failures:{key}"
+                pipe.zremrangebyscore(name, "-inf", (at - keep).timestamp())
+                pipe.zadd(name, {f"{at.timestamp()}:{secrets.token_hex(8)}": at.timestamp()})
+                pipe.expire(name, math.ceil(keep.total_seconds()) + 1)
+            pipe.execute()

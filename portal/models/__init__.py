@@ -33,7 +33,7 @@ from portal.models.projects import (
     ProjectStatus,
 )
 from portal.models.territories import Cercle, Commune, MapVersion, Region
-from portal.models.users import ApiToken, Invitation, User, UserSession
+from portal.models.users import ApiToken, Invitation, LoginFailure, User, UserSession
 
 __all__ = [
     "COMMUNE_OFFICIAL_ROLES",
@@ -56,6 +56,7 @@ __all__ = [
     "Commune",
     "HomeCommune",
     "Invitation",
+    "LoginFailure",
     "MailMode",
     "MapVersion",
     "Membership",

@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String, Text
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.database import UTCDateTime, utcnow
@@ -103,3 +103,15 @@ class Invitation(db.Model):
 
     organisation: Mapped["Organisation"] = relationship()  # noqa: F821
     invited_by: Mapped[User | None] = relationship()
+
+
+class LoginFailure(db.Model):
+    """A wrong password (at login, or asked again by a change form), kept for the throttle's window in the
+    database that every worker shares. The key is a hash: no address or email is kept in clear."""
+
+    __tablename__ = "login_failures"
+    __table_args__ = (Index("ix_login_failures_key_at", "key", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
