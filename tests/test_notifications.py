@@ -14,6 +14,7 @@ from portal.domain import accounts, documents, projects
 from portal.domain import organisations as rules
 from portal.domain.audit import write_anchor
 from portal.domain.mail import set_mail_preferences
+from portal.domain.throttle import forget_old_failures
 from portal.models import AuditEvent, Membership, Notification, NotificationPreference, OutboxMessage, User
 from portal.models import ProjectStatus as S
 from portal.notifications import jobs
@@ -522,6 +523,7 @@ def test_a_test_app_leaves_the_scheduled_jobs_to_its_tests_unless_told(app, monk
         ("project_escalation", timedelta(hours=1), projects.escalate_unanswered),
         ("orphan_uploads", timedelta(hours=6), documents.sweep_orphan_uploads),
         ("audit_anchor", timedelta(days=1), write_anchor),
+        ("login_failures_sweep", timedelta(days=1), forget_old_failures),
     ]
 
 

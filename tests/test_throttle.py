@@ -240,3 +240,13 @@ def test_behind_one_declared_proxy_clients_are_counted_by_their_own_address(tmp_
     finally:
         with app.app_context():
             db.engine.dispose()
+
+
+def test_old_failures_are_forgotten_by_the_daily_sweep(app_context, session, clock):
+    from portal.models import LoginFailure
+
+    throttle.record_login_failure("old@commune.test", "10.8.8.8")
+    clock.advance(days=1, seconds=1)
+    throttle.record_login_failure("new@commune.test", "10.8.8.9")
+    assert throttle.forget_old_failures(clock.now) == 2  # the old account's and its address's
+    assert session.query(LoginFailure).count() == 2  # the new ones stay

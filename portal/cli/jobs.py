@@ -15,6 +15,7 @@ from flask.cli import AppGroup
 from portal.domain.audit import write_anchor
 from portal.domain.documents import sweep_orphan_uploads
 from portal.domain.projects import escalate_unanswered
+from portal.domain.throttle import forget_old_failures
 from portal.notifications.digest import send_digests
 from portal.notifications.jobs import Job, run_due_jobs
 
@@ -23,6 +24,7 @@ SCHEDULED_JOBS: tuple[Job, ...] = (
     Job("project_escalation", timedelta(hours=1), escalate_unanswered),
     Job("orphan_uploads", timedelta(hours=6), sweep_orphan_uploads),
     Job("audit_anchor", timedelta(days=1), write_anchor),
+    Job("login_failures_sweep", timedelta(days=1), forget_old_failures),
 )
 
 jobs = AppGroup("jobs", help="Scheduled jobs (digests, reminders, escalations).")

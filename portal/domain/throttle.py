@@ -93,6 +93,12 @@ def record_login_failure(email: str, address: str | None) -> None:
     _store().add([limit.key for limit in limits], now, max(limit.window for limit in limits))
 
 
+def forget_old_failures(now: datetime | None = None) -> int:
+    """Deletes the database's failures older than a day, far past any window (a daily scheduled job)."""
+    result = db.session.execute(delete(LoginFailure).where(LoginFailure.at < (now or utcnow()) - timedelta(days=1)))
+    return result.rowcount or 0
+
+
 def _store():
     url = current_app.config.get("REDIS_URL")
     if url:
