@@ -58,6 +58,10 @@ class Config:
     # Failed logins: per account and address, and a high ceiling per address (towns share a carrier's IP).
     LOGIN_FAILURES_PER_ACCOUNT = "10 per 15 minutes"
     LOGIN_FAILURES_PER_ADDRESS = "300 per 15 minutes"
+    # Mail sent on anyone's word (sign-ups, reset requests, links sent again, invitations): no mail cannon.
+    MAIL_PER_ADDRESS = "30 per hour"  # from one sender's address (a carrier's: generous)
+    MAIL_PER_ACCOUNT = "50 per day"  # by one account
+    MAIL_PER_RECIPIENT = "5 per day"  # to one address
 
     WTF_CSRF_ENABLED = True
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session: slow connections, long forms

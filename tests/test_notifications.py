@@ -117,6 +117,21 @@ SCENARIOS = {
         lambda c: accounts.request_password_reset(c.users["member"].email),
         {"member": {"password_reset:mail"}},
     ),
+    "sign-up with an address that has an account": (
+        lambda c: accounts.sign_up_association(
+            name="Quelqu’un",
+            email=c.users["member"].email,
+            password="une phrase assez longue",
+            locale="fr",
+            association_name="Amicale",
+            country="FR",
+            city="Lyon",
+            registration_number=None,
+            commune=c.commune_a,
+            villages=None,
+        ),
+        {"member": {"signup_address_taken:mail"}},
+    ),
     "password reset for an address without an account": (
         lambda c: accounts.request_password_reset("Personne@Test.org"),
         {"address:personne@test.org": {"password_reset_no_account:mail"}},

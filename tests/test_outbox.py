@@ -298,9 +298,9 @@ def test_a_batch_that_would_outlive_its_lease_gives_the_rest_back(mail_app, stub
 def test_300_mails_with_30_percent_failures_are_all_delivered_without_duplicates(mail_app, stub, monkeypatch):
     monkeypatch.setitem(mail_app.config, "SENDGRID_TIMEOUT", 0.2)
     monkeypatch.setitem(mail_app.config, "OUTBOX_MAX_ATTEMPTS", 30)  # 0.3^30: nothing may die of bad luck
-    # A lease well beyond one send, so that a loaded CI machine cannot let a lease lapse mid-send (which
+    # A lease far beyond one send (30 s), so that even a starved machine cannot let a lease lapse mid-send (which
     # at-least-once delivery would answer with a legitimate duplicate).
-    monkeypatch.setitem(mail_app.config, "OUTBOX_LEASE_SECONDS", 5)
+    monkeypatch.setitem(mail_app.config, "OUTBOX_LEASE_SECONDS", 30)
     stub.hold_seconds = 0.4
     dice = random.Random(300)
     lock = threading.Lock()

@@ -13,6 +13,7 @@ from portal.domain import throttle
 from portal.extensions import db
 from tests.conftest import own_database_url, reset_database
 from tests.factories import PASSWORD, make_user
+from tests.mail import mails_to
 
 
 def _redis_url_for(worker_id: str) -> str:
@@ -246,7 +247,59 @@ def test_old_failures_are_forgotten_by_the_daily_sweep(app_context, session, clo
     from portal.models import LoginFailure
 
     throttle.record_login_failure("old@commune.test", "10.8.8.8")
-    clock.advance(days=1, seconds=1)
+    clock.advance(days=2, seconds=1)
     throttle.record_login_failure("new@commune.test", "10.8.8.9")
     assert throttle.forget_old_failures(clock.now) == 2  # the old account's and its address's
     assert session.query(LoginFailure).count() == 2  # the new ones stay
+
+
+# Mail sent on anyone's word --------------------------------------------------------------------------------
+
+
+def test_reset_requests_to_one_address_stop_at_its_daily_share(throttled_app, session, clock):
+    user = make_user()
+    session.commit()
+    client = throttled_app.test_client()
+    answers = [
+        client.post(
+            "/auth/reset-password", data={"email": user.email}, environ_base={"REMOTE_ADDR": f"10.10.0.{n}"}
+        ).status_code
+        for n in range(6)
+    ]
+    assert answers == [200] * 5 + [429]  # 5 a day to one recipient, from whatever addresses
+    assert len(mails_to(user.email)) == 5
+    clock.advance(days=1, seconds=1)
+    assert client.post("/auth/reset-password", data={"email": user.email}).status_code == 200
+
+
+def test_one_address_cannot_send_mail_to_the_whole_country(throttled_app, session, clock, monkeypatch):
+    monkeypatch.setitem(throttled_app.config, "MAIL_PER_ADDRESS", "3 per hour")
+    client = throttled_app.test_client()
+    answers = [
+        client.post(
+            "/auth/reset-password", data={"email": f"cible{n}@example.org"}, environ_base={"REMOTE_ADDR": "10.11.0.1"}
+        ).status_code
+        for n in range(4)
+    ]
+    assert answers == [200, 200, 200, 429]
+    other = client.post(
+        "/auth/reset-password", data={"email": "cible9@example.org"}, environ_base={"REMOTE_ADDR": "10.11.0.2"}
+    )
+    assert other.status_code == 200
+
+
+def test_an_officer_has_a_daily_share_of_invitations(throttled_app, session, clock, login_as, cast, monkeypatch):
+    monkeypatch.setitem(throttled_app.config, "MAIL_PER_ACCOUNT", "2 per day")
+    client = throttled_app.test_client()
+    from tests.factories import sign_in
+
+    sign_in(client, cast.users["officer"])
+    answers = [
+        client.post(
+            f"/organisations/{cast.association.id}/invitations",
+            data={"email": f"membre{n}@example.org", "role": "member"},
+        ).status_code
+        for n in range(3)
+    ]
+    assert answers == [303, 303, 429]
+    assert mails_to("membre2@example.org") == []

@@ -27,7 +27,7 @@ from portal.domain.organisations import (
     may_still_invite,
     membership_of,
 )
-from portal.domain.throttle import check_login_allowed, record_login_failure
+from portal.domain.throttle import check_login_allowed, record_login_failure, spend_mail_budget
 from portal.errors import Refused
 from portal.extensions import db, login_manager
 from portal.models import ApiToken, HomeCommune, Invitation, Organisation, User, UserSession, Verification
@@ -290,7 +290,16 @@ def sign_up_association(
     commune,
     villages: str | None,
 ):
-    """An association representative creates their account and the association, pending verification."""
+    """An association representative creates their account and the association, pending verification, and is
+    sent the link that confirms the address. An address already taken creates nothing: its owner is told by
+    mail instead. Nothing is returned either way, so that the caller answers the same: the form tells no one
+    who is here."""
+    check_new_password(password)
+    owner = user_by_email(email)
+    if owner is not None:
+        spend_mail_budget(owner.email, _client_address())
+        notify("signup_address_taken", user=owner, link=public_url("/auth/reset-password"))
+        return
     user = create_user(email, name, password, locale=locale)
     association = Organisation(
         kind="association",
@@ -318,11 +327,10 @@ def sign_up_association(
         },
     )
     send_confirmation(user)
-    return user, association
 
 
 def send_confirmation(user: User) -> None:
-
+    spend_mail_budget(user.email, _client_address(), user.id)
     token = _serializer("confirm").dumps({"u": user.id, "e": user.email})
     notify("account_confirmation", actor=user, user=user, link=public_url(f"/auth/confirm/{token}"))
 
@@ -351,6 +359,7 @@ def confirm_email(token: str) -> User | None:
 def request_password_reset(email: str) -> None:
     """Mails a reset link if the account exists, and otherwise a mail saying there is none: the same work either
     way (one signed token, one queued mail), and the page answers the same."""
+    spend_mail_budget(email, _client_address())
     user = user_by_email(email)
     active = user is not None and user.is_active
     token = _serializer("reset").dumps(
@@ -386,10 +395,14 @@ def set_password(user: User, new_password: str, reason: str) -> None:
     record(f"user.{reason}", "user", user.id, actor=user)
 
 
+def _client_address() -> str | None:
+    return request.remote_addr if has_request_context() else None
+
+
 def _check_current_password(user: User, password: str) -> None:
     """The password asked again before a change: its wrong guesses count, and are limited, like logins' (a
     session left open must not become a way to guess the password)."""
-    address = request.remote_addr if has_request_context() else None
+    address = _client_address()
     check_login_allowed(user.email, address)
     if not password_matches(user, password):
         record_login_failure(user.email, address)
@@ -491,6 +504,7 @@ def invite(actor: User, organisation: Organisation, email: str, role: str, name:
             "forbidden", _l("A mediator of the ministry must verify the association before it invites anyone.")
         )
     email = normalise_email(email)
+    spend_mail_budget(email, _client_address(), actor.id)
     existing_user = user_by_email(email)
     if existing_user is not None and membership_of(existing_user, organisation) is not None:
         raise Refused("already_exists", fields={"email": [str(_l("This person is already a member."))]})

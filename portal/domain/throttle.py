@@ -93,9 +93,36 @@ def record_login_failure(email: str, address: str | None) -> None:
     _store().add([limit.key for limit in limits], now, max(limit.window for limit in limits))
 
 
+# Mail sent on anyone's word (sign-up, reset requests, confirmation links sent again, invitations) -------------
+
+
+def spend_mail_budget(recipient: str, address: str | None, account_id: int | None = None) -> None:
+    """Counts one such mail, or raises 429 (Throttled) when the sender's address, the sending account or the
+    recipient has had its share: the portal is no mail cannon. Only mails sent count (a refused request sends
+    nothing and is rolled back)."""
+    config = current_app.config
+    budgets = [
+        (config["MAIL_PER_ADDRESS"], _key("mail-address", address_group(address))),
+        (config["MAIL_PER_RECIPIENT"], _key("mail-recipient", (recipient or "").strip().lower())),
+    ]
+    if account_id is not None:
+        budgets.append((config["MAIL_PER_ACCOUNT"], _key("mail-account", str(account_id))))
+    now = utcnow()
+    store = _store()
+    for text, key in budgets:
+        budget = parse(text)
+        window = timedelta(seconds=budget.get_expiry())
+        count = store.count(key, now - window)
+        if count >= budget.amount:
+            freed_by = store.nth(key, now - window, count - budget.amount) or now
+            raise Throttled(max(1, math.ceil((freed_by + window - now).total_seconds())))
+    longest = max(timedelta(seconds=parse(text).get_expiry()) for text, _key_ in budgets)
+    store.add([key for _text, key in budgets], now, longest, keep_when_refused=False)
+
+
 def forget_old_failures(now: datetime | None = None) -> int:
-    """Deletes the database's failures older than a day, far past any window (a daily scheduled job)."""
-    result = db.session.execute(delete(LoginFailure).where(LoginFailure.at < (now or utcnow()) - timedelta(days=1)))
+    """Deletes the database's counts older than two days, past any window (a daily scheduled job)."""
+    result = db.session.execute(delete(LoginFailure).where(LoginFailure.at < (now or utcnow()) - timedelta(days=2)))
     return result.rowcount or 0
 
 
@@ -128,11 +155,11 @@ class DatabaseFailures:
             .limit(1)
         )
 
-    def add(self, keys: list[str], at: datetime, keep: timedelta) -> None:
+    def add(self, keys: list[str], at: datetime, keep: timedelta, keep_when_refused: bool = True) -> None:
         db.session.execute(delete(LoginFailure).where(LoginFailure.key.in_(keys), LoginFailure.at <= at - keep))
         db.session.add_all(LoginFailure(key=key, at=at) for key in keys)
         db.session.flush()
-        if has_request_context():
+        if keep_when_refused and has_request_context():
             g.keep_changes = True
 
 
@@ -153,7 +180,7 @@ class RedisFailures:
         )
         return datetime.fromtimestamp(found[0][1], tz=since.tzinfo) if found else None
 
-    def add(self, keys: list[str], at: datetime, keep: timedelta) -> None:
+    def add(self, keys: list[str], at: datetime, keep: timedelta, keep_when_refused: bool = True) -> None:
         with self.redis.pipeline() as pipe:
             for key in keys:
                 name = f"login-failures:{key}"

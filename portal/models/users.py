@@ -106,8 +106,9 @@ class Invitation(db.Model):
 
 
 class LoginFailure(db.Model):
-    """A wrong password (at login, or asked again by a change form), kept for the throttle's window in the
-    database that every worker shares. The key is a hash: no address or email is kept in clear."""
+    """What the throttle counts, kept for its window in the database every worker shares: a wrong password (at
+    login, or asked again by a change form), or a mail sent on someone's word. The key is a hash: no address or
+    email is kept in clear."""
 
     __tablename__ = "login_failures"
     __table_args__ = (Index("ix_login_failures_key_at", "key", "at"),)

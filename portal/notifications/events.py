@@ -254,6 +254,8 @@ _TABLE = (
     Event("invitation", security=True, audiences=(Audience("invitee", the_invitee),)),
     # A reset asked for an address with no active account: it is told so, as an account would get its link.
     Event("password_reset_no_account", security=True, audiences=(Audience("address", the_address),)),
+    # Someone signed up with an address that has an account: its owner is told, the form says nothing more.
+    Event("signup_address_taken", security=True, audiences=(Audience("account", the_user),)),
     # Associations: the ministry's decision, to the association's officers.
     Event(
         "association_verified",

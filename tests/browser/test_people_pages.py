@@ -97,12 +97,15 @@ def test_an_association_signs_up_is_verified_and_invites_its_treasurer(browser, 
     page.get_by_label("Commune d’origine au Mali").fill("lakamane")
     with page.expect_navigation():
         page.get_by_role("button", name="Créer le compte et l’association").click()
-    assert "attend la vérification" in page.content()
-    # The representative confirms the address with the mailed link (a button: mail scanners open links).
+    assert "Nous avons envoyé un message à hawa@exemple.fr" in page.content()
+    # The representative confirms the address with the mailed link (a button: mail scanners open links), then
+    # signs in, and sees the association wait for the ministry.
     page.goto(latest_link(live_server, "hawa@exemple.fr", "/auth/confirm/"))
     with page.expect_navigation():
         page.get_by_role("button", name="Confirmer mon adresse").click()
     assert "Adresse confirmée" in page.content()
+    sign_in(page, "hawa@exemple.fr", "un mot de passe solide")
+    assert "attend la vérification" in page.content()
     sign_out(page)
 
     # A mediator verifies it.

@@ -102,7 +102,7 @@ def signup():
         commune = _chosen_commune(form, named, matches)
         if commune is not None:
             try:
-                user, _association = accounts.sign_up_association(
+                accounts.sign_up_association(
                     name=form.name.data,
                     email=form.email.data,
                     password=form.password.data,
@@ -118,15 +118,8 @@ def signup():
                 if place_errors(form, error):
                     raise  # a refusal about no field of the form
             else:
-                accounts.start_session(user)
-                flash(
-                    _(
-                        "Your account is created. Confirm your email address with the link we sent you; "
-                        "a mediator of the ministry will verify the association."
-                    ),
-                    "info",
-                )
-                return redirect(url_for("main.home"), code=303)
+                # The same answer whether the address was free or not: the mail says which.
+                return render_template("auth/signup_sent.html", email=form.email.data)
     return render_template("auth/signup.html", form=form, matches=matches), 422 if form.errors else 200
 
 
