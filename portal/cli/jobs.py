@@ -13,6 +13,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 
 from portal.domain.documents import sweep_orphan_uploads
+from portal.domain.meetings import send_reminders
 from portal.domain.projects import escalate_unanswered
 from portal.notifications.digest import send_digests
 from portal.notifications.jobs import Job, run_due_jobs
@@ -21,6 +22,7 @@ SCHEDULED_JOBS: tuple[Job, ...] = (
     Job("notifications_digest", timedelta(days=1), send_digests),
     Job("project_escalation", timedelta(hours=1), escalate_unanswered),
     Job("orphan_uploads", timedelta(hours=6), sweep_orphan_uploads),
+    Job("meeting_reminders", timedelta(minutes=15), send_reminders),
 )
 
 jobs = AppGroup("jobs", help="Scheduled jobs (digests, reminders, escalations).")
