@@ -30,6 +30,7 @@ from portal.models import (
     MINUTES_ANSWERS,
     RSVP_ANSWERS,
     Commune,
+    HomeCommune,
     Meeting,
     MeetingAttendee,
     MeetingInvitee,
@@ -41,7 +42,14 @@ from portal.models import (
 )
 from portal.notifications.notify import notify
 from portal.urls import public_url
-from portal.visibility import can_see_meeting, can_see_project, is_mediator, memberships_of
+from portal.visibility import (
+    can_see_meeting,
+    can_see_project,
+    is_mediator,
+    memberships_of,
+    party_organisation_ids,
+    visible_projects,
+)
 
 TITLE_MAX, SHORT_MAX, URL_MAX, LONG_MAX = 200, 200, 500, 20_000
 DURATION_MAX = 7 * 24 * 60  # a week, in minutes
@@ -297,6 +305,14 @@ def _check_fields(data: MeetingInput, meeting: Meeting | None, errors: dict) -> 
             errors["online_url"] = [str(_l("A web address starting with https://."))]
     if location is None and online_url is None:
         errors["location"] = [str(_l("Give a place, a video link, or both."))]
+
+
+def field_errors(data: MeetingInput, meeting: Meeting | None = None) -> dict:
+    """What is wrong with the fields of a schedule (or of a reschedule of `meeting`), by field: for a form that
+    found its own errors too and reports them all at once."""
+    errors: dict[str, list[str]] = {}
+    _check_fields(data, meeting, errors)
+    return errors
 
 
 def _organiser_for(actor, commune_id, errors: dict) -> Organisation | None:
@@ -669,3 +685,78 @@ def send_reminders(now: datetime | None = None) -> int:
         sent += 1
     db.session.flush()
     return sent
+
+
+# What the pages' forms offer --------------------------------------------------------------------------------
+
+COMMON_ZONES = (
+    "Africa/Bamako",
+    "Europe/Paris",
+    "Europe/Madrid",
+    "Europe/Brussels",
+    "Europe/Rome",
+    "Europe/Berlin",
+    "Europe/London",
+    "Africa/Abidjan",
+    "Africa/Dakar",
+    "Africa/Casablanca",
+    "America/New_York",
+    "America/Montreal",
+    "Asia/Dubai",
+)
+
+
+@dataclass(frozen=True)
+class ScheduleChoices:
+    communes: list  # where the user may schedule: their communes (officials), or the communes of projects
+    commune: Commune | None  # the commune chosen
+    projects: list  # the commune's submitted projects the user may see: the agenda
+    organisations: list  # whom to invite: the commune's organisations, its associations, partners, the ministry
+
+
+def schedule_choices(user, commune_id=None) -> ScheduleChoices:
+    """What the scheduling form offers `user` for the commune chosen (or their only one)."""
+    ids = set(official_communes(user))
+    if is_mediator(user):
+        ids |= set(
+            db.session.scalars(
+                visible_projects(user)
+                .where(Project.first_submitted_at.is_not(None))
+                .with_only_columns(Project.commune_id)
+                .distinct()
+            )
+        )
+    communes = (
+        db.session.scalars(select(Commune).where(Commune.id.in_(ids)).order_by(Commune.name)).all() if ids else []
+    )
+    if commune_id is None and len(communes) == 1:
+        commune_id = communes[0].id
+    commune = next((c for c in communes if c.id == commune_id), None)
+    if commune is None:
+        return ScheduleChoices(communes, None, [], [])
+    projects = db.session.scalars(
+        visible_projects(user)
+        .where(Project.commune_id == commune.id, Project.first_submitted_at.is_not(None))
+        .order_by(Project.id.desc())
+        .limit(AGENDA_MAX)
+    ).all()
+    homes = select(HomeCommune.association_id).where(HomeCommune.commune_id == commune.id)
+    organisations = db.session.scalars(
+        select(Organisation)
+        .where(
+            (Organisation.commune_id == commune.id)
+            | Organisation.id.in_(homes)
+            | Organisation.kind.in_((OrganisationKind.PARTNER, OrganisationKind.MINISTRY))
+        )
+        .order_by(Organisation.kind, Organisation.name)
+        .limit(INVITEES_MAX)
+    ).all()
+    return ScheduleChoices(communes, commune, projects, organisations)
+
+
+def default_invitees(projects: list[Project]) -> set[int]:
+    """The parties to the agenda's projects: invited unless the organiser says otherwise."""
+    ids: set[int] = set()
+    for project in projects:
+        ids |= party_organisation_ids(project)
+    return ids
