@@ -324,3 +324,17 @@ def test_invitees_get_the_invitation_mail_with_the_ics_attached_through_sendgrid
     assert event.decoded("dtstart") == datetime(2026, 12, 15, 9, 0, tzinfo=UTC)
     assert str(event["uid"]) == str(vevent(ics_of(client, mayor, meeting["id"]))["uid"])
     assert "Concertation sur la maternité" in request.body["subject"]
+
+
+def test_the_openapi_document_describes_the_meeting_endpoints(client, session):
+    spec = client.get("/api/v1/openapi.json").get_json()
+    paths = spec["paths"]
+    assert {"post", "get"} <= set(paths["/api/v1/meetings"])
+    assert {"get", "patch"} <= set(paths["/api/v1/meetings/{meeting_id}"])
+    for suffix in ("/ics", "/cancel", "/rsvp", "/minutes", "/minutes/answers"):
+        assert f"/api/v1/meetings/{{meeting_id}}{suffix}" in paths
+    assert "text/calendar" in paths["/api/v1/meetings/{meeting_id}/ics"]["get"]["responses"]["200"]["content"]
+    create = spec["components"]["schemas"]["MeetingCreate"]
+    assert {"title", "commune_id", "starts_at", "timezone", "duration_minutes", "invitee_organisation_ids"} <= set(
+        create["required"]
+    )
