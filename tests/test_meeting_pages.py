@@ -155,3 +155,25 @@ def test_the_list_shows_upcoming_first_and_runs_as_many_queries_with_a_thousand(
         session.commit()
 
     assert_constant_queries(client, "/meetings/", add_meetings)
+
+
+def test_an_invitee_sees_only_the_agenda_items_it_may_see(client, cast, login_as, submitted, session):
+    """product.md: who may see a project may see the agenda items about it; the partner is not a party."""
+    meeting = make_meeting(cast.commune_org, [cast.association, cast.partner], [submitted])
+    session.commit()
+    login_as("representative")
+    page = text_of(client.get(f"/meetings/{meeting.id}"))
+    assert submitted.title not in page and "Et 1 projet que vous ne pouvez pas voir." in page
+    login_as("officer")
+    assert submitted.title in text_of(client.get(f"/meetings/{meeting.id}"))
+
+
+def test_a_reminder_does_not_make_a_reschedule_stale(cast, session, app_context):
+    from portal.domain import meetings as rules
+
+    meeting = make_meeting(cast.commune_org, [cast.association], hours_from_now=24)
+    session.commit()
+    version = meeting.version
+    assert rules.send_reminders() == 1
+    session.refresh(meeting)
+    assert meeting.reminded_at is not None and meeting.version == version

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo, available_timezones
 import icalendar
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import case, select
+from sqlalchemy import case, select, update
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -167,6 +167,13 @@ def answer_organisations(user, meeting: Meeting) -> list[Organisation]:
     return [a.organisation for a in meeting.attendees if a.organisation_id in mine]
 
 
+def visible_agenda(user, meeting: Meeting) -> tuple[list[Project], int]:
+    """The agenda's projects `user` may see, and how many others it holds (product.md: who may see a project
+    may see the agenda items about it; an invitee may not be a party to every project discussed)."""
+    shown = [item.project for item in meeting.agenda if can_see_project(user, item.project)]
+    return shown, len(meeting.agenda) - len(shown)
+
+
 def can_answer_minutes(user, meeting: Meeting) -> bool:
     return bool(answer_organisations(user, meeting))
 
@@ -231,11 +238,8 @@ def meeting_ics(meeting: Meeting) -> bytes:
         event.add("location", meeting.location)
     link = public_url(f"/meetings/{meeting.id}")
     event.add("url", meeting.online_url or link)
-    lines = [f"{item.project.title}" for item in meeting.agenda]
-    if meeting.online_url:
-        lines.append(meeting.online_url)
-    lines.append(link)
-    event.add("description", "\n".join(lines))
+    # The agenda stays on the portal, where each reader sees the projects they may see: one file goes to all.
+    event.add("description", "\n".join([meeting.online_url, link] if meeting.online_url else [link]))
     calendar.add_component(event)
     return calendar.to_ical()
 
@@ -680,8 +684,14 @@ def send_reminders(now: datetime | None = None) -> int:
     for meeting in due:
         if meeting.starts_at - timedelta(hours=meeting.reminder_hours) > now:
             continue
-        meeting.reminded_at = now
         notify("meeting_reminder", meeting=meeting, actor=None)
+        # Not an edit: the version (and the .ics's DTSTAMP) stay, so no reschedule in progress goes stale.
+        db.session.execute(
+            update(Meeting)
+            .where(Meeting.id == meeting.id)
+            .values(reminded_at=now, updated_at=Meeting.updated_at)
+            .execution_options(synchronize_session=False)
+        )
         sent += 1
     db.session.flush()
     return sent

@@ -72,6 +72,7 @@ def _render_meeting(meeting: Meeting, status: int = 200, *, rsvp=None, answer=No
     return render_template(
         "meetings/show.html",
         meeting=meeting,
+        agenda_items=rules.visible_agenda(current_user, meeting),
         started=rules.has_started(meeting),
         can_change=rules.can_change(current_user, meeting),
         can_post_minutes=rules.can_post_minutes(current_user, meeting),
@@ -116,6 +117,7 @@ def minutes_sheet(meeting_id):
     return render_template(
         "meetings/minutes_sheet.html",
         meeting=meeting,
+        agenda_items=rules.visible_agenda(current_user, meeting),
         approved=rules.minutes_approved(meeting),
         answer_labels=MINUTES_ANSWER_LABELS,
         printed_at=utcnow(),
