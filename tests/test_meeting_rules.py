@@ -176,3 +176,23 @@ def test_the_ics_keeps_its_uid_raises_its_sequence_and_cancels(around, session):
     calendar, third = parsed()
     assert str(calendar["method"]) == "CANCEL" and str(third["status"]) == "CANCELLED"
     assert str(third["uid"]) == str(first["uid"]) and int(third["sequence"]) == int(second["sequence"]) + 1
+
+
+def test_the_default_reminder_is_an_admin_setting(around):
+    from portal.domain.settings import set_setting
+
+    data = dict(
+        title="Concertation",
+        commune_id=around.commune_a.id,
+        project_ids=[],
+        starts_at=datetime(2030, 1, 10, 10, 0),
+        timezone="Africa/Bamako",
+        duration_minutes=60,
+        location="Mairie",
+        invitee_organisation_ids=[around.association.id],
+    )
+    assert rules.schedule_meeting(around.users["mayor"], rules.MeetingInput(**data)).reminder_hours == 48
+    set_setting(around.users["admin"], "meeting_reminder_hours", "24")
+    assert rules.schedule_meeting(around.users["mayor"], rules.MeetingInput(**data)).reminder_hours == 24
+    given = rules.schedule_meeting(around.users["mayor"], rules.MeetingInput(**data, reminder_hours=6))
+    assert given.reminder_hours == 6

@@ -22,6 +22,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from portal.database import utcnow
 from portal.domain.audit import record
+from portal.domain.settings import get_setting
 from portal.errors import Refused
 from portal.extensions import db
 from portal.ids import is_id
@@ -53,7 +54,7 @@ from portal.visibility import (
 
 TITLE_MAX, SHORT_MAX, URL_MAX, LONG_MAX = 200, 200, 500, 20_000
 DURATION_MAX = 7 * 24 * 60  # a week, in minutes
-REMINDER_HOURS_DEFAULT, REMINDER_HOURS_MAX = 48, 30 * 24
+REMINDER_HOURS_MAX = 30 * 24
 AGENDA_MAX, INVITEES_MAX, DECISIONS_MAX = 50, 100, 100
 
 
@@ -244,6 +245,11 @@ def meeting_ics(meeting: Meeting) -> bytes:
     return calendar.to_ical()
 
 
+def default_reminder_hours() -> int:
+    """The reminder's delay a new meeting gets unless its organiser gives one (an admin setting, 48 hours)."""
+    return get_setting("meeting_reminder_hours")
+
+
 def _notify(event: str, meeting: Meeting, actor, **context) -> None:
     ics = meeting_ics(meeting)
     method = "CANCEL" if meeting.status == MeetingStatus.CANCELLED else "REQUEST"
@@ -414,7 +420,7 @@ def schedule_meeting(actor, data: MeetingInput) -> Meeting:
         duration_minutes=data.duration_minutes,
         location=_clean(data.location),
         online_url=_clean(data.online_url),
-        reminder_hours=data.reminder_hours if data.reminder_hours is not None else REMINDER_HOURS_DEFAULT,
+        reminder_hours=data.reminder_hours if data.reminder_hours is not None else default_reminder_hours(),
         status=MeetingStatus.SCHEDULED,
         sequence=0,
         created_by_id=actor.id,

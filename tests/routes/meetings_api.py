@@ -36,11 +36,33 @@ def samples(suffix: str, json=None, meeting: dict | None = None, minuted: dict |
 
 EMPTY: dict = {}
 
+
+def new_meeting(w) -> dict:
+    """A whole schedule of commune A's meeting about the submitted project, inviting association A."""
+    return {
+        "title": "Concertation",
+        "commune_id": w.commune_a.id,
+        "project_ids": [w.submitted.id],
+        "starts_at": "2026-12-15T10:00:00",
+        "timezone": "Europe/Paris",
+        "duration_minutes": 90,
+        "location": "Mairie",
+        "invitee_organisation_ids": [w.association.id],
+    }
+
+
+def new_minutes(w) -> dict:
+    return {"summary": "Résumé.", "decisions": ["Décision."], "attendee_organisation_ids": [w.association.id]}
+
+
 ROUTES = {
     ("/api/v1/meetings", "GET"): [Sample("/api/v1/meetings", {"anonymous": 401, "*": 200})],
     # Commune officials and mediators schedule; an empty body is then 422.
     ("/api/v1/meetings", "POST"): [
-        Sample("/api/v1/meetings", {"anonymous": 401, "mayor": 422, "mediator": 422, "*": 403}, "empty", json=EMPTY)
+        Sample("/api/v1/meetings", {"anonymous": 401, "mayor": 422, "mediator": 422, "*": 403}, "empty", json=EMPTY),
+        Sample(
+            "/api/v1/meetings", {"anonymous": 401, "mayor": 201, "mediator": 201, "*": 403}, "whole", json=new_meeting
+        ),
     ],
     ("/api/v1/meetings/<id:meeting_id>", "GET"): samples(""),
     ("/api/v1/meetings/<id:meeting_id>/ics", "GET"): samples("/ics"),
@@ -48,13 +70,15 @@ ROUTES = {
     ("/api/v1/meetings/<id:meeting_id>", "PATCH"): samples("", EMPTY, write(SEE_MEETING, mayor=422)),
     ("/api/v1/meetings/<id:meeting_id>/cancel", "POST"): samples("/cancel", EMPTY, write(SEE_MEETING, mayor=422)),
     # An invited organisation's acting members answer (officer, member); observers only read.
-    ("/api/v1/meetings/<id:meeting_id>/rsvp", "POST"): samples(
-        "/rsvp", EMPTY, write(SEE_MEETING, officer=422, member=422)
-    ),
+    ("/api/v1/meetings/<id:meeting_id>/rsvp", "POST"): [
+        *samples("/rsvp", EMPTY, write(SEE_MEETING, officer=422, member=422)),
+        Sample(MEETING + "/rsvp", write(SEE_MEETING, officer=200, member=200), "yes", json={"answer": "yes"}),
+    ],
     # The organiser's officials post minutes once the meeting has started (it has).
-    ("/api/v1/meetings/<id:meeting_id>/minutes", "POST"): samples(
-        "/minutes", EMPTY, write(SEE_MEETING, mayor=422), write(SEE_MEETING, mayor=422)
-    ),
+    ("/api/v1/meetings/<id:meeting_id>/minutes", "POST"): [
+        *samples("/minutes", EMPTY, write(SEE_MEETING, mayor=422), write(SEE_MEETING, mayor=422)),
+        Sample(MEETING + "/minutes", write(SEE_MEETING, mayor=200), "whole", json=new_minutes),
+    ],
     # The attending parties answer the minutes: no minutes yet is 409 for the invitees.
     ("/api/v1/meetings/<id:meeting_id>/minutes/answers", "POST"): samples(
         "/minutes/answers",

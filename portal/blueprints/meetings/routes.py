@@ -233,7 +233,7 @@ def _form_values(meeting: Meeting | None = None) -> dict:
         return {
             "timezone": zone,
             "duration_minutes": "120",
-            "reminder_hours": str(rules.REMINDER_HOURS_DEFAULT),
+            "reminder_hours": str(rules.default_reminder_hours()),
             "time": "10:00",
         }
     local = rules.local_start(meeting)
