@@ -338,3 +338,23 @@ def test_the_openapi_document_describes_the_meeting_endpoints(client, session):
     assert {"title", "commune_id", "starts_at", "timezone", "duration_minutes", "invitee_organisation_ids"} <= set(
         create["required"]
     )
+
+
+def test_the_list_runs_as_many_queries_with_a_thousand_meetings(client, world, session):
+    from portal.extensions import db
+    from tests.meeting_factories import build_meeting
+
+    def add_meetings(n):
+        db.session.add_all(
+            [
+                build_meeting(world.commune_org, [world.association, world.partner], [world.project], minutes=True)
+                for _ in range(n)
+            ]
+        )
+        session.commit()
+
+    from tests.helpers import assert_constant_queries
+
+    assert_constant_queries(
+        client, "/api/v1/meetings?per_page=100", add_meetings, large=300, headers=token(client, "officer@test.org")
+    )

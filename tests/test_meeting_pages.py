@@ -177,3 +177,14 @@ def test_a_reminder_does_not_make_a_reschedule_stale(cast, session, app_context)
     assert rules.send_reminders() == 1
     session.refresh(meeting)
     assert meeting.reminded_at is not None and meeting.version == version
+
+
+def test_the_project_page_lists_the_meetings_about_it_that_the_viewer_may_see(
+    client, cast, login_as, submitted, session
+):
+    meeting = make_meeting(cast.commune_org, [cast.association], [submitted], title="Concertation de janvier")
+    session.commit()
+    login_as("officer")
+    assert meeting.title in text_of(client.get(f"/projects/{submitted.id}"))
+    login_as("representative")  # not a party, not invited: sees neither
+    assert client.get(f"/projects/{submitted.id}").status_code == 404

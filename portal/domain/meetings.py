@@ -49,6 +49,7 @@ from portal.visibility import (
     is_mediator,
     memberships_of,
     party_organisation_ids,
+    visible_meetings,
     visible_projects,
 )
 
@@ -776,3 +777,14 @@ def default_invitees(projects: list[Project]) -> set[int]:
     for project in projects:
         ids |= party_organisation_ids(project)
     return ids
+
+
+def project_meetings(user, project: Project, limit: int = 20) -> list[Meeting]:
+    """The meetings with `project` on their agenda that `user` may see, upcoming first (for the project's page)."""
+    if not getattr(user, "is_authenticated", False):
+        return []  # meetings are never public
+    return db.session.scalars(
+        upcoming_first(visible_meetings(user).where(Meeting.agenda.any(MeetingProject.project_id == project.id))).limit(
+            limit
+        )
+    ).all()

@@ -11,7 +11,7 @@ from portal.blueprints.api.common import Id, PageArgs, UtcDateTime, list_schema,
 from portal.blueprints.api.messages import in_range
 from portal.domain import meetings as rules
 from portal.errors import Refused, flatten_messages
-from portal.models import MINUTES_ANSWERS, RSVP_ANSWERS, Meeting, MeetingProject
+from portal.models import MINUTES_ANSWERS, RSVP_ANSWERS, Meeting, MeetingAttendee, MeetingInvitee, MeetingProject
 from portal.visibility import visible_meetings
 
 blp = api_blueprint("meetings", "Consultation meetings (réunions de concertation), their invitations and minutes.")
@@ -275,7 +275,9 @@ def list_meetings(args):
     """The meetings the caller may see, upcoming first (soonest first), then past ones. Signed-in users."""
     user = require_api_user()
     query = visible_meetings(user).options(
-        selectinload(Meeting.agenda), selectinload(Meeting.invitees), selectinload(Meeting.attendees)
+        selectinload(Meeting.agenda),
+        selectinload(Meeting.invitees).joinedload(MeetingInvitee.organisation),
+        selectinload(Meeting.attendees).joinedload(MeetingAttendee.organisation),
     )
     if args.get("commune_id"):
         query = query.where(Meeting.commune_id == args["commune_id"])

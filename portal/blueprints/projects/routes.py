@@ -69,6 +69,7 @@ def _render_project(
         can_upload=docs.can_upload(current_user, project),
         can_comment=rules.can_comment(current_user, project),
         can_schedule_meeting=meeting_rules.can_schedule_about(current_user, project),
+        meetings=meeting_rules.project_meetings(current_user, project),
         document_kinds=DOCUMENT_KIND_LABELS,
         action_state=action or {},
         comment_state=comment or {},
