@@ -126,6 +126,8 @@ def test_what_a_schedule_must_say(client, world):
         (body(world, invitee_organisation_ids=[]), "invitee_organisation_ids"),
         (body(world, project_ids=[world.draft.id]), "project_ids.0"),  # a draft never submitted
         (body(world, online_url="javascript:alert(1)"), "online_url"),
+        (body(world, starts_at="0001-01-01T00:00:00", timezone="America/New_York"), "starts_at"),
+        (body(world, starts_at="9999-12-31T23:59:00", timezone="Asia/Tokyo"), "starts_at"),
     ]
     for payload, field in cases:
         response = client.post("/api/v1/meetings", json=payload, headers=mayor)

@@ -57,6 +57,7 @@ TITLE_MAX, SHORT_MAX, URL_MAX, LONG_MAX = 200, 200, 500, 20_000
 DURATION_MAX = 7 * 24 * 60  # a week, in minutes
 REMINDER_HOURS_MAX = 30 * 24
 AGENDA_MAX, INVITEES_MAX, DECISIONS_MAX = 50, 100, 100
+YEARS = (1990, 2100)  # meetings recorded after the fact, or planned: nothing a time zone cannot convert
 
 
 def _too_long(n: int) -> str:
@@ -295,6 +296,8 @@ def _check_fields(data: MeetingInput, meeting: Meeting | None, errors: dict) -> 
         errors["timezone"] = [str(_l("Choose a time zone such as Africa/Bamako or Europe/Paris."))]
     if data.starts_at is None and creating:
         errors["starts_at"] = [str(_l("Give the date and time of the start."))]
+    elif data.starts_at is not None and not YEARS[0] <= data.starts_at.year <= YEARS[1]:
+        errors["starts_at"] = [str(_l("A date from %(first)s to %(last)s.", first=YEARS[0], last=YEARS[1]))]
     duration = data.duration_minutes
     if duration is None and creating:
         errors["duration_minutes"] = [str(_l("This field is required."))]
