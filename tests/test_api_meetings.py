@@ -360,3 +360,19 @@ def test_the_list_runs_as_many_queries_with_a_thousand_meetings(client, world, s
     assert_constant_queries(
         client, "/api/v1/meetings?per_page=100", add_meetings, large=300, headers=token(client, "officer@test.org")
     )
+
+
+def test_the_list_filters_by_commune_and_project_and_is_paginated(client, world):
+    mayor = token(client, "mayor@test.org")
+    about = schedule(client, mayor, body(world))
+    without = schedule(client, mayor, body(world, project_ids=[]))
+    listed = client.get(f"/api/v1/meetings?project_id={world.project.id}", headers=mayor).get_json()
+    assert [m["id"] for m in listed["items"]] == [about["id"]] and listed["total"] == 1
+    by_commune = client.get(f"/api/v1/meetings?commune_id={world.commune_a.id}&per_page=1", headers=mayor).get_json()
+    assert by_commune["total"] == 2 and by_commune["per_page"] == 1 and len(by_commune["items"]) == 1
+    assert {m["id"] for m in client.get("/api/v1/meetings", headers=mayor).get_json()["items"]} == {
+        about["id"],
+        without["id"],
+    }
+    assert client.get(f"/api/v1/meetings?commune_id={world.commune_b.id}", headers=mayor).get_json()["total"] == 0
+    assert error_code(client.get("/api/v1/meetings?page=0", headers=mayor), 422) == "validation_failed"
