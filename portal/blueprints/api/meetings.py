@@ -303,7 +303,10 @@ def meeting_ics(meeting_id):
     return Response(
         rules.meeting_ics(meeting),
         mimetype="text/calendar",
-        headers={"Content-Disposition": f'attachment; filename="meeting-{meeting.id}.ics"'},
+        headers={
+            "Content-Disposition": f'attachment; filename="meeting-{meeting.id}.ics"',
+            "Cache-Control": "private, no-store",  # who is invited where: not for shared caches
+        },
     )
 
 
