@@ -58,6 +58,7 @@ def _register_blueprints(app: Flask) -> None:
     from portal.blueprints.auth import bp as auth_bp
     from portal.blueprints.main import bp as main_bp
     from portal.blueprints.mediation import bp as mediation_bp
+    from portal.blueprints.meetings import bp as meetings_bp
     from portal.blueprints.notifications import bp as notifications_bp
     from portal.blueprints.organisations import bp as organisations_bp
     from portal.blueprints.projects import bp as projects_bp
@@ -69,6 +70,7 @@ def _register_blueprints(app: Flask) -> None:
         account_bp,
         organisations_bp,
         projects_bp,
+        meetings_bp,
         territories_bp,
         mediation_bp,
         admin_bp,

@@ -2,10 +2,12 @@
 
 from decimal import Decimal
 
+import pytz
 from babel import Locale
+from babel.dates import format_time, get_timezone_location
 from babel.numbers import format_currency
 from flask import current_app, g, has_request_context, request, session
-from flask_babel import format_datetime, get_locale
+from flask_babel import format_datetime, get_locale, get_timezone
 from flask_login import current_user
 
 from portal.database import utcnow
@@ -105,6 +107,22 @@ def _viewer_rate(currency: str) -> Decimal | None:
 def format_when(value, style: str = "medium") -> str:
     """A UTC datetime in the viewer's time zone and language."""
     return format_datetime(value, style)
+
+
+def format_meeting_time(value, zone_name: str, style: str = "medium") -> str:
+    """A meeting's time in the viewer's zone, with the meeting's own beside it when it differs:
+    "15 déc. 2026, 09:00:00 (10:00 Paris)"."""
+    shown = format_datetime(value, style)
+    viewer_zone = get_timezone()
+    try:
+        zone = pytz.timezone(zone_name)
+    except pytz.UnknownTimeZoneError:
+        return shown
+    if str(viewer_zone) == zone.zone or value.astimezone(zone).utcoffset() == value.astimezone(viewer_zone).utcoffset():
+        return shown
+    locale = get_locale()
+    local = format_time(value, "short", tzinfo=zone, locale=locale)
+    return f"{shown} ({local} {get_timezone_location(zone, locale=locale, return_city=True)})"
 
 
 def country_name(code: str | None) -> str:

@@ -73,6 +73,11 @@ MAIL_MODE_LABELS = {
     "none": _l("No e-mail (on the portal only)"),
 }
 
+# Meetings: an invitee's answer, the meeting's state, an attending party's answer to the minutes.
+RSVP_LABELS = {"yes": _l("Will attend"), "no": _l("Will not attend"), "maybe": _l("Maybe"), None: _l("No answer yet")}
+MEETING_STATUS_LABELS = {"scheduled": _l("Scheduled"), "cancelled": _l("Cancelled")}
+MINUTES_ANSWER_LABELS = {"approved": _l("Approved"), "commented": _l("Commented"), None: _l("No answer yet")}
+
 
 def label(table: dict, code) -> str:
     """The code's label in the current language, or the code itself when the table does not know it."""

@@ -13,6 +13,8 @@ from portal.extensions import db
 from portal.models import (
     COMMUNE_OFFICIAL_ROLES,
     FundingLine,
+    Meeting,
+    MeetingInvitee,
     Organisation,
     OrganisationKind,
     Project,
@@ -122,9 +124,36 @@ def visible_organisations(user):
     return query.where((Organisation.verification == Verification.VERIFIED) | Organisation.id.in_(member_of))
 
 
+# Meetings ----------------------------------------------------------------------------------------------
+# product.md: seen by the invited organisations, the organiser, mediators, observers and admins.
+
+
+def can_see_meeting(user, meeting: Meeting) -> bool:
+    if not is_signed_in(user):
+        return False
+    if user.is_admin or is_mediator(user) or is_observer(user):
+        return True
+    mine = {m.organisation_id for m in user.memberships}
+    return meeting.organiser_id in mine or any(i.organisation_id in mine for i in meeting.invitees)
+
+
+def visible_meetings(user):
+    """select(Meeting) restricted to what `user` may see, as one SQL condition (for lists)."""
+    query = select(Meeting)
+    if not is_signed_in(user):
+        return query.where(false())
+    if user.is_admin or is_mediator(user) or is_observer(user):
+        return query
+    mine = [m.organisation_id for m in user.memberships]
+    if not mine:
+        return query.where(false())
+    invited = exists().where(MeetingInvitee.meeting_id == Meeting.id, MeetingInvitee.organisation_id.in_(mine))
+    return query.where(or_(Meeting.organiser_id.in_(mine), invited))
+
+
 # Any record ---------------------------------------------------------------------------------------------
 
-_RULES = {Project: can_see_project, Organisation: can_see_organisation}
+_RULES = {Project: can_see_project, Organisation: can_see_organisation, Meeting: can_see_meeting}
 
 
 def can_see(user, record) -> bool:

@@ -83,6 +83,7 @@ FIELDS = [
     "partner-role",
     "partner-email",
     "project_escalation_days",
+    "meeting_reminder_hours",
     "budget-0-label",
     "budget-0-amount",
     "budget-0-currency",
@@ -98,6 +99,23 @@ FIELDS = [
     "kind_projects",
     "budget_lines",
     "funding_lines",
+    # Meetings (helper-meet).
+    "date",
+    "time",
+    "timezone",
+    "duration_minutes",
+    "location",
+    "online_url",
+    "reminder_hours",
+    "answer",
+    "decisions",
+    "people",
+    "project_id",
+    "project_ids",
+    "invitee_organisation_ids",
+    "attendee_organisation_ids",
+    "organisation_id",
+    "kind_meetings",
 ]
 # The buttons that add or remove a row of the project form: with one of them, the form is only redrawn.
 ROW_BUTTONS = {"add_budget", "remove_budget", "add_funding", "remove_funding"}

@@ -10,12 +10,22 @@ from sqlalchemy import func, insert, select
 
 from portal.cli.jobs import SCHEDULED_JOBS, scheduled_jobs
 from portal.database import utcnow
-from portal.domain import accounts, documents, projects
+from portal.domain import accounts, documents, meetings, projects
 from portal.domain import organisations as rules
 from portal.domain.audit import write_anchor
 from portal.domain.mail import set_mail_preferences
 from portal.domain.throttle import forget_old_failures
-from portal.models import AuditEvent, Membership, Notification, NotificationPreference, OutboxMessage, User
+from portal.extensions import db
+from portal.models import (
+    AuditEvent,
+    Meeting,
+    MeetingInvitee,
+    Membership,
+    Notification,
+    NotificationPreference,
+    OutboxMessage,
+    User,
+)
 from portal.models import ProjectStatus as S
 from portal.notifications import jobs
 from portal.notifications.digest import send_digests
@@ -58,6 +68,39 @@ def told(cast, session) -> dict[str, set[str]]:
 
 def both(event: str) -> set[str]:
     return {f"{event}:in_app", f"{event}:mail"}
+
+
+def a_meeting(c, hours: float = -2, with_minutes: bool = False) -> Meeting:
+    """A meeting of commune A's organisation, inviting association A and the partner, built without notices."""
+    meeting = Meeting(
+        uid=f"test-{utcnow().timestamp()}",
+        title="Concertation",
+        commune_id=c.commune_a.id,
+        organiser_id=c.commune_org.id,
+        starts_at=utcnow() + timedelta(hours=hours),
+        timezone="Africa/Bamako",
+        duration_minutes=60,
+        location="Mairie",
+        invitees=[MeetingInvitee(organisation_id=c.association.id), MeetingInvitee(organisation_id=c.partner.id)],
+    )
+    meeting.organiser = c.commune_org
+    db.session.add(meeting)
+    db.session.flush()
+    db.session.refresh(meeting)
+    if with_minutes:  # posted by the mayor, its notices left out of the count
+        meetings.post_minutes(c.users["mayor"], meeting, "Résumé.", ["Décision."], [c.association.id])
+        db.session.query(Notification).delete()
+        db.session.query(OutboxMessage).delete()
+    return meeting
+
+
+# Meetings: every acting member of the invited organisations (the partner's observer left out) and the
+# organiser's officials; the actor is not told.
+MEETING_TOLD = ("officer", "member", "representative", "deputy")
+
+
+def meeting_scenario(event: str, extra: tuple = ()) -> dict:
+    return {key: both(event) for key in (*MEETING_TOLD, *extra)}
 
 
 # The matrix: each operation, and who gets what (in-app, mail); everyone else gets nothing. The actor is never
@@ -218,6 +261,44 @@ SCENARIOS = {
         ),
         {"mediator": both("project_escalated")},
     ),
+    "a mayor schedules a meeting": (
+        lambda c: meetings.schedule_meeting(
+            c.users["mayor"],
+            meetings.MeetingInput(
+                title="Concertation",
+                commune_id=c.commune_a.id,
+                project_ids=[],
+                starts_at=datetime(2030, 1, 10, 10, 0),
+                timezone="Africa/Bamako",
+                duration_minutes=60,
+                location="Mairie",
+                invitee_organisation_ids=[c.association.id, c.partner.id],
+            ),
+        ),
+        meeting_scenario("meeting_invited"),
+    ),
+    "a mayor reschedules a meeting": (
+        lambda c: meetings.reschedule_meeting(
+            c.users["mayor"], a_meeting(c, 30), meetings.MeetingInput(location="École", given={"location"}), 1
+        ),
+        meeting_scenario("meeting_rescheduled"),
+    ),
+    "a mayor cancels a meeting": (
+        lambda c: meetings.cancel_meeting(c.users["mayor"], a_meeting(c, 30), "Pluies."),
+        meeting_scenario("meeting_cancelled"),
+    ),
+    "a meeting is reminded": (
+        lambda c: (a_meeting(c, 30), meetings.send_reminders()),
+        meeting_scenario("meeting_reminder", ("mayor",)),
+    ),
+    "a mayor posts minutes": (
+        lambda c: meetings.post_minutes(c.users["mayor"], a_meeting(c), "Résumé.", [], [c.association.id]),
+        meeting_scenario("meeting_minutes_posted"),
+    ),
+    "an attending association approves the minutes": (
+        lambda c: meetings.answer_minutes(c.users["officer"], a_meeting(c, with_minutes=True), "approved"),
+        {"mayor": both("meeting_minutes_answered"), "deputy": both("meeting_minutes_answered")},
+    ),
 }
 
 
@@ -242,7 +323,7 @@ def test_the_table_is_consistent_and_every_mail_has_its_templates(app):
         if any(audience.mail for audience in event.audiences):
             app.jinja_env.get_template(f"emails/{event.name}.txt")
             app.jinja_env.get_template(f"emails/{event.name}.html")
-    assert set(choosable_kinds()) == set(KINDS) == {"organisation", "membership", "projects", "escalations"}
+    assert set(choosable_kinds()) == set(KINDS) == {"organisation", "membership", "projects", "escalations", "meetings"}
 
 
 def test_an_unknown_event_is_refused(app_context):
@@ -409,7 +490,7 @@ def test_the_preference_page_shows_a_labelled_select_per_kind(client, login_as, 
     assert (
         names
         == [f"kind_{kind}" for kind in choosable_kinds(member)]
-        == ["kind_organisation", "kind_membership", "kind_projects"]
+        == ["kind_organisation", "kind_membership", "kind_projects", "kind_meetings"]
     )
     for name in names:
         assert f'<label for="{name}">' in html
@@ -425,6 +506,7 @@ def test_the_preference_page_saves_the_choices(client, login_as, session):
             "kind_membership": "digest",
             "kind_organisation": "none",
             "kind_projects": "digest",
+            "kind_meetings": "none",
         },
     )
     assert response.status_code == 303 and response.location.endswith("/notifications/preferences")
@@ -435,7 +517,7 @@ def test_the_preference_page_saves_the_choices(client, login_as, session):
             )
         ).all()
     )
-    assert stored == {"membership": "digest", "organisation": "none", "projects": "digest"}
+    assert stored == {"membership": "digest", "organisation": "none", "projects": "digest", "meetings": "none"}
     assert "kind_escalations" not in client.get("/notifications/preferences").get_data(as_text=True)
     html = client.get("/notifications/preferences").get_data(as_text=True)
     assert '<option selected value="digest">' in html and '<option selected value="none">' in html
@@ -539,6 +621,7 @@ def test_a_test_app_leaves_the_scheduled_jobs_to_its_tests_unless_told(app, monk
         ("orphan_uploads", timedelta(hours=6), documents.sweep_orphan_uploads),
         ("audit_anchor", timedelta(days=1), write_anchor),
         ("login_failures_sweep", timedelta(days=1), forget_old_failures),
+        ("meeting_reminders", timedelta(minutes=15), meetings.send_reminders),
     ]
 
 

@@ -131,3 +131,18 @@ def test_the_sender_follows_the_configuration(app, monkeypatch):
     assert sender.client.host == "http://127.0.0.1:9"
     assert sender.timeout == 3 and sender.client.client.timeout == 3
     assert sender.mail_from == app.config["MAIL_FROM"]
+
+
+def test_attachments_go_in_the_body_as_sendgrid_expects(sender, stub):
+    ics = {"filename": "invitation.ics", "content_type": "text/calendar; method=REQUEST", "content_base64": "QkVHSU4="}
+    mail = Mail()
+    mail.attachments = (ics,)
+    sender.send(mail)
+    assert stub.requests[0].body["attachments"] == [
+        {
+            "content": "QkVHSU4=",
+            "filename": "invitation.ics",
+            "type": "text/calendar; method=REQUEST",
+            "disposition": "attachment",
+        }
+    ]

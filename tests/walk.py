@@ -18,6 +18,7 @@ from portal.database import utcnow
 from portal.extensions import db
 from portal.models import Invitation, Notification, OutboxMessage, ProjectDocument, ProjectStatus
 from tests.factories import PASSWORD, Cast, add_member, make_organisation, make_user, sign_in
+from tests.meeting_factories import make_meeting
 from tests.project_factories import make_project
 
 ROLES = ["anonymous", "admin", "mediator", "mayor", "officer", "member", "representative", "observer", "nobody"]
@@ -37,7 +38,8 @@ class World(Cast):
     - association_b (verified, home commune B, with its own officer): someone else's organisation;
     - notification: a notification of the officer; dead_letter: an outbox message the worker gave up on;
     - member_membership (from the cast): the member's membership of association A, to act on;
-    - invitation: the officer's invitation of a member into association A, not yet answered.
+    - invitation: the officer's invitation of a member into association A, not yet answered;
+    - meetings: see the block at the end of __init__.
     """
 
     def __init__(self, upload_dir):
@@ -103,6 +105,14 @@ class World(Cast):
         )
         db.session.add_all([self.notification, self.dead_letter, self.invitation])
         db.session.flush()
+
+        # Meetings (helper-meet) -------------------------------------------------------------------------
+        # meeting: commune A's, started an hour ago, inviting association A, the submitted project on its agenda;
+        # meeting_minuted: the same, with minutes that association A attended (no answer yet);
+        # meeting_other: commune B's, inviting association B: none of the roles is invited or organises it.
+        self.meeting = make_meeting(self.commune_org, [self.association], [self.submitted])
+        self.meeting_minuted = make_meeting(self.commune_org, [self.association], [self.submitted], minutes=True)
+        self.meeting_other = make_meeting(self.commune_org_b, [self.association_b], [self.other])
 
 
 @dataclass

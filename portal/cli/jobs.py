@@ -14,6 +14,7 @@ from flask.cli import AppGroup
 
 from portal.domain.audit import write_anchor
 from portal.domain.documents import sweep_orphan_uploads
+from portal.domain.meetings import send_reminders
 from portal.domain.projects import escalate_unanswered
 from portal.domain.throttle import forget_old_failures
 from portal.notifications.digest import send_digests
@@ -25,6 +26,7 @@ SCHEDULED_JOBS: tuple[Job, ...] = (
     Job("orphan_uploads", timedelta(hours=6), sweep_orphan_uploads),
     Job("audit_anchor", timedelta(days=1), write_anchor),
     Job("login_failures_sweep", timedelta(days=1), forget_old_failures),
+    Job("meeting_reminders", timedelta(minutes=15), send_reminders),
 )
 
 jobs = AppGroup("jobs", help="Scheduled jobs (digests, reminders, escalations).")

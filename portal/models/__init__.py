@@ -1,6 +1,15 @@
 """Every model, imported here so that Alembic and the app see the whole schema."""
 
 from portal.models.audit import AuditEvent
+from portal.models.meetings import (
+    MINUTES_ANSWERS,
+    RSVP_ANSWERS,
+    Meeting,
+    MeetingAttendee,
+    MeetingInvitee,
+    MeetingProject,
+    MeetingStatus,
+)
 from portal.models.notifications import (
     MailMode,
     Notification,
@@ -36,6 +45,13 @@ from portal.models.territories import Cercle, Commune, MapVersion, Region
 from portal.models.users import ApiToken, Invitation, LoginFailure, User, UserSession
 
 __all__ = [
+    "MINUTES_ANSWERS",
+    "RSVP_ANSWERS",
+    "Meeting",
+    "MeetingAttendee",
+    "MeetingInvitee",
+    "MeetingProject",
+    "MeetingStatus",
     "COMMUNE_OFFICIAL_ROLES",
     "DOCUMENT_KINDS",
     "PARTY_KINDS",

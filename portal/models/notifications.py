@@ -40,6 +40,8 @@ class OutboxMessage(db.Model):
     leased_by: Mapped[str | None] = mapped_column(String(100))
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_error: Mapped[str | None] = mapped_column(Text)
+    # Files sent with the mail: [{"filename", "content_type", "content_base64"}] (an .ics invitation).
+    attachments: Mapped[list | None] = mapped_column(JSON)
 
 
 class MailMode(enum.StrEnum):

@@ -55,6 +55,7 @@ How to add an event
    translations.
 """
 
+import base64
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
@@ -98,6 +99,8 @@ class Event:
     link: Callable[[Context], str] | None = None  # the path of the record
     params: Callable[[Context], dict] = field(default=lambda context: {})
     notify_actor: bool = False
+    # Files every mail of the event carries: [{"filename", "content_type", "content_base64"}] (an .ics).
+    attachments: Callable[[Context], list[dict]] | None = None
 
     def audience(self, name: str) -> Audience | None:
         return next((a for a in self.audiences if a.name == name), None)
@@ -122,6 +125,7 @@ KINDS = {
     "membership": _l("Members and roles in your organisations"),
     "projects": _l("Your projects: submissions, answers and discussion"),
     "escalations": _l("Projects left unanswered (mediators)"),
+    "meetings": _l("Consultation meetings: invitations, changes, reminders and minutes"),
 }
 # Kinds only mediators receive, offered to them alone.
 MEDIATOR_KINDS = frozenset({"escalations"})
@@ -245,6 +249,53 @@ def project_event(
     )
 
 
+def _meeting_invitees(context: Context) -> list[User]:
+    return recipients.acting_members(i.organisation_id for i in context["meeting"].invitees)
+
+
+def _meeting_organisers(context: Context) -> list[User]:
+    return recipients.organiser_officials(context["meeting"].organiser)
+
+
+def _meeting_attendees(context: Context) -> list[User]:
+    return recipients.acting_members(a.organisation_id for a in context["meeting"].attendees)
+
+
+def meeting_params(context: Context) -> dict:
+    meeting = context["meeting"]
+    actor = context.get("actor")
+    return {
+        "meeting": meeting.title,
+        "organiser": meeting.organiser.name,
+        "actor": actor.name if actor is not None else "",
+        "organisation": context["organisation"].name if context.get("organisation") is not None else "",
+        "comment": context.get("comment") or "",
+    }
+
+
+def meeting_ics(context: Context) -> list[dict]:
+    """The .ics the domain put in the context (`ics`: bytes), as the mail's attachment."""
+    return [
+        {
+            "filename": "invitation.ics",
+            "content_type": "text/calendar; method=" + context.get("ics_method", "REQUEST"),
+            "content_base64": base64.b64encode(context["ics"]).decode("ascii"),
+        }
+    ]
+
+
+def meeting_event(name: str, *audiences: Audience, ics: bool = False) -> Event:
+    return Event(
+        name,
+        kind="meetings",
+        subject=lambda c: c["meeting"],
+        link=lambda c: f"/meetings/{c['meeting'].id}",
+        params=meeting_params,
+        audiences=audiences,
+        attachments=meeting_ics if ics else None,
+    )
+
+
 # The table ----------------------------------------------------------------------------------------------
 
 _TABLE = (
@@ -365,6 +416,40 @@ _TABLE = (
         "project_escalated",
         kind="escalations",
         to_mediators=_l("“%(project)s” of %(association)s has waited too long for an answer from %(commune)s."),
+    ),
+    # Meetings: to every acting member of the invited organisations, and the organiser's officials.
+    meeting_event(
+        "meeting_invited",
+        Audience("invitees", _meeting_invitees, _l("%(organiser)s invites you to “%(meeting)s”.")),
+        Audience("organisers", _meeting_organisers, _l("“%(meeting)s” is scheduled; the invitations are sent.")),
+        ics=True,
+    ),
+    meeting_event(
+        "meeting_rescheduled",
+        Audience("invitees", _meeting_invitees, _l("“%(meeting)s” has a new time or place.")),
+        Audience("organisers", _meeting_organisers, _l("“%(meeting)s” has a new time or place.")),
+        ics=True,
+    ),
+    meeting_event(
+        "meeting_cancelled",
+        Audience("invitees", _meeting_invitees, _l("“%(meeting)s” is cancelled: %(comment)s")),
+        Audience("organisers", _meeting_organisers, _l("“%(meeting)s” is cancelled: %(comment)s")),
+        ics=True,
+    ),
+    meeting_event(
+        "meeting_reminder",
+        Audience("invitees", _meeting_invitees, _l("Reminder: “%(meeting)s” is coming soon.")),
+        Audience("organisers", _meeting_organisers, _l("Reminder: “%(meeting)s” is coming soon.")),
+    ),
+    meeting_event(
+        "meeting_minutes_posted",
+        Audience("attendees", _meeting_attendees, _l("The minutes of “%(meeting)s” are posted: approve or comment.")),
+        Audience("invitees", _meeting_invitees, _l("The minutes of “%(meeting)s” are posted.")),
+        Audience("organisers", _meeting_organisers, _l("The minutes of “%(meeting)s” are posted.")),
+    ),
+    meeting_event(
+        "meeting_minutes_answered",
+        Audience("organisers", _meeting_organisers, _l("%(organisation)s answered the minutes of “%(meeting)s”.")),
     ),
 )
 

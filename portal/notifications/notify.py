@@ -24,6 +24,7 @@ def notify(event: str, *, actor=None, **context) -> list[Notification]:
     context = {**context, "actor": actor}
     path = spec.link(context) if spec.link else None
     params = spec.params(context)
+    attachments = spec.attachments(context) if spec.attachments else None
     deliveries = _recipients(spec, context, actor)
 
     modes = (
@@ -60,12 +61,21 @@ def notify(event: str, *, actor=None, **context) -> list[Notification]:
             "link": context.get("link") or (public_url(path) if path else public_url("/")),
         }
         if user is not None:
-            queue_user_mail(spec.name, user, **mail_context)
+            queue_user_mail(spec.name, user, attachments=attachments, **mail_context)
         else:
             locale = recipient.locale or current_app.config["BABEL_DEFAULT_LOCALE"]
             timezone = recipient.timezone or current_app.config["BABEL_DEFAULT_TIMEZONE"]
             subject, text, html = render_mail(spec.name, locale, timezone, **mail_context)
-            queue_mail(spec.name, recipient.email, subject, text, html, locale=locale, to_user_id=recipient.user_id)
+            queue_mail(
+                spec.name,
+                recipient.email,
+                subject,
+                text,
+                html,
+                locale=locale,
+                to_user_id=recipient.user_id,
+                attachments=attachments,
+            )
         if notification is not None:
             notification.emailed_at = now
     db.session.flush()

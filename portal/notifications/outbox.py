@@ -21,8 +21,12 @@ def queue_mail(
     body_html: str | None = None,
     locale: str = "fr",
     to_user_id: int | None = None,
+    attachments: list[dict] | None = None,
 ) -> OutboxMessage:
-    """Adds a mail to the outbox in the current transaction (flushes, never commits)."""
+    """Adds a mail to the outbox in the current transaction (flushes, never commits).
+
+    `attachments`: [{"filename", "content_type", "content_base64"}], sent with the mail (an .ics invitation).
+    """
     to_email = (to_email or "").strip()
     if not to_email:
         raise ValueError("a mail needs a recipient")
@@ -38,6 +42,7 @@ def queue_mail(
         status=OutboxStatus.PENDING,
         attempts=0,
         next_attempt_at=utcnow(),
+        attachments=attachments or None,
     )
     db.session.add(message)
     db.session.flush()

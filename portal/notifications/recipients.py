@@ -53,3 +53,26 @@ def mediators() -> list[User]:
 
 def account_for(email: str) -> User | None:
     return db.session.scalar(select(User).where(User.email == email))
+
+
+def acting_members(organisation_ids) -> list[User]:
+    """Every member of these organisations who acts for them (any role but observer), each once."""
+    ids = list(organisation_ids)
+    if not ids:
+        return []
+    return list(
+        db.session.scalars(
+            select(User)
+            .join(Membership, Membership.user_id == User.id)
+            .where(Membership.organisation_id.in_(ids), Membership.role != "observer")
+            .distinct()
+            .order_by(User.id)
+        )
+    )
+
+
+def organiser_officials(organisation: Organisation) -> list[User]:
+    """Who runs a meeting for its organiser: the commune's officials, or the ministry's mediators."""
+    if organisation.kind == OrganisationKind.COMMUNE:
+        return commune_officials(organisation.commune_id)
+    return mediators()

@@ -12,7 +12,7 @@ from typing import Protocol
 
 import sendgrid
 from python_http_client.exceptions import HTTPError as SendGridHTTPError
-from sendgrid.helpers.mail import CustomArg, From, Mail, To
+from sendgrid.helpers.mail import Attachment, CustomArg, Disposition, FileContent, FileName, FileType, From, Mail, To
 from sendgrid.helpers.mail.exceptions import ApiKeyIncludedException
 
 mail_log = logging.getLogger("portal.mail")
@@ -87,6 +87,15 @@ class SendGridSender:
             html_content=message.body_html or None,
         )
         mail.custom_arg = CustomArg("outbox_id", str(message.id))
+        for attachment in getattr(message, "attachments", None) or ():
+            mail.add_attachment(
+                Attachment(
+                    FileContent(attachment["content_base64"]),
+                    FileName(attachment["filename"]),
+                    FileType(attachment["content_type"]),
+                    Disposition("attachment"),
+                )
+            )
         return mail.get()
 
     def send(self, message: OutgoingMail) -> None:

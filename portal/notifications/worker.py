@@ -56,6 +56,7 @@ class ClaimedMessage:
     body_html: str | None
     attempts: int
     lease_deadline: float  # time.monotonic() after which another worker may take the mail
+    attachments: tuple = ()  # ({"filename", "content_type", "content_base64"}, ...)
 
 
 @dataclass
@@ -121,6 +122,7 @@ def claim_batch(worker_id: str, now: datetime | None = None, limit: int | None =
                         body_html=row.body_html,
                         attempts=row.attempts,
                         lease_deadline=started + lease,
+                        attachments=tuple(row.attachments or ()),
                     )
                 )
             db.session.commit()
