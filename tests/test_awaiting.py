@@ -8,6 +8,7 @@ from portal.database import utcnow
 from portal.extensions import db
 from portal.models import ProjectStatus
 from tests.helpers import assert_constant_queries
+from tests.meeting_factories import make_meeting
 from tests.project_factories import build_project, make_project
 
 S = ProjectStatus
@@ -81,3 +82,27 @@ def test_the_home_page_runs_as_many_queries_with_many_projects(client, cast, log
         db.session.commit()
 
     assert_constant_queries(client, "/", add, small=3, large=60)
+
+
+def test_meetings_wait_for_an_answer_minutes_and_approval(client, cast, login_as):
+    project = make_project(cast.association, cast.commune_a, S.SUBMITTED, title="Forage")
+    project.status = S.IN_CONSULTATION  # answered already: only the meetings wait
+    invitation = make_meeting(cast.commune_org, [cast.association], [project], hours_from_now=72, title="Concertation")
+    make_meeting(cast.commune_org, [cast.association], [project], hours_from_now=-3, title="Réunion passée")
+    minuted = make_meeting(
+        cast.commune_org, [cast.association], [project], hours_from_now=-30, minutes=True, title="Réunion close"
+    )
+    db.session.commit()
+    login_as("officer")
+    officer_page = _home(client)
+    assert "Dites si vous participerez à « Concertation »" in officer_page
+    assert f"/meetings/{invitation.id}" in officer_page
+    assert "Approuvez ou commentez le compte rendu de « Réunion close »" in officer_page
+    assert "Réunion passée" not in officer_page  # past, and without minutes: the commune's to write
+    login_as("mayor")
+    mayor_page = _home(client)
+    assert "Rédigez le compte rendu de « Réunion passée »." in mayor_page
+    assert "Concertation" not in mayor_page and "Réunion close" not in mayor_page
+    assert f"/meetings/{minuted.id}" not in mayor_page
+    login_as("observer")  # observers read, they do not answer for their organisation
+    assert NOTHING in _home(client)

@@ -10,9 +10,19 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
+from portal.database import utcnow
 from portal.domain.settings import get_setting
 from portal.extensions import db
-from portal.models import COMMUNE_OFFICIAL_ROLES, OrganisationKind, Project, ProjectStatus
+from portal.models import (
+    COMMUNE_OFFICIAL_ROLES,
+    Meeting,
+    MeetingAttendee,
+    MeetingInvitee,
+    MeetingStatus,
+    OrganisationKind,
+    Project,
+    ProjectStatus,
+)
 from portal.visibility import is_mediator, memberships_of
 
 S = ProjectStatus
@@ -23,10 +33,14 @@ TO_ANSWER = (S.SUBMITTED, S.UNDER_REVIEW, S.IN_CONSULTATION)
 
 @dataclass(frozen=True)
 class Waiting:
-    what: str  # "answer_project", "revise_project", "escalated_project"
-    project: Project
+    what: str  # answer_project, revise_project, escalated_project, answer_invitation, post_minutes, answer_minutes
+    record: Project | Meeting
     since: datetime | None
-    due: datetime | None  # when it goes to the mediators, for a submitted project
+    due: datetime | None  # when it goes to the mediators, or the meeting starts
+
+    @property
+    def project(self) -> Project:
+        return self.record
 
 
 def projects_awaiting(user) -> list[Waiting]:
@@ -60,5 +74,59 @@ def projects_awaiting(user) -> list[Waiting]:
     if is_mediator(user):
         for project in rows(Project.status == S.SUBMITTED, Project.escalated_at.is_not(None)):
             items.append(Waiting("escalated_project", project, project.escalated_at, None))
-    far = datetime.max.replace(tzinfo=None)
-    return sorted(items, key=lambda w: ((w.due or far).replace(tzinfo=None), (w.since or far).replace(tzinfo=None)))
+    return items
+
+
+def meetings_awaiting(user) -> list[Waiting]:
+    """Invitations to answer (for the invited organisations), minutes to post (for the organiser's officials, once
+    the meeting is over) and minutes to answer (for the attending organisations)."""
+    memberships = memberships_of(user)
+    acting = [m.organisation_id for m in memberships if m.role != "observer"]
+    organisers = [
+        m.organisation_id
+        for m in memberships
+        if (m.organisation.kind == OrganisationKind.COMMUNE and m.role in COMMUNE_OFFICIAL_ROLES)
+        or (m.organisation.kind == OrganisationKind.MINISTRY and m.role == "mediator")
+    ]
+    now = utcnow()
+    items: list[Waiting] = []
+    scheduled = Meeting.status == MeetingStatus.SCHEDULED
+    if acting:
+        invited = db.session.scalars(
+            select(Meeting)
+            .join(MeetingInvitee, MeetingInvitee.meeting_id == Meeting.id)
+            .where(MeetingInvitee.organisation_id.in_(acting), MeetingInvitee.rsvp.is_(None))
+            .where(scheduled, Meeting.starts_at > now)
+            .order_by(Meeting.starts_at, Meeting.id)
+            .limit(LIMIT)
+        ).unique()
+        items += [Waiting("answer_invitation", meeting, meeting.created_at, meeting.starts_at) for meeting in invited]
+        to_answer = db.session.scalars(
+            select(Meeting)
+            .join(MeetingAttendee, MeetingAttendee.meeting_id == Meeting.id)
+            .where(MeetingAttendee.organisation_id.in_(acting), MeetingAttendee.answer.is_(None))
+            .where(scheduled, Meeting.minutes_posted_at.is_not(None))
+            .order_by(Meeting.minutes_posted_at, Meeting.id)
+            .limit(LIMIT)
+        ).unique()
+        items += [Waiting("answer_minutes", meeting, meeting.minutes_posted_at, None) for meeting in to_answer]
+    if organisers:
+        unminuted = db.session.scalars(
+            select(Meeting)
+            .where(Meeting.organiser_id.in_(organisers), scheduled)
+            .where(Meeting.starts_at <= now, Meeting.minutes_posted_at.is_(None))
+            .order_by(Meeting.starts_at, Meeting.id)
+            .limit(LIMIT)
+        )
+        items += [Waiting("post_minutes", meeting, meeting.starts_at, None) for meeting in unminuted]
+    return items
+
+
+def awaiting(user) -> list[Waiting]:
+    """Everything that waits for this person, nearest deadline first, then the oldest."""
+    far = datetime.max
+
+    def order(waiting: Waiting):
+        return ((waiting.due or far).replace(tzinfo=None), (waiting.since or far).replace(tzinfo=None))
+
+    return sorted(projects_awaiting(user) + meetings_awaiting(user), key=order)

@@ -6,7 +6,7 @@ from flask_login import current_user
 from portal.blueprints.main import bp
 from portal.blueprints.pages import safe_next
 from portal.domain.accounts import set_preferences
-from portal.domain.awaiting import projects_awaiting
+from portal.domain.awaiting import awaiting as waiting_for
 from portal.domain.organisations import can_verify_associations, count_pending_associations, own_pending_associations
 
 
@@ -31,8 +31,8 @@ def awaiting(user) -> list[dict]:
                 "url": url_for("organisations.show", organisation_id=organisation.id),
             }
         )
-    for waiting in projects_awaiting(user):
-        items.append({"text": _waiting_text(waiting), "url": url_for("projects.show", project_id=waiting.project.id)})
+    for waiting in waiting_for(user):
+        items.append({"text": _waiting_text(waiting), "url": _waiting_url(waiting)})
     if can_verify_associations(user):
         count = count_pending_associations()
         if count:
@@ -47,7 +47,26 @@ def awaiting(user) -> list[dict]:
     return items
 
 
+def _waiting_url(waiting) -> str:
+    if waiting.what in MEETING_ITEMS:
+        return url_for("meetings.show", meeting_id=waiting.record.id)
+    return url_for("projects.show", project_id=waiting.record.id)
+
+
+MEETING_ITEMS = ("answer_invitation", "post_minutes", "answer_minutes")
+
+
 def _waiting_text(waiting) -> str:
+    if waiting.what == "answer_invitation":
+        return _(
+            "Say whether you will attend “%(title)s” on %(date)s.",
+            title=waiting.record.title,
+            date=format_date(waiting.record.starts_at),
+        )
+    if waiting.what == "post_minutes":
+        return _("Write the minutes of “%(title)s”.", title=waiting.record.title)
+    if waiting.what == "answer_minutes":
+        return _("Approve or comment on the minutes of “%(title)s”.", title=waiting.record.title)
     project = waiting.project
     if waiting.what == "answer_project" and waiting.due is not None:
         return _(
