@@ -80,6 +80,27 @@ def test_the_demo_mayors_and_associations_are_on_different_communes(client, demo
     assert a["commune_id"] != b["commune_id"]
 
 
+def test_the_demo_has_a_past_consultation_with_its_minutes_and_an_upcoming_one_to_answer(client, demo):
+    headers = bearer(token_for(client, "association@example.org", "demo-password"))
+    meetings = client.get("/api/v1/meetings", headers=headers).get_json()["items"]
+    by_title = {meeting["title"]: meeting for meeting in meetings}
+    past = by_title["Concertation sur les projets de la diaspora"]
+    upcoming = by_title["Point d’étape avec l’association des ressortissants"]
+    assert past["minutes"] is not None and past["minutes"]["decisions"]
+    assert past["starts_at"] < upcoming["starts_at"]
+    assert upcoming["minutes"] is None
+    # The association has answered the past one ("yes") and not yet the upcoming one.
+    association = "Association des ressortissants de Diéma en France"
+    assert {i["name"]: i["rsvp"] for i in past["invitees"]}[association] == "yes"
+    assert {i["name"]: i["rsvp"] for i in upcoming["invitees"]}[association] is None
+    assert "Dites si vous participerez à « Point d’étape" in _home_of(client, "association@example.org")
+
+
+def _home_of(client, email: str) -> str:
+    client.post("/auth/login", data={"email": email, "password": "demo-password"})
+    return client.get("/").get_data(as_text=True)
+
+
 def test_a_wrong_password_is_401_invalid_credentials(client, cast):
     assert_error(
         client.post("/api/v1/tokens", json={"email": "officer@test.org", "password": "nope"}),

@@ -4,16 +4,30 @@ communes of the Kayes region.
 Idempotent: running it again finds what it made and changes nothing. Refused in production.
 """
 
+from datetime import timedelta
+
 import click
 from flask import current_app
 from sqlalchemy import select
 
 from portal.database import utcnow
 from portal.domain.accounts import hash_password
+from portal.domain.meetings import MeetingInput, answer_invitation, answer_minutes, post_minutes, schedule_meeting
 from portal.domain.projects import ProjectInput, create_project, transition
 from portal.domain.territories import ensure_default_territories
 from portal.extensions import db
-from portal.models import Commune, HomeCommune, MapVersion, Membership, Organisation, Project, User, Verification
+from portal.models import (
+    Commune,
+    HomeCommune,
+    MapVersion,
+    Meeting,
+    Membership,
+    Organisation,
+    Project,
+    ProjectStatus,
+    User,
+    Verification,
+)
 
 DEMO_PASSWORD = "demo-password"  # noqa: S105 (published in README and api.md; refused in production)
 
@@ -150,11 +164,13 @@ def seed_demo() -> dict:
         "ministry": ministry,
     }
     projects = seed_demo_projects(users, organisations)
+    meetings = seed_demo_meetings(users, organisations)
     return {
         "accounts": len(users),
         "communes": [commune_a.name, commune_b.name],
         "committee": committee.name,
         "projects": projects,
+        "meetings": meetings,
     }
 
 
@@ -371,6 +387,56 @@ def seed_demo_projects(users: dict, organisations: dict) -> int:
                     "maintenance_plan": "Le comité des usagers gère le forage ; la mairie paie les grosses réparations.",
                 }
             transition(officer if who == "officer" else mayor, project, action, comment, **extra)
+        made += 1
+    return made
+
+
+def seed_demo_meetings(users: dict, organisations: dict) -> int:
+    """A consultation held ten days ago with its minutes approved, and one next week awaiting its answers: both
+    about Diéma's projects in consultation, made through the same operations as the pages."""
+    town_a, association_a = organisations["town_a"], organisations["a"]
+    mayor, officer = users["mayor@example.org"], users["association@example.org"]
+    agenda = db.session.scalars(
+        select(Project.id)
+        .where(Project.association_id == association_a.id, Project.status == ProjectStatus.IN_CONSULTATION)
+        .order_by(Project.id)
+    ).all()
+    if not agenda:
+        return 0
+    now = utcnow()
+    made = 0
+    for title, days, minutes in (
+        ("Concertation sur les projets de la diaspora", -10, True),
+        ("Point d’étape avec l’association des ressortissants", 7, False),
+    ):
+        if db.session.scalar(select(Meeting.id).where(Meeting.title == title)) is not None:
+            continue
+        start = (now + timedelta(days=days)).replace(hour=10, minute=0, second=0, microsecond=0, tzinfo=None)
+        meeting = schedule_meeting(
+            mayor,
+            MeetingInput(
+                title=title,
+                commune_id=town_a.commune_id,
+                project_ids=list(agenda),
+                starts_at=start,
+                timezone="Africa/Bamako",
+                duration_minutes=120,
+                location="Salle du conseil communal de Diéma",
+                online_url="https://visio.example.org/dieme-diaspora",
+                invitee_organisation_ids=[association_a.id, organisations["partner"].id],
+            ),
+        )
+        if minutes:
+            answer_invitation(officer, meeting, "yes", association_a.id)
+            post_minutes(
+                mayor,
+                meeting,
+                "Le conseil et l’association ont examiné le plan de financement et le calendrier des travaux.",
+                ["Visite du site avec le service technique du cercle.", "Le conseil délibère sur sa part."],
+                [association_a.id],
+                people="Le maire, deux conseillers, le responsable de l’association (en ligne).",
+            )
+            answer_minutes(officer, meeting, "approved", organisation_id=association_a.id)
         made += 1
     return made
 
