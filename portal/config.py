@@ -103,6 +103,7 @@ class Config:
     OUTBOX_BACKOFF_BASE_SECONDS = 30.0
     OUTBOX_BACKOFF_MAX_SECONDS = 3600.0
     OUTBOX_BATCH_SIZE = 20
+    OUTBOX_KEEP_SENT_DAYS = 30  # then a sent mail's row is deleted (job outbox_expiry)
     WORKER_IDLE_SECONDS = 2.0
     RUN_SCHEDULED_JOBS = True  # whether `flask outbox work` and `jobs run-due` run SCHEDULED_JOBS (portal/cli/jobs.py)
 
@@ -153,3 +154,6 @@ def finish_config(app) -> None:
         if app.config["ENV_NAME"] == "production":
             raise RuntimeError("SECRET_KEY must be set in production")
         app.config["SECRET_KEY"] = _local_secret_key()
+    if app.config["ENV_NAME"] == "production" and not app.config.get("SENDGRID_API_KEY"):
+        # Without it mails go to the log, links that act for people included: never on a server.
+        raise RuntimeError("SENDGRID_API_KEY must be set in production: mails would otherwise be written to the log")

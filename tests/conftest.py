@@ -57,7 +57,10 @@ def database_url(tmp_path_factory, worker_id):
 
 @pytest.fixture(scope="session")
 def app(database_url):
+    import tests.mail
+
     app = create_app("test", SQLALCHEMY_DATABASE_URI=database_url)
+    tests.mail.app = app  # signs the links of mails read in tests, as the worker does when they leave
     with app.app_context():
         reset_database()
         upgrade()

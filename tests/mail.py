@@ -2,10 +2,12 @@
 
 import re
 
+from flask import has_app_context
 from sqlalchemy import select
 
 from portal.extensions import db
 from portal.models import OutboxMessage
+from portal.signed_links import filled
 
 
 def mails_to(email: str, event: str | None = None) -> list[OutboxMessage]:
@@ -15,8 +17,21 @@ def mails_to(email: str, event: str | None = None) -> list[OutboxMessage]:
     return list(db.session.scalars(query))
 
 
+# The test session's app (tests/conftest.py sets it), to sign links outside a request as the worker would.
+app = None
+
+
+def as_sent(message: OutboxMessage) -> str:
+    """The mail's text as it leaves: a link that acts for someone is signed only then, never stored."""
+    if has_app_context():
+        return filled((message.body_text,), message.signed_link)[0]
+    with app.app_context():
+        return filled((message.body_text,), message.signed_link)[0]
+
+
 def link_in(message: OutboxMessage, path_prefix: str) -> str:
-    """The path of the first link in the mail that starts with `path_prefix` (host removed)."""
-    match = re.search(r"https?://[^/\s]+(" + re.escape(path_prefix) + r"[^\s\"<>]*)", message.body_text)
-    assert match, f"no link to {path_prefix} in: {message.body_text}"
+    """The path of the first link in the mail, as it leaves, that starts with `path_prefix` (host removed)."""
+    text = as_sent(message)
+    match = re.search(r"https?://[^/\s]+(" + re.escape(path_prefix) + r"[^\s\"<>]*)", text)
+    assert match, f"no link to {path_prefix} in: {text}"
     return match.group(1)

@@ -32,7 +32,7 @@ from portal.notifications.digest import send_digests
 from portal.notifications.events import EVENTS, KINDS
 from portal.notifications.inbox import notification_text
 from portal.notifications.notify import notify
-from portal.notifications.outbox import queue_mail
+from portal.notifications.outbox import expire_sent, queue_mail
 from portal.notifications.preferences import choosable_kinds
 from tests.factories import add_member, make_user
 from tests.helpers import assert_constant_queries, count_queries
@@ -621,6 +621,7 @@ def test_a_test_app_leaves_the_scheduled_jobs_to_its_tests_unless_told(app, monk
         ("orphan_uploads", timedelta(hours=6), documents.sweep_orphan_uploads),
         ("audit_anchor", timedelta(days=1), write_anchor),
         ("login_failures_sweep", timedelta(days=1), forget_old_failures),
+        ("outbox_expiry", timedelta(days=1), expire_sent),
         ("meeting_reminders", timedelta(minutes=15), meetings.send_reminders),
     ]
 

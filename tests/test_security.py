@@ -63,7 +63,11 @@ def test_production_cookies_are_secure_and_a_secret_key_is_required(monkeypatch,
     monkeypatch.delenv("SECRET_KEY", raising=False)
     with pytest.raises(RuntimeError, match="SECRET_KEY"):
         create_app("production", SQLALCHEMY_DATABASE_URI=database_url)
-    app = create_app("production", SQLALCHEMY_DATABASE_URI=database_url, SECRET_KEY="x" * 32)
+    with pytest.raises(RuntimeError, match="SENDGRID_API_KEY"):  # else mails, and their links, go to the log
+        create_app("production", SQLALCHEMY_DATABASE_URI=database_url, SECRET_KEY="x" * 32, SENDGRID_API_KEY=None)
+    app = create_app(
+        "production", SQLALCHEMY_DATABASE_URI=database_url, SECRET_KEY="x" * 32, SENDGRID_API_KEY="SG.test-key"
+    )
     assert app.config["SESSION_COOKIE_SECURE"] is True
     response = app.test_client().post("/language", data={"locale": "en"})
     assert response.status_code == 400  # CSRF is armed in production

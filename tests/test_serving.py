@@ -34,6 +34,9 @@ def test_gunicorn_refuses_to_start_without_portal_env(tmp_path):
 @pytest.mark.parametrize("environment", ["development", "production"])
 def test_gunicorn_starts_when_told_how_it_runs(tmp_path, environment):
     result = _check_config(
-        PORTAL_ENV=environment, SECRET_KEY="a-secret-for-this-test", DATABASE_URL=f"sqlite:///{tmp_path / 'x.db'}"
+        PORTAL_ENV=environment,
+        SECRET_KEY="a-secret-for-this-test",
+        SENDGRID_API_KEY="SG.test-key",
+        DATABASE_URL=f"sqlite:///{tmp_path / 'x.db'}",
     )
     assert result.returncode == 0, result.stderr

@@ -19,6 +19,7 @@ from portal.domain.projects import escalate_unanswered
 from portal.domain.throttle import forget_old_failures
 from portal.notifications.digest import send_digests
 from portal.notifications.jobs import Job, run_due_jobs
+from portal.notifications.outbox import expire_sent
 
 SCHEDULED_JOBS: tuple[Job, ...] = (
     Job("notifications_digest", timedelta(days=1), send_digests),
@@ -26,6 +27,7 @@ SCHEDULED_JOBS: tuple[Job, ...] = (
     Job("orphan_uploads", timedelta(hours=6), sweep_orphan_uploads),
     Job("audit_anchor", timedelta(days=1), write_anchor),
     Job("login_failures_sweep", timedelta(days=1), forget_old_failures),
+    Job("outbox_expiry", timedelta(days=1), expire_sent),
     Job("meeting_reminders", timedelta(minutes=15), send_reminders),
 )
 

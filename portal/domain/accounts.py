@@ -14,9 +14,9 @@ from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app, has_request_context, request, session
 from flask_babel import lazy_gettext as _l
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import or_, select, update
 
+from portal import signed_links
 from portal.database import utcnow
 from portal.domain.audit import record
 from portal.domain.organisations import (
@@ -30,6 +30,7 @@ from portal.domain.organisations import (
 from portal.domain.throttle import check_login_allowed, record_login_failure, spend_mail_budget
 from portal.errors import Refused
 from portal.extensions import db, login_manager
+from portal.ids import is_id
 from portal.models import ApiToken, HomeCommune, Invitation, Organisation, User, UserSession, Verification
 from portal.notifications.notify import notify
 from portal.urls import public_url
@@ -218,17 +219,6 @@ def lifetime(days: int = 0, hours: int = 0, minutes: int = 0) -> timedelta:
 MIN_PASSWORD_LENGTH = 12
 
 
-def _serializer(purpose: str) -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=f"portal.{purpose}")
-
-
-def _read_signed(purpose: str, token: str, max_age: timedelta) -> dict | None:
-    try:
-        return _serializer(purpose).loads(token, max_age=int(max_age.total_seconds()))
-    except (BadSignature, SignatureExpired):
-        return None
-
-
 def check_new_password(password: str) -> None:
     """Long enough, and not among the most common passwords; no composition rules (they breed "Passw0rd!")."""
     if len(password or "") < MIN_PASSWORD_LENGTH:
@@ -331,13 +321,13 @@ def sign_up_association(
 
 def send_confirmation(user: User) -> None:
     spend_mail_budget(user.email, _client_address(), user.id)
-    token = _serializer("confirm").dumps({"u": user.id, "e": user.email})
-    notify("account_confirmation", actor=user, user=user, link=public_url(f"/auth/confirm/{token}"))
+    link = signed_links.spec("confirm", {"u": user.id, "e": user.email}, "/auth/confirm/{token}")
+    notify("account_confirmation", actor=user, user=user, signed_link=link)
 
 
 def user_for_confirmation(token: str) -> User | None:
     """The account a confirmation link is for, while the link is valid and the address unchanged."""
-    data = _read_signed("confirm", token, current_app.config["EMAIL_TOKEN_LIFETIME"])
+    data = signed_links.read("confirm", token, current_app.config["EMAIL_TOKEN_LIFETIME"])
     if not data:
         return None
     user = db.session.get(User, data.get("u"))
@@ -362,19 +352,19 @@ def request_password_reset(email: str) -> None:
     spend_mail_budget(email, _client_address())
     user = user_by_email(email)
     active = user is not None and user.is_active
-    token = _serializer("reset").dumps(
-        {"u": user.id if active else 0, "p": (user.password_hash or "")[-16:] if active else ""}
-    )
     if not active:
         notify("password_reset_no_account", email=normalise_email(email), link=public_url("/auth/login"))
         return
-    notify("password_reset", user=user, link=public_url(f"/auth/reset-password/{token}"))
+    link = signed_links.spec(
+        "reset", {"u": user.id, "p": (user.password_hash or "")[-16:]}, "/auth/reset-password/{token}"
+    )
+    notify("password_reset", user=user, signed_link=link)
     record("user.request_reset", "user", user.id, actor=user)
 
 
 def user_for_reset(token: str) -> User | None:
     """The link works once: the token is bound to the password it replaces."""
-    data = _read_signed("reset", token, current_app.config["RESET_TOKEN_LIFETIME"])
+    data = signed_links.read("reset", token, current_app.config["RESET_TOKEN_LIFETIME"])
     if not data:
         return None
     user = db.session.get(User, data.get("u"))
@@ -508,13 +498,13 @@ def invite(actor: User, organisation: Organisation, email: str, role: str, name:
     existing_user = user_by_email(email)
     if existing_user is not None and membership_of(existing_user, organisation) is not None:
         raise Refused("already_exists", fields={"email": [str(_l("This person is already a member."))]})
-    token = new_token()
+    nonce = new_token()  # the link carries it, signed; the invitation keeps its hash
     invitation = Invitation(
         email=email,
         name=(name or "").strip() or None,
         organisation_id=organisation.id,
         role=role,
-        token_hash=hash_token(token),
+        token_hash=hash_token(nonce),
         invited_by_id=actor.id,
         expires_at=utcnow() + current_app.config["INVITATION_LIFETIME"],
     )
@@ -532,15 +522,18 @@ def invite(actor: User, organisation: Organisation, email: str, role: str, name:
         actor=actor,
         invitation=invitation,
         inviter=actor,
-        link=public_url(f"/auth/invitation/{token}"),
+        signed_link=signed_links.spec("invitation", {"i": invitation.id, "n": nonce}, "/auth/invitation/{token}"),
         expires_at=invitation.expires_at,
     )
     return invitation
 
 
 def open_invitation(token: str) -> Invitation | None:
-    invitation = db.session.scalar(select(Invitation).where(Invitation.token_hash == hash_token(token)))
-    if invitation is None or invitation.accepted_at or invitation.cancelled_at or invitation.expires_at <= utcnow():
+    data = signed_links.read("invitation", token, current_app.config["INVITATION_LIFETIME"]) or {}
+    invitation = db.session.get(Invitation, data["i"]) if is_id(data.get("i")) else None
+    if invitation is None or invitation.token_hash != hash_token(str(data.get("n"))):
+        return None
+    if invitation.accepted_at or invitation.cancelled_at or invitation.expires_at <= utcnow():
         return None
     if not may_still_invite(invitation):  # checked again when it is used, whatever ended the sender's right
         return None

@@ -42,6 +42,8 @@ class OutboxMessage(db.Model):
     last_error: Mapped[str | None] = mapped_column(Text)
     # Files sent with the mail: [{"filename", "content_type", "content_base64"}] (an .ics invitation).
     attachments: Mapped[list | None] = mapped_column(JSON)
+    # A link that acts for someone: what to sign when the mail leaves (portal/signed_links.py), never the link.
+    signed_link: Mapped[dict | None] = mapped_column(JSON)
 
 
 class MailMode(enum.StrEnum):

@@ -9,6 +9,7 @@ from portal.notifications.events import EVENTS, Audience, Recipient
 from portal.notifications.outbox import queue_mail
 from portal.notifications.preferences import mail_modes
 from portal.notifications.rendering import queue_user_mail, render_mail
+from portal.signed_links import PLACEHOLDER
 from portal.urls import public_url
 from portal.visibility import can_see
 
@@ -25,6 +26,10 @@ def notify(event: str, *, actor=None, **context) -> list[Notification]:
     path = spec.link(context) if spec.link else None
     params = spec.params(context)
     attachments = spec.attachments(context) if spec.attachments else None
+    # A link that acts for the recipient is signed only as the mail leaves (portal/signed_links.py).
+    signed_link = context.pop("signed_link", None)
+    if signed_link is not None:
+        context["link"] = PLACEHOLDER
     deliveries = _recipients(spec, context, actor)
 
     modes = (
@@ -61,7 +66,7 @@ def notify(event: str, *, actor=None, **context) -> list[Notification]:
             "link": context.get("link") or (public_url(path) if path else public_url("/")),
         }
         if user is not None:
-            queue_user_mail(spec.name, user, attachments=attachments, **mail_context)
+            queue_user_mail(spec.name, user, attachments=attachments, signed_link=signed_link, **mail_context)
         else:
             locale = recipient.locale or current_app.config["BABEL_DEFAULT_LOCALE"]
             timezone = recipient.timezone or current_app.config["BABEL_DEFAULT_TIMEZONE"]
@@ -75,6 +80,7 @@ def notify(event: str, *, actor=None, **context) -> list[Notification]:
                 locale=locale,
                 to_user_id=recipient.user_id,
                 attachments=attachments,
+                signed_link=signed_link,
             )
         if notification is not None:
             notification.emailed_at = now

@@ -4,11 +4,15 @@ A mail is a row written in the same transaction as the change that causes it: if
 the mail is never sent; once it commits, the worker (portal/notifications/worker.py) delivers it.
 """
 
-from sqlalchemy import select
+from datetime import datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import delete, select
 
 from portal.database import utcnow
 from portal.extensions import db
 from portal.models import OutboxMessage, OutboxStatus
+from portal.signed_links import PLACEHOLDER
 
 SUBJECT_MAX_LENGTH = 300  # the column's width
 
@@ -22,11 +26,15 @@ def queue_mail(
     locale: str = "fr",
     to_user_id: int | None = None,
     attachments: list[dict] | None = None,
+    signed_link: dict | None = None,
 ) -> OutboxMessage:
     """Adds a mail to the outbox in the current transaction (flushes, never commits).
 
     `attachments`: [{"filename", "content_type", "content_base64"}], sent with the mail (an .ics invitation).
+    `signed_link`: the spec of a link that acts for someone; the texts hold signed_links.PLACEHOLDER instead.
     """
+    if signed_link is None and PLACEHOLDER in (body_text or "") + (body_html or ""):
+        raise ValueError("a mail that holds the signed link's placeholder needs its spec")
     to_email = (to_email or "").strip()
     if not to_email:
         raise ValueError("a mail needs a recipient")
@@ -43,6 +51,7 @@ def queue_mail(
         attempts=0,
         next_attempt_at=utcnow(),
         attachments=attachments or None,
+        signed_link=signed_link,
     )
     db.session.add(message)
     db.session.flush()
@@ -78,3 +87,15 @@ def retry_dead(message_id: int) -> OutboxMessage:
     message.leased_by = None
     db.session.flush()
     return message
+
+
+def expire_sent(now: datetime | None = None) -> int:
+    """Deletes the mails sent more than OUTBOX_KEEP_SENT_DAYS ago (a daily scheduled job): a sent mail's body is
+    of no more use, and personal data kept without use is a risk."""
+    days = current_app.config["OUTBOX_KEEP_SENT_DAYS"]
+    result = db.session.execute(
+        delete(OutboxMessage).where(
+            OutboxMessage.status == OutboxStatus.SENT, OutboxMessage.sent_at < (now or utcnow()) - timedelta(days=days)
+        )
+    )
+    return result.rowcount or 0

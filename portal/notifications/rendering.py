@@ -47,7 +47,9 @@ def render_mail(event: str, locale: str, timezone: str, /, **context) -> tuple[s
     return subject, text, html
 
 
-def queue_user_mail(event: str, user: User, /, attachments: list[dict] | None = None, **context) -> OutboxMessage:
+def queue_user_mail(
+    event: str, user: User, /, attachments: list[dict] | None = None, signed_link: dict | None = None, **context
+) -> OutboxMessage:
     """Renders `event` for `user` in their language and time zone and adds it to the outbox (flushes).
 
     The context reaches the templates as is; `user` is added to it unless given.
@@ -58,7 +60,15 @@ def queue_user_mail(event: str, user: User, /, attachments: list[dict] | None = 
     context.setdefault("user", user)
     subject, text, html = render_mail(event, locale, timezone, **context)
     return queue_mail(
-        event, user.email, subject, text, html, locale=locale, to_user_id=user.id, attachments=attachments
+        event,
+        user.email,
+        subject,
+        text,
+        html,
+        locale=locale,
+        to_user_id=user.id,
+        attachments=attachments,
+        signed_link=signed_link,
     )
 
 

@@ -36,6 +36,7 @@ from portal.extensions import db
 from portal.models import OutboxMessage, OutboxStatus
 from portal.notifications.jobs import Job, run_due_jobs
 from portal.notifications.senders import PermanentFailure, Sender, TemporaryFailure, sender_from_config
+from portal.signed_links import filled
 
 log = logging.getLogger(__name__)
 
@@ -112,14 +113,16 @@ def claim_batch(worker_id: str, now: datetime | None = None, limit: int | None =
             for row in rows:
                 row.lease_until = lease_until
                 row.leased_by = worker_id
+                # The signed link goes into this copy, in memory, never into the row.
+                body_text, body_html = filled((row.body_text, row.body_html), row.signed_link)
                 claimed.append(
                     ClaimedMessage(
                         id=row.id,
                         event=row.event,
                         to_email=row.to_email,
                         subject=row.subject,
-                        body_text=row.body_text,
-                        body_html=row.body_html,
+                        body_text=body_text,
+                        body_html=body_html,
                         attempts=row.attempts,
                         lease_deadline=started + lease,
                         attachments=tuple(row.attachments or ()),

@@ -9,6 +9,7 @@ from portal.cli.demo import seed_demo
 from portal.extensions import db
 from portal.models import Organisation, OutboxMessage
 from tests.browser.pagecheck import check_page
+from tests.mail import link_in
 
 
 def load_demo(live_server) -> dict:
@@ -28,7 +29,7 @@ def latest_link(live_server, email: str, path_prefix: str) -> str:
             select(OutboxMessage).where(OutboxMessage.to_email == email).order_by(OutboxMessage.id.desc())
         )
         assert mail is not None, f"no mail to {email}"
-        return re.search(r"https?://[^/\s]+(" + re.escape(path_prefix) + r"[^\s\"<>]*)", mail.body_text).group(1)
+        return link_in(mail, path_prefix)
 
 
 def sign_in(page, email: str, password: str = "demo-password"):
