@@ -11,6 +11,7 @@ from portal.errors import register_error_handlers
 from portal.extensions import babel, csrf, db, limiter, login_manager, migrate
 from portal.i18n import select_locale, select_timezone
 from portal.ids import IdConverter
+from portal.request_log import register_request_log
 from portal.security import add_hsts_in_production, add_security_headers, refuse_nul_characters
 from portal.templating import register_template_helpers
 
@@ -41,6 +42,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     _register_transaction_hooks(app)
     app.before_request(refuse_nul_characters)
     app.after_request(add_security_headers)
+    register_request_log(app)
     if app.config["PROXY_COUNT"]:  # the client's address as the proxies in front report it, and no further
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_COUNT"], x_proto=app.config["PROXY_COUNT"])
     add_hsts_in_production(app)

@@ -19,7 +19,7 @@ LAYERS = [
     ("reading models", {"portal.money", "portal.visibility", "portal.i18n"}),
     ("notifications", {"portal.notifications"}),
     ("domain", {"portal.domain"}),
-    ("faces", {"portal.blueprints", "portal.cli", "portal.templating"}),
+    ("faces", {"portal.blueprints", "portal.cli", "portal.templating", "portal.request_log"}),
     ("the app", {"portal"}),
 ]
 # Modules every page and every API module may share; anything else in portal.blueprints belongs to one face.

@@ -13,6 +13,7 @@ of its own), or in Redis when REDIS_URL is set. An address is the client's as th
 
 import hashlib
 import ipaddress
+import logging
 import math
 import secrets
 from dataclasses import dataclass
@@ -26,6 +27,8 @@ from portal.database import utcnow
 from portal.errors import Refused
 from portal.extensions import db
 from portal.models import LoginFailure
+
+log = logging.getLogger("portal.throttle")
 
 
 class Throttled(Refused):
@@ -90,6 +93,8 @@ def check_login_allowed(email: str, address: str | None) -> None:
 def record_login_failure(email: str, address: str | None) -> None:
     now = utcnow()
     limits = _limits(email, address)
+    # Logged as the account's hash (no address book in the logs), with the address group it came from.
+    log.warning("login_failure account=%s address=%s", limits[0].key[:16], address_group(address))
     _store().add([limit.key for limit in limits], now, max(limit.window for limit in limits))
 
 
