@@ -210,18 +210,32 @@ def test_a_reset_link_expires(app, client, session):
         app.config["RESET_TOKEN_LIFETIME"] = timedelta(hours=2)
 
 
-def test_an_email_change_needs_the_password_and_a_new_confirmation(client, session):
+def test_an_email_change_needs_the_password_and_moves_only_when_the_new_address_confirms(client, session):
     user = make_user()
+    old = user.email
     sign_in(client, user)
     response = client.post("/account/email", data={"em-current_password": PASSWORD, "em-email": "new@example.org"})
     assert response.status_code == 303
-    stored = session.get(User, user.id)
-    assert stored.email == "new@example.org" and stored.email_confirmed_at is None
-    link = link_in(mails_to("new@example.org", "account_confirmation")[0], "/auth/confirm/")
-    assert client.get(link).status_code == 200
-    assert session.get(User, user.id).email_confirmed_at is None  # opening the link is not enough
+    assert session.get(User, user.id).email == old  # nothing moves before the new address answers
+    link = link_in(mails_to("new@example.org", "email_change")[0], "/auth/confirm/")
+    page = client.get(link)
+    assert page.status_code == 200 and "new@example.org" in page.get_data(as_text=True)
+    assert session.get(User, user.id).email == old  # opening the link is not enough
     assert client.post(link).status_code == 200
-    assert session.get(User, user.id).email_confirmed_at is not None
+    moved = session.get(User, user.id)
+    assert moved.email == "new@example.org" and moved.email_confirmed_at is not None
+
+
+def test_an_email_change_to_a_taken_address_answers_the_same_and_tells_its_owner(client, session):
+    user, owner = make_user(), make_user("pris@example.org")
+    sign_in(client, user)
+    taken = client.post("/account/email", data={"em-current_password": PASSWORD, "em-email": "pris@example.org"})
+    free = client.post("/account/email", data={"em-current_password": PASSWORD, "em-email": "libre@example.org"})
+    assert taken.status_code == free.status_code == 303
+    assert taken.headers["Location"] == free.headers["Location"]
+    assert [m.event for m in mails_to("pris@example.org")] == ["address_taken"]
+    assert [m.event for m in mails_to("libre@example.org")] == ["email_change"]
+    assert session.get(User, user.id).email == user.email and session.get(User, owner.id).email == "pris@example.org"
 
 
 def test_preferences_change_the_language_and_time_zone(client, session):

@@ -173,7 +173,11 @@ SCENARIOS = {
             commune=c.commune_a,
             villages=None,
         ),
-        {"member": {"signup_address_taken:mail"}},
+        {"member": {"address_taken:mail"}},
+    ),
+    "change of address": (
+        lambda c: accounts.change_email(c.users["member"], "correct horse battery", "Nouvelle@Test.org"),
+        {"address:nouvelle@test.org": {"email_change:mail"}},
     ),
     "password reset for an address without an account": (
         lambda c: accounts.request_password_reset("Personne@Test.org"),

@@ -19,14 +19,14 @@ def _stored(message: OutboxMessage) -> str:
     return " ".join(filter(None, (message.subject, message.body_text, message.body_html)))
 
 
-@pytest.mark.parametrize("event", ["password_reset", "account_confirmation", "invitation"])
+@pytest.mark.parametrize("event", ["password_reset", "email_change", "invitation"])
 def test_no_mail_row_holds_a_link_that_acts(client, cast, login_as, event):
     member = cast.users["member"]
     if event == "password_reset":
         client.post("/auth/reset-password", data={"email": member.email})
         [message] = mails_to(member.email, event)
         path = "/auth/reset-password/"
-    elif event == "account_confirmation":
+    elif event == "email_change":
         login_as("member")
         client.post("/account/email", data={"em-current_password": "correct horse battery", "em-email": "m2@test.org"})
         [message] = mails_to("m2@test.org", event)

@@ -51,7 +51,7 @@ def test_a_new_address_and_a_taken_one_get_the_same_answer(client, session, cast
     assert session.scalar(select(Organisation).where(Organisation.name == "Amicale de Diéma à Lille")) is None
     assert session.scalar(select(func.count()).select_from(User).where(User.email == owner.email)) == 1
     [warning] = mails_to(owner.email)
-    assert warning.event == "signup_address_taken"
+    assert warning.event == "address_taken"
     assert link_in(warning, "/auth/reset-password") == "/auth/reset-password"
 
 

@@ -288,7 +288,7 @@ def sign_up_association(
     owner = user_by_email(email)
     if owner is not None:
         spend_mail_budget(owner.email, _client_address())
-        notify("signup_address_taken", user=owner, link=public_url("/auth/reset-password"))
+        notify("address_taken", user=owner, link=public_url("/auth/reset-password"))
         return
     user = create_user(email, name, password, locale=locale)
     association = Organisation(
@@ -325,22 +325,34 @@ def send_confirmation(user: User) -> None:
     notify("account_confirmation", actor=user, user=user, signed_link=link)
 
 
-def user_for_confirmation(token: str) -> User | None:
-    """The account a confirmation link is for, while the link is valid and the address unchanged."""
+def confirmation_for(token: str) -> tuple[User, str] | None:
+    """(the account, the address) a confirmation link is for, while the link is valid: the account's own address,
+    or a new one it asked to move to and that no other account has taken meanwhile."""
     data = signed_links.read("confirm", token, current_app.config["EMAIL_TOKEN_LIFETIME"])
     if not data:
         return None
-    user = db.session.get(User, data.get("u"))
-    if user is None or user.email != data.get("e"):
+    user = db.session.get(User, data.get("u")) if is_id(data.get("u")) else None
+    email = data.get("e")
+    if user is None or not isinstance(email, str):
         return None
-    return user
+    if email != user.email and user_by_email(email) is not None:
+        return None
+    return user, email
 
 
 def confirm_email(token: str) -> User | None:
-    user = user_for_confirmation(token)
-    if user is None:
+    """Confirms the address the link names; for a new address, the account moves to it now."""
+    found = confirmation_for(token)
+    if found is None:
         return None
-    if user.email_confirmed_at is None:
+    user, email = found
+    if email != user.email:
+        before = {"email": user.email}
+        user.email = email
+        user.email_confirmed_at = utcnow()
+        db.session.flush()
+        record("user.change_email", "user", user.id, actor=user, before=before, after={"email": email})
+    elif user.email_confirmed_at is None:
         user.email_confirmed_at = utcnow()
         record("user.confirm_email", "user", user.id, actor=user)
     return user
@@ -405,17 +417,20 @@ def change_password(user: User, current_password: str, new_password: str) -> Non
 
 
 def change_email(user: User, current_password: str, new_email: str) -> None:
+    """Sends the new address a link that moves the account to it when followed; the address stays as it is until
+    then. An address another account has gets its owner told instead, and the caller answers the same."""
     _check_current_password(user, current_password)
     new_email = normalise_email(new_email)
     if new_email == user.email:
         return
-    _check_email_free(new_email)
-    before = {"email": user.email}
-    user.email = new_email
-    user.email_confirmed_at = None
-    db.session.flush()
-    record("user.change_email", "user", user.id, actor=user, before=before, after={"email": new_email})
-    send_confirmation(user)
+    spend_mail_budget(new_email, _client_address(), user.id)
+    owner = user_by_email(new_email)
+    if owner is not None:
+        notify("address_taken", user=owner, link=public_url("/auth/reset-password"))
+        return
+    link = signed_links.spec("confirm", {"u": user.id, "e": new_email}, "/auth/confirm/{token}")
+    notify("email_change", actor=user, email=new_email, account=user, signed_link=link)
+    record("user.request_email_change", "user", user.id, actor=user, after={"email": new_email})
 
 
 def set_preferences(user: User, locale: str | None, timezone: str | None, currency: str | None = None) -> None:

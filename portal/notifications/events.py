@@ -169,6 +169,11 @@ def the_address(context: Context) -> list[Address]:
     return [Address(context["email"])]
 
 
+def the_new_address(context: Context) -> list[Address]:
+    account = context["account"]
+    return [Address(context["email"], locale=account.locale, timezone=account.timezone, user_id=account.id)]
+
+
 def the_managers(context: Context) -> list[User]:
     return recipients.managers_of(context["organisation"])
 
@@ -305,8 +310,11 @@ _TABLE = (
     Event("invitation", security=True, audiences=(Audience("invitee", the_invitee),)),
     # A reset asked for an address with no active account: it is told so, as an account would get its link.
     Event("password_reset_no_account", security=True, audiences=(Audience("address", the_address),)),
-    # Someone signed up with an address that has an account: its owner is told, the form says nothing more.
-    Event("signup_address_taken", security=True, audiences=(Audience("account", the_user),)),
+    # Someone signed up, or asked to move their account, to an address that has an account: its owner is told,
+    # the form says nothing more.
+    Event("address_taken", security=True, audiences=(Audience("account", the_user),)),
+    # The link that moves an account to a new address, sent to that address, in the account's language.
+    Event("email_change", security=True, audiences=(Audience("new_address", the_new_address),)),
     # Associations: the ministry's decision, to the association's officers.
     Event(
         "association_verified",

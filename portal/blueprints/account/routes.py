@@ -100,7 +100,7 @@ def email():
             for message in place_errors(form, error):
                 flash(message, "error")
         else:
-            flash(_("Your address is changed. Confirm it with the link we sent to it."), "info")
+            flash(_("We sent a link to the new address: your account moves to it when you follow the link."), "info")
             return redirect(url_for("account.show"), code=303)
     return _render(forms, 422)
 

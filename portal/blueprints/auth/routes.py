@@ -78,13 +78,14 @@ def reset_password(token):
 def confirm(token):
     """Confirms an email address from the mailed link, with a button (mail scanners open links, they do not
     press buttons). Whoever holds the link."""
-    if accounts.user_for_confirmation(token) is None:
+    found = accounts.confirmation_for(token)
+    if found is None:
         return render_template("auth/link_invalid.html"), 404
     form = JoinForm()
     if form.validate_on_submit():
         user = accounts.confirm_email(token)
         return render_template("auth/confirmed.html", user=user, done=True)
-    return render_template("auth/confirmed.html", user=accounts.user_for_confirmation(token), form=form, done=False)
+    return render_template("auth/confirmed.html", user=found[0], email=found[1], form=form, done=False)
 
 
 @bp.route("/signup", methods=["GET", "POST"])
