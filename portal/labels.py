@@ -73,6 +73,21 @@ MAIL_MODE_LABELS = {
     "none": _l("No e-mail (on the portal only)"),
 }
 
+# Commitments (engagements): their states and kinds.
+COMMITMENT_STATUS_LABELS = {
+    "open": _l("Open"),
+    "fulfilled": _l("Reported fulfilled"),
+    "confirmed": _l("Confirmed"),
+    "contested": _l("Contested"),
+    "cancelled": _l("Cancelled"),
+}
+COMMITMENT_KIND_LABELS = {
+    "financial": _l("Financial"),
+    "in_kind": _l("In kind"),
+    "administrative": _l("Administrative"),
+    "technical": _l("Technical"),
+}
+
 
 def label(table: dict, code) -> str:
     """The code's label in the current language, or the code itself when the table does not know it."""

@@ -4,7 +4,7 @@ from flask import Flask
 from flask_babel import get_locale
 
 from portal import labels
-from portal.i18n import country_name, format_money, format_total, format_when
+from portal.i18n import country_name, format_day, format_money, format_total, format_when
 from portal.visibility import is_mediator_or_admin
 
 
@@ -16,6 +16,8 @@ def register_template_helpers(app: Flask) -> None:
         status_label=lambda code: labels.label(labels.STATUS_LABELS, code),
         sector_label=lambda code: labels.label(labels.SECTOR_LABELS, code),
         party_kind_label=lambda code: labels.label(labels.PARTY_KIND_LABELS, code),
+        commitment_status_label=lambda code: labels.label(labels.COMMITMENT_STATUS_LABELS, code),
+        commitment_kind_label=lambda code: labels.label(labels.COMMITMENT_KIND_LABELS, code),
         kind_labels=labels.KIND_LABELS,
         country_name=country_name,
         is_mediator_or_admin=is_mediator_or_admin,
@@ -24,3 +26,4 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["money"] = format_money
     app.jinja_env.filters["total"] = format_total
     app.jinja_env.filters["when"] = format_when
+    app.jinja_env.filters["day"] = format_day

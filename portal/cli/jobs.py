@@ -12,6 +12,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
+from portal.domain.commitments import escalate_overdue, send_reminders
 from portal.domain.documents import sweep_orphan_uploads
 from portal.domain.projects import escalate_unanswered
 from portal.notifications.digest import send_digests
@@ -21,6 +22,8 @@ SCHEDULED_JOBS: tuple[Job, ...] = (
     Job("notifications_digest", timedelta(days=1), send_digests),
     Job("project_escalation", timedelta(hours=1), escalate_unanswered),
     Job("orphan_uploads", timedelta(hours=6), sweep_orphan_uploads),
+    Job("commitment_reminders", timedelta(hours=1), send_reminders),
+    Job("commitment_escalation", timedelta(hours=1), escalate_overdue),
 )
 
 jobs = AppGroup("jobs", help="Scheduled jobs (digests, reminders, escalations).")

@@ -28,6 +28,11 @@ SETTINGS = {
         ),
         SettingSpec("dispute_acknowledge_days", _l("Days for a mediator to acknowledge a dispute"), 10, 1, 365),
         SettingSpec("dispute_resolve_days", _l("Days to resolve a dispute"), 60, 1, 730),
+        SettingSpec("pledge_due_days", _l("Days after agreement a pledge of the funding plan falls due"), 90, 1, 730),
+        SettingSpec("commitment_reminder_days", _l("Days before its due date a commitment is reminded"), 7, 1, 90),
+        SettingSpec(
+            "commitment_escalation_days", _l("Days overdue before a commitment goes to the mediators"), 30, 1, 365
+        ),
     ]
 }
 

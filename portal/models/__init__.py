@@ -1,6 +1,14 @@
 """Every model, imported here so that Alembic and the app see the whole schema."""
 
 from portal.models.audit import AuditEvent
+from portal.models.commitments import (
+    COMMITMENT_KINDS,
+    COMMUNE_TIMEZONE,
+    Commitment,
+    CommitmentEvidence,
+    CommitmentStatus,
+    commune_today,
+)
 from portal.models.notifications import (
     MailMode,
     Notification,
@@ -36,6 +44,12 @@ from portal.models.territories import Cercle, Commune, MapVersion, Region
 from portal.models.users import ApiToken, Invitation, User, UserSession
 
 __all__ = [
+    "COMMITMENT_KINDS",
+    "COMMUNE_TIMEZONE",
+    "Commitment",
+    "CommitmentEvidence",
+    "CommitmentStatus",
+    "commune_today",
     "COMMUNE_OFFICIAL_ROLES",
     "DOCUMENT_KINDS",
     "PARTY_KINDS",

@@ -53,3 +53,15 @@ def mediators() -> list[User]:
 
 def account_for(email: str) -> User | None:
     return db.session.scalar(select(User).where(User.email == email))
+
+
+def acting_members_of(organisation_id: int) -> list[User]:
+    """Everyone who acts for the organisation: its members whose role is not observer."""
+    return list(
+        db.session.scalars(
+            select(User)
+            .join(Membership, Membership.user_id == User.id)
+            .where(Membership.organisation_id == organisation_id, Membership.role != "observer")
+            .order_by(User.id)
+        )
+    )
