@@ -133,12 +133,19 @@ def can_see_commitment(user, commitment: Commitment) -> bool:
 
 def sees_unconfirmed_funders(user, project: Project) -> bool:
     """Whether `user` may read the name of a funder that has not yet confirmed its line: those who would see
-    the project were it not public (its parties, mediators, observers, admins), never the public."""
+    the project were it not public (its parties, mediators, observers, admins), never the public. No query
+    beyond the user's memberships (lists call it per project)."""
     if not is_signed_in(user) or project.first_submitted_at is None:
         return False
     if user.is_admin or is_mediator(user) or is_observer(user):
         return True
-    return bool({m.organisation_id for m in user.memberships} & party_organisation_ids(project))
+    funders = {line.organisation_id for line in project.funding_lines}
+    for m in user.memberships:
+        if m.organisation_id == project.association_id or m.organisation_id in funders:
+            return True
+        if m.organisation.kind == OrganisationKind.COMMUNE and m.organisation.commune_id == project.commune_id:
+            return True
+    return False
 
 
 # Any record ---------------------------------------------------------------------------------------------

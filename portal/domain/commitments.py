@@ -260,13 +260,18 @@ def _money(raw_amount, raw_currency, required: bool, errors: dict) -> dict:
     return {"amount": amount, "currency": currency, "rate_to_xof": rate, "amount_xof": money.to_xof(amount, rate)}
 
 
-def record_commitment(actor, project: Project, data: dict) -> Commitment:
-    """Records a commitment of a party to the project. `data`: organisation_id, kind, description, due_date,
-    amount?, currency?, meeting_id? (values as a form or a JSON body gives them)."""
+def check_can_record(actor, project: Project) -> None:
+    """The checks that come before reading what is recorded: 403 for who may not, 409 before submission."""
     if not (acting_parties(actor, project) or is_mediator(actor)):
         raise Refused("forbidden")
     if project.first_submitted_at is None:
         raise Refused("invalid_transition", _l("Commitments are recorded once the project is submitted."))
+
+
+def record_commitment(actor, project: Project, data: dict) -> Commitment:
+    """Records a commitment of a party to the project. `data`: organisation_id, kind, description, due_date,
+    amount?, currency?, meeting_id? (values as a form or a JSON body gives them)."""
+    check_can_record(actor, project)
     errors: dict[str, list[str]] = {}
     organisation_id = data.get("organisation_id")
     if not is_id(organisation_id) or organisation_id not in party_organisation_ids(project):
