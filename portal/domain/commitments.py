@@ -65,9 +65,18 @@ def acts_for(user, organisation_id: int) -> bool:
     return any(m.organisation_id == organisation_id and m.role != "observer" for m in memberships_of(user))
 
 
+def _parties(project: Project) -> set[int]:
+    """party_organisation_ids, read once per loaded project (a page asks it for each of its commitments)."""
+    parties = getattr(project, "_party_ids", None)
+    if parties is None:
+        parties = party_organisation_ids(project)
+        project._party_ids = parties
+    return parties
+
+
 def acting_parties(user, project: Project) -> set[int]:
     """The parties to the project the user speaks for."""
-    parties = party_organisation_ids(project)
+    parties = _parties(project)
     return {m.organisation_id for m in memberships_of(user) if m.role != "observer" and m.organisation_id in parties}
 
 
@@ -217,9 +226,14 @@ def transition(actor, commitment: Commitment, action: str, comment: str | None =
 # Recording ------------------------------------------------------------------------------------------------
 
 
+def is_recorder(user, project: Project) -> bool:
+    """A party to the project (not an observer) or a mediator records its commitments."""
+    return bool(acting_parties(user, project)) or is_mediator(user)
+
+
 def can_record(user, project: Project) -> bool:
-    """A party to the project (not an observer) or a mediator records, from the first submission on."""
-    return project.first_submitted_at is not None and (bool(acting_parties(user, project)) or is_mediator(user))
+    """... from the project's first submission on (for the form)."""
+    return project.first_submitted_at is not None and is_recorder(user, project)
 
 
 def parse_due_date(value, field: str = "due_date") -> date:
@@ -262,7 +276,7 @@ def _money(raw_amount, raw_currency, required: bool, errors: dict) -> dict:
 
 def check_can_record(actor, project: Project) -> None:
     """The checks that come before reading what is recorded: 403 for who may not, 409 before submission."""
-    if not (acting_parties(actor, project) or is_mediator(actor)):
+    if not is_recorder(actor, project):
         raise Refused("forbidden")
     if project.first_submitted_at is None:
         raise Refused("invalid_transition", _l("Commitments are recorded once the project is submitted."))
@@ -527,8 +541,9 @@ def with_page_details(query):
     """What a list of commitments shows, in a fixed number of queries."""
     return query.options(
         joinedload(Commitment.organisation),
-        joinedload(Commitment.funding_line),
+        joinedload(Commitment.funding_line).joinedload(FundingLine.organisation),
         joinedload(Commitment.project).joinedload(Project.association),
+        joinedload(Commitment.project).selectinload(Project.funding_lines),
         selectinload(Commitment.evidence),
     )
 
@@ -539,7 +554,9 @@ def project_commitments(project: Project) -> list[Commitment]:
         select(Commitment)
         .where(Commitment.project_id == project.id)
         .options(
-            joinedload(Commitment.organisation), joinedload(Commitment.funding_line), selectinload(Commitment.evidence)
+            joinedload(Commitment.organisation),
+            joinedload(Commitment.funding_line).joinedload(FundingLine.organisation),
+            selectinload(Commitment.evidence),
         )
         .order_by(Commitment.id)
     ).all()
@@ -552,6 +569,13 @@ def names_promiser(user, commitment: Commitment) -> bool:
         return True
     project = commitment.project
     return not awaits_funder(project, line) or sees_unconfirmed_funders(user, project)
+
+
+def party_choices(project: Project) -> list[Organisation]:
+    """The organisations a commitment on the project may be made by: its parties, by name."""
+    return db.session.scalars(
+        select(Organisation).where(Organisation.id.in_(_parties(project))).order_by(Organisation.name)
+    ).all()
 
 
 def fulfilment_rate(organisation_id: int, today: date | None = None) -> tuple[int, int]:
@@ -640,3 +664,24 @@ def escalate_overdue(now=None) -> int:
         notify("commitment_escalated", commitment=commitment, actor=None)
     db.session.flush()
     return len(late)
+
+
+def listed(user, commitments: list, today: date) -> list[tuple]:
+    """(commitment, promiser's name as `user` may read it or None, overdue) for a list of commitments."""
+    return [(c, c.organisation.name if names_promiser(user, c) else None, c.is_overdue(today)) for c in commitments]
+
+
+def organisation_commitments(user, organisation: Organisation, today: date, limit: int = 50) -> dict:
+    """An organisation's accountability: the commitments it made and those owed to it (of projects `user` may
+    see, oldest due first) and its fulfilment rate (confirmed, counted)."""
+
+    def first(filters):
+        query = with_page_details(visible_commitments(user, filters, today))
+        rows = db.session.scalars(query.order_by(Commitment.due_date, Commitment.id).limit(limit)).unique().all()
+        return listed(user, rows, today)
+
+    return {
+        "made": first({"organisation_id": organisation.id}),
+        "owed": first({"owed_to": organisation.id}),
+        "rate": fulfilment_rate(organisation.id, today),
+    }
