@@ -45,6 +45,10 @@ def test_a_party_or_a_mediator_records_others_are_refused(client, cast, session,
         assert response.status_code == 201, (role, response.get_json())
         answer = response.get_json()
         assert answer["status"] == "open" and answer["overdue"] is False and answer["id"]
+    at_meeting = client.post(url, json=body(cast, meeting_id=7), headers=tokens["mayor"]).get_json()
+    assert at_meeting["meeting_id"] == 7
+    by_meeting = client.get("/api/v1/commitments?meeting_id=7").get_json()
+    assert [c["id"] for c in by_meeting["items"]] == [at_meeting["id"]]
     late = client.post(url, json=body(cast, due_date="2020-01-31"), headers=tokens["mayor"])
     assert late.status_code == 201 and late.get_json()["overdue"] is True  # a promise recorded late
     outsider = client.post(url, json=body(cast, organisation_id=cast.ministry.id), headers=tokens["mayor"])

@@ -507,7 +507,8 @@ def _sees_every_funder(user) -> bool:
 
 
 def visible_commitments(user, filters: dict | None = None, today: date | None = None):
-    """select(Commitment) of the projects `user` may see, narrowed by project_id, organisation_id, overdue; in
+    """select(Commitment) of the projects `user` may see, narrowed by project_id, meeting_id, organisation_id,
+    overdue; in
     SQL, so that pages and counts are right. Naming an organisation, an unconfirmed funder's pledges are left
     out for those who may not read its name."""
     filters = filters or {}
@@ -515,6 +516,8 @@ def visible_commitments(user, filters: dict | None = None, today: date | None = 
     query = query.where(Commitment.project_id.in_(visible_projects(user).with_only_columns(Project.id)))
     if is_id(filters.get("project_id")):
         query = query.where(Commitment.project_id == filters["project_id"])
+    if is_id(filters.get("meeting_id")):  # the commitments a meeting's minutes took
+        query = query.where(Commitment.meeting_id == filters["meeting_id"])
     if is_id(filters.get("organisation_id")):
         query = query.where(Commitment.organisation_id == filters["organisation_id"])
         if not _sees_every_funder(user):

@@ -79,6 +79,7 @@ class CommitmentListArgs(PageArgs):
 
     project_id = Id(strict=False)
     organisation_id = Id(strict=False)
+    meeting_id = Id(strict=False)
     overdue = fields.Boolean()
 
 
