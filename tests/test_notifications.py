@@ -251,6 +251,12 @@ SCENARIOS = {
         ),
         {"mediator": both("commitment_escalated")},
     ),
+    "a partner confirms its funding line": (
+        lambda c: commitments.confirm_funding_line(
+            c.users["representative"], (p := co_funded_project(c)), p.funding_lines[1].id
+        ),
+        {k: both("funding_line_confirmed") for k in ("officer", "mayor", "deputy")},
+    ),
     "a submitted plan naming a partner asks it to confirm": (
         lambda c: projects.transition(c.users["officer"], co_funded_project(c, S.DRAFT), "submit"),
         {

@@ -464,6 +464,7 @@ def confirm_funding_line(actor, project: Project, line_id) -> FundingLine:
         actor=actor,
         after={"funding_line_id": line.id, "organisation_id": line.organisation_id},
     )
+    notify("funding_line_confirmed", project=project, funding_line=line, actor=actor)
     return line
 
 

@@ -467,6 +467,19 @@ _TABLE = (
             ),
         ),
     ),
+    Event(
+        "funding_line_confirmed",
+        kind="projects",
+        subject=the_project,
+        link=project_link,
+        params=lambda c: {"project": c["project"].title, "organisation": c["funding_line"].organisation.name},
+        audiences=(
+            Audience(
+                "association", _association_officers, _l("%(organisation)s confirmed its funding of “%(project)s”.")
+            ),
+            Audience("commune", _commune_officials, _l("%(organisation)s confirmed its funding of “%(project)s”.")),
+        ),
+    ),
 )
 
 EVENTS: dict[str, Event] = {}
