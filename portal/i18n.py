@@ -7,7 +7,7 @@ from babel import Locale
 from babel.dates import format_time, get_timezone_location
 from babel.numbers import format_currency
 from flask import current_app, g, has_request_context, request, session
-from flask_babel import format_datetime, get_locale, get_timezone
+from flask_babel import format_date, format_datetime, get_locale, get_timezone
 from flask_login import current_user
 
 from portal.database import utcnow
@@ -129,3 +129,8 @@ def country_name(code: str | None) -> str:
     if not code:
         return "—"
     return Locale.parse(str(get_locale())).territories.get(code.upper(), code)
+
+
+def format_day(value) -> str:
+    """A calendar date (a due date), in the viewer's language: "1 déc. 2026"."""
+    return format_date(value, "medium") if value else ""

@@ -77,6 +77,20 @@ MAIL_MODE_LABELS = {
 RSVP_LABELS = {"yes": _l("Will attend"), "no": _l("Will not attend"), "maybe": _l("Maybe"), None: _l("No answer yet")}
 MEETING_STATUS_LABELS = {"scheduled": _l("Scheduled"), "cancelled": _l("Cancelled")}
 MINUTES_ANSWER_LABELS = {"approved": _l("Approved"), "commented": _l("Commented"), None: _l("No answer yet")}
+# Commitments (engagements): their states and kinds.
+COMMITMENT_STATUS_LABELS = {
+    "open": _l("Open"),
+    "fulfilled": _l("Reported fulfilled"),
+    "confirmed": _l("Confirmed"),
+    "contested": _l("Contested"),
+    "cancelled": _l("Cancelled"),
+}
+COMMITMENT_KIND_LABELS = {
+    "financial": _l("Financial"),
+    "in_kind": _l("In kind"),
+    "administrative": _l("Administrative"),
+    "technical": _l("Technical"),
+}
 
 
 def label(table: dict, code) -> str:

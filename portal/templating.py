@@ -4,7 +4,7 @@ from flask import Flask
 from flask_babel import get_locale
 
 from portal import labels
-from portal.i18n import country_name, format_meeting_time, format_money, format_total, format_when
+from portal.i18n import country_name, format_day, format_meeting_time, format_money, format_total, format_when
 from portal.visibility import is_mediator_or_admin
 
 
@@ -18,6 +18,8 @@ def register_template_helpers(app: Flask) -> None:
         party_kind_label=lambda code: labels.label(labels.PARTY_KIND_LABELS, code),
         rsvp_label=lambda code: labels.label(labels.RSVP_LABELS, code),
         meeting_status_label=lambda code: labels.label(labels.MEETING_STATUS_LABELS, code),
+        commitment_status_label=lambda code: labels.label(labels.COMMITMENT_STATUS_LABELS, code),
+        commitment_kind_label=lambda code: labels.label(labels.COMMITMENT_KIND_LABELS, code),
         kind_labels=labels.KIND_LABELS,
         country_name=country_name,
         is_mediator_or_admin=is_mediator_or_admin,
@@ -27,3 +29,4 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["total"] = format_total
     app.jinja_env.filters["when"] = format_when
     app.jinja_env.filters["meeting_time"] = format_meeting_time
+    app.jinja_env.filters["day"] = format_day

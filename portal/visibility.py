@@ -12,6 +12,7 @@ from sqlalchemy import exists, false, or_, select
 from portal.extensions import db
 from portal.models import (
     COMMUNE_OFFICIAL_ROLES,
+    Commitment,
     FundingLine,
     Meeting,
     MeetingInvitee,
@@ -151,13 +152,43 @@ def visible_meetings(user):
     return query.where(or_(Meeting.organiser_id.in_(mine), invited))
 
 
+# Commitments and funders ------------------------------------------------------------------------------
+
+
+def can_see_commitment(user, commitment: Commitment) -> bool:
+    """Who may see a project sees its commitments."""
+    return can_see_project(user, commitment.project)
+
+
+def sees_unconfirmed_funders(user, project: Project) -> bool:
+    """Whether `user` may read the name of a funder that has not yet confirmed its line: those who would see
+    the project were it not public (its parties, mediators, observers, admins), never the public. No query
+    beyond the user's memberships (lists call it per project)."""
+    if not is_signed_in(user) or project.first_submitted_at is None:
+        return False
+    if user.is_admin or is_mediator(user) or is_observer(user):
+        return True
+    funders = {line.organisation_id for line in project.funding_lines}
+    for m in user.memberships:
+        if m.organisation_id == project.association_id or m.organisation_id in funders:
+            return True
+        if m.organisation.kind == OrganisationKind.COMMUNE and m.organisation.commune_id == project.commune_id:
+            return True
+    return False
+
+
 # Any record ---------------------------------------------------------------------------------------------
 
-_RULES = {Project: can_see_project, Organisation: can_see_organisation, Meeting: can_see_meeting}
+_RULES = {
+    Project: can_see_project,
+    Organisation: can_see_organisation,
+    Meeting: can_see_meeting,
+    Commitment: can_see_commitment,
+}
 
 
 def can_see(user, record) -> bool:
-    """Whether `user` may see `record` (a project, an organisation); the rule every notification passes."""
+    """Whether `user` may see `record` (a project, an organisation, a commitment); the rule every notification passes."""
     rule = _RULES.get(type(record))
     if rule is None:
         raise TypeError(f"no visibility rule for {type(record).__name__}: add one to portal/visibility.py")

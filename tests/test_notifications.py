@@ -10,7 +10,7 @@ from sqlalchemy import func, insert, select
 
 from portal.cli.jobs import SCHEDULED_JOBS, scheduled_jobs
 from portal.database import utcnow
-from portal.domain import accounts, documents, meetings, projects
+from portal.domain import accounts, commitments, documents, meetings, projects
 from portal.domain import organisations as rules
 from portal.domain.audit import write_anchor
 from portal.domain.mail import set_mail_preferences
@@ -34,6 +34,7 @@ from portal.notifications.inbox import notification_text
 from portal.notifications.notify import notify
 from portal.notifications.outbox import expire_sent, queue_mail
 from portal.notifications.preferences import choosable_kinds
+from tests.commitment_factories import co_funded_project, make_commitment
 from tests.factories import add_member, make_user
 from tests.helpers import assert_constant_queries, count_queries
 from tests.mail import link_in, mails_to
@@ -303,6 +304,73 @@ SCENARIOS = {
         lambda c: meetings.answer_minutes(c.users["officer"], a_meeting(c, with_minutes=True), "approved"),
         {"mayor": both("meeting_minutes_answered"), "deputy": both("meeting_minutes_answered")},
     ),
+    # Commitments: the promising organisation's members (not observers), the other parties' managers.
+    "a mayor records a commitment of the association": (
+        lambda c: commitments.record_commitment(
+            c.users["mayor"],
+            co_funded_project(c),
+            {
+                "organisation_id": c.association.id,
+                "kind": "technical",
+                "description": "Plans",
+                "due_date": "2027-01-05",
+            },
+        ),
+        {k: both("commitment_recorded") for k in ("officer", "member", "deputy", "representative")},
+    ),
+    "the association reports its commitment fulfilled": (
+        lambda c: commitments.transition(
+            c.users["officer"], make_commitment(co_funded_project(c), c.association), "report_fulfilled"
+        ),
+        {k: both("commitment_report_fulfilled") for k in ("mayor", "deputy", "representative")},
+    ),
+    "the commune confirms": (
+        lambda c: commitments.transition(
+            c.users["mayor"], make_commitment(co_funded_project(c), c.association, "fulfilled"), "confirm"
+        ),
+        {k: both("commitment_confirm") for k in ("officer", "member")},
+    ),
+    "the commune contests": (
+        lambda c: commitments.transition(
+            c.users["mayor"], make_commitment(co_funded_project(c), c.association, "fulfilled"), "contest", "Non reçu"
+        ),
+        {k: both("commitment_contest") for k in ("officer", "member")},
+    ),
+    "a mediator cancels": (
+        lambda c: commitments.transition(
+            c.users["mediator"], make_commitment(co_funded_project(c), c.association), "cancel", "Doublon"
+        ),
+        {k: both("commitment_cancel") for k in ("officer", "member", "mayor", "deputy", "representative")},
+    ),
+    "a commitment falls due soon": (
+        lambda c: (make_commitment(co_funded_project(c), c.association, due_in_days=3), commitments.send_reminders()),
+        {k: both("commitment_due_soon") for k in ("officer", "member")},
+    ),
+    "a commitment is overdue": (
+        lambda c: (make_commitment(co_funded_project(c), c.association, due_in_days=-2), commitments.send_reminders()),
+        {k: both("commitment_overdue") for k in ("officer", "member", "mayor", "deputy", "representative")},
+    ),
+    "a commitment overdue too long goes to the mediators": (
+        lambda c: (
+            make_commitment(co_funded_project(c), c.association, due_in_days=-40, overdue_reminder_sent_at=utcnow()),
+            commitments.escalate_overdue(),
+        ),
+        {"mediator": both("commitment_escalated")},
+    ),
+    "a partner confirms its funding line": (
+        lambda c: commitments.confirm_funding_line(
+            c.users["representative"], (p := co_funded_project(c)), p.funding_lines[1].id
+        ),
+        {k: both("funding_line_confirmed") for k in ("officer", "mayor", "deputy")},
+    ),
+    "a submitted plan naming a partner asks it to confirm": (
+        lambda c: projects.transition(c.users["officer"], co_funded_project(c, S.DRAFT), "submit"),
+        {
+            "mayor": both("project_submit"),
+            "deputy": both("project_submit"),
+            "representative": both("funding_line_to_confirm"),
+        },
+    ),
 }
 
 
@@ -327,7 +395,18 @@ def test_the_table_is_consistent_and_every_mail_has_its_templates(app):
         if any(audience.mail for audience in event.audiences):
             app.jinja_env.get_template(f"emails/{event.name}.txt")
             app.jinja_env.get_template(f"emails/{event.name}.html")
-    assert set(choosable_kinds()) == set(KINDS) == {"organisation", "membership", "projects", "escalations", "meetings"}
+    assert (
+        set(choosable_kinds())
+        == set(KINDS)
+        == {
+            "organisation",
+            "membership",
+            "projects",
+            "escalations",
+            "meetings",
+            "commitments",
+        }
+    )
 
 
 def test_an_unknown_event_is_refused(app_context):
@@ -494,7 +573,7 @@ def test_the_preference_page_shows_a_labelled_select_per_kind(client, login_as, 
     assert (
         names
         == [f"kind_{kind}" for kind in choosable_kinds(member)]
-        == ["kind_organisation", "kind_membership", "kind_projects", "kind_meetings"]
+        == ["kind_organisation", "kind_membership", "kind_projects", "kind_meetings", "kind_commitments"]
     )
     for name in names:
         assert f'<label for="{name}">' in html
@@ -521,7 +600,13 @@ def test_the_preference_page_saves_the_choices(client, login_as, session):
             )
         ).all()
     )
-    assert stored == {"membership": "digest", "organisation": "none", "projects": "digest", "meetings": "none"}
+    assert stored == {
+        "membership": "digest",
+        "organisation": "none",
+        "projects": "digest",
+        "meetings": "none",
+        "commitments": "immediate",
+    }
     assert "kind_escalations" not in client.get("/notifications/preferences").get_data(as_text=True)
     html = client.get("/notifications/preferences").get_data(as_text=True)
     assert '<option selected value="digest">' in html and '<option selected value="none">' in html
@@ -627,6 +712,8 @@ def test_a_test_app_leaves_the_scheduled_jobs_to_its_tests_unless_told(app, monk
         ("login_failures_sweep", timedelta(days=1), forget_old_failures),
         ("outbox_expiry", timedelta(days=1), expire_sent),
         ("meeting_reminders", timedelta(minutes=15), meetings.send_reminders),
+        ("commitment_reminders", timedelta(hours=1), commitments.send_reminders),
+        ("commitment_escalation", timedelta(hours=1), commitments.escalate_overdue),
     ]
 
 

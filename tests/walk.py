@@ -16,7 +16,7 @@ from sqlalchemy.orm import scoped_session, sessionmaker
 
 from portal.database import utcnow
 from portal.extensions import db
-from portal.models import Invitation, Notification, OutboxMessage, ProjectDocument, ProjectStatus
+from portal.models import CommitmentEvidence, Invitation, Notification, OutboxMessage, ProjectDocument, ProjectStatus
 from tests.factories import PASSWORD, Cast, add_member, make_organisation, make_user, sign_in
 from tests.meeting_factories import make_meeting
 from tests.project_factories import make_project
@@ -105,6 +105,39 @@ class World(Cast):
         )
         db.session.add_all([self.notification, self.dead_letter, self.invitation])
         db.session.flush()
+        self._add_commitments(upload_dir)
+
+    # Commitments: a block of its own (other records, such as meetings, come in blocks beside it) ------------
+
+    def _add_commitments(self, upload_dir):
+        """- commitments["submitted"]: open, of association A, recorded by its officer, on the submitted project;
+        - commitments["agreed"]: reported fulfilled by commune A, on the agreed project (the other side: the
+          association and the partner);
+        - commitments["other"]: open, of association B, on the other project;
+        - commitment_evidence[name]: a PDF on each, its file in `upload_dir`;
+        - partner_line: the agreed project's line naming the partner, not yet confirmed by it."""
+        from tests.commitment_factories import make_commitment
+
+        self.commitments = {
+            "submitted": make_commitment(self.submitted, self.association, author=self.users["officer"]),
+            "agreed": make_commitment(self.agreed, self.commune_org, "fulfilled", author=self.users["mayor"]),
+            "other": make_commitment(self.other, self.association_b, author=self.officer_b),
+        }
+        self.commitment_evidence = {}
+        for name, commitment in self.commitments.items():
+            stored_name = f"walk-evidence-{name}-{commitment.id}"
+            (upload_dir / stored_name).write_bytes(PDF)
+            evidence = CommitmentEvidence(
+                commitment_id=commitment.id,
+                filename=f"Reçu {name}.pdf",
+                stored_name=stored_name,
+                content_type="application/pdf",
+                size=len(PDF),
+            )
+            db.session.add(evidence)
+            db.session.flush()
+            self.commitment_evidence[name] = evidence
+        self.partner_line = next(line for line in self.agreed.funding_lines if line.organisation_id == self.partner.id)
 
         # Meetings (helper-meet) -------------------------------------------------------------------------
         # meeting: commune A's, started an hour ago, inviting association A, the submitted project on its agenda;

@@ -12,9 +12,9 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
+from portal.domain import commitments, meetings
 from portal.domain.audit import write_anchor
 from portal.domain.documents import sweep_orphan_uploads
-from portal.domain.meetings import send_reminders
 from portal.domain.projects import escalate_unanswered
 from portal.domain.throttle import forget_old_failures
 from portal.notifications.digest import send_digests
@@ -28,7 +28,9 @@ SCHEDULED_JOBS: tuple[Job, ...] = (
     Job("audit_anchor", timedelta(days=1), write_anchor),
     Job("login_failures_sweep", timedelta(days=1), forget_old_failures),
     Job("outbox_expiry", timedelta(days=1), expire_sent),
-    Job("meeting_reminders", timedelta(minutes=15), send_reminders),
+    Job("meeting_reminders", timedelta(minutes=15), meetings.send_reminders),
+    Job("commitment_reminders", timedelta(hours=1), commitments.send_reminders),
+    Job("commitment_escalation", timedelta(hours=1), commitments.escalate_overdue),
 )
 
 jobs = AppGroup("jobs", help="Scheduled jobs (digests, reminders, escalations).")

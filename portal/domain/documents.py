@@ -12,7 +12,7 @@ from flask_babel import lazy_gettext as _l
 from portal.domain.audit import record
 from portal.errors import Refused
 from portal.extensions import db
-from portal.models import DOCUMENT_KINDS, Project, ProjectDocument
+from portal.models import DOCUMENT_KINDS, CommitmentEvidence, Project, ProjectDocument
 from portal.visibility import is_association_officer, is_commune_official
 
 OLE_SIGNATURE = bytes.fromhex("D0CF11E0A1B11AE1")  # .doc, .xls, .ppt
@@ -103,14 +103,9 @@ def can_upload(user, project: Project) -> bool:
     return is_association_officer(user, project) or is_commune_official(user, project)
 
 
-def add_document(actor, project: Project, stream, filename: str | None, kind: str | None) -> ProjectDocument:
-    """Stores an uploaded file after checking who sends it, its kind, its size and its content."""
-    if not can_upload(actor, project):
-        raise Refused("forbidden")
-    if kind not in DOCUMENT_KINDS:
-        raise Refused("validation_failed", fields={"kind": [str(_l("Choose the kind of document."))]})
-    if stream is None:
-        raise Refused("validation_failed", fields={"file": [str(_l("Choose a file."))]})
+def store_upload(stream) -> tuple[str, int, str]:
+    """Writes an uploaded stream under a random name outside static/, checking its size and its content:
+    (stored name, size, content type). Nothing stays behind when it is refused."""
     limit = current_app.config["MAX_UPLOAD_BYTES"]
     stored_name = secrets.token_hex(16)
     path = upload_dir() / stored_name
@@ -135,6 +130,18 @@ def add_document(actor, project: Project, stream, filename: str | None, kind: st
     except BaseException:
         path.unlink(missing_ok=True)
         raise
+    return stored_name, size, content_type
+
+
+def add_document(actor, project: Project, stream, filename: str | None, kind: str | None) -> ProjectDocument:
+    """Stores an uploaded file after checking who sends it, its kind, its size and its content."""
+    if not can_upload(actor, project):
+        raise Refused("forbidden")
+    if kind not in DOCUMENT_KINDS:
+        raise Refused("validation_failed", fields={"kind": [str(_l("Choose the kind of document."))]})
+    if stream is None:
+        raise Refused("validation_failed", fields={"file": [str(_l("Choose a file."))]})
+    stored_name, size, content_type = store_upload(stream)
     document = ProjectDocument(
         project_id=project.id,
         kind=kind,
@@ -171,9 +178,9 @@ def sweep_orphan_uploads(now=None, grace_seconds: int = 3600) -> int:
     names = {path.name: path for path in directory.iterdir() if path.is_file()}
     if not names:
         return 0
-    referenced = set(
-        db.session.scalars(select(ProjectDocument.stored_name).where(ProjectDocument.stored_name.in_(list(names))))
-    )
+    referenced = set()
+    for model in (ProjectDocument, CommitmentEvidence):  # every table whose rows point to stored files
+        referenced |= set(db.session.scalars(select(model.stored_name).where(model.stored_name.in_(list(names)))))
     limit = (now.timestamp() if now else time.time()) - grace_seconds
     removed = 0
     for name, path in names.items():

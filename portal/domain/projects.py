@@ -15,6 +15,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from portal import money
 from portal.database import utcnow
+from portal.domain import commitments
 from portal.domain.audit import record
 from portal.domain.settings import get_setting
 from portal.domain.territories import search_key
@@ -295,8 +296,12 @@ def transition(
     comment: str | None = None,
     owner_organisation_id: int | None = None,
     maintenance_plan: str | None = None,
+    pledge_due_date=None,
 ) -> Project:
-    """Checks who may, from which state, with which comment; changes the status; records and notifies."""
+    """Checks who may, from which state, with which comment; changes the status; records and notifies.
+    `agree` turns the funding lines that name an organisation into pledges (commitments) due on
+    `pledge_due_date` (default: the admin's setting from today); `submit` asks third-party funders to
+    confirm their lines (portal/domain/commitments.py)."""
     spec = TRANSITIONS.get(action)
     if spec is None:
         raise Refused("validation_failed", fields={"action": [str(_l("Unknown action."))]})
@@ -315,6 +320,7 @@ def transition(
     if spec.comment_required and not comment:
         raise Refused("comment_required", fields={"comment": [str(_l("Say why: the other side will read it."))]})
     _check_rules_of(action, project, owner_organisation_id, maintenance_plan)
+    pledges_due = commitments.pledge_due_date(pledge_due_date) if action == "agree" else None
 
     before = project.status
     now = utcnow()
@@ -339,6 +345,10 @@ def transition(
         comment=comment,
     )
     notify(f"project_{action}", project=project, actor=actor, comment=comment)
+    if action == "agree":
+        commitments.record_pledges(actor, project, pledges_due)
+    if action == "submit":
+        commitments.ask_funders_to_confirm(actor, project)
     return project
 
 

@@ -31,6 +31,11 @@ SETTINGS = {
         SettingSpec(
             "meeting_reminder_hours", _l("Hours before a meeting its reminder is sent (by default)"), 48, 0, 720
         ),
+        SettingSpec("pledge_due_days", _l("Days after agreement a pledge of the funding plan falls due"), 90, 1, 730),
+        SettingSpec("commitment_reminder_days", _l("Days before its due date a commitment is reminded"), 7, 1, 90),
+        SettingSpec(
+            "commitment_escalation_days", _l("Days overdue before a commitment goes to the mediators"), 30, 1, 365
+        ),
     ]
 }
 

@@ -1,6 +1,14 @@
 """Every model, imported here so that Alembic and the app see the whole schema."""
 
 from portal.models.audit import AuditEvent
+from portal.models.commitments import (
+    COMMITMENT_KINDS,
+    COMMUNE_TIMEZONE,
+    Commitment,
+    CommitmentEvidence,
+    CommitmentStatus,
+    commune_today,
+)
 from portal.models.meetings import (
     MINUTES_ANSWERS,
     RSVP_ANSWERS,
@@ -45,6 +53,12 @@ from portal.models.territories import Cercle, Commune, MapVersion, Region
 from portal.models.users import ApiToken, Invitation, LoginFailure, User, UserSession
 
 __all__ = [
+    "COMMITMENT_KINDS",
+    "COMMUNE_TIMEZONE",
+    "Commitment",
+    "CommitmentEvidence",
+    "CommitmentStatus",
+    "commune_today",
     "MINUTES_ANSWERS",
     "RSVP_ANSWERS",
     "Meeting",

@@ -150,6 +150,9 @@ class FundingLine(_MoneyLine, db.Model):
     position: Mapped[int] = mapped_column(Integer, default=0)
     party_kind: Mapped[str] = mapped_column(String(20))
     organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"))
+    # A funder that is neither the proposing association nor the commune confirms its line on the portal.
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    confirmed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
     project: Mapped[Project] = relationship(back_populates="funding_lines")
     organisation: Mapped[Organisation | None] = relationship()

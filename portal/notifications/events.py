@@ -61,8 +61,10 @@ from dataclasses import dataclass, field
 
 from flask_babel import lazy_gettext as _l
 
-from portal.models import User
+from portal.extensions import db
+from portal.models import Organisation, User
 from portal.notifications import recipients
+from portal.visibility import party_organisation_ids
 
 Context = dict
 
@@ -126,6 +128,7 @@ KINDS = {
     "projects": _l("Your projects: submissions, answers and discussion"),
     "escalations": _l("Projects left unanswered (mediators)"),
     "meetings": _l("Consultation meetings: invitations, changes, reminders and minutes"),
+    "commitments": _l("Commitments: recorded, reported, confirmed, contested, due"),
 }
 # Kinds only mediators receive, offered to them alone.
 MEDIATOR_KINDS = frozenset({"escalations"})
@@ -278,6 +281,37 @@ def meeting_params(context: Context) -> dict:
     }
 
 
+def _promising_side(context: Context) -> list[User]:
+    return recipients.acting_members_of(context["commitment"].organisation_id)
+
+
+def _other_side(context: Context) -> list[User]:
+    """Who speaks for the other parties: the commune's officials, the other organisations' managers."""
+    commitment = context["commitment"]
+    project = commitment.project
+    people = []
+    for organisation_id in sorted(party_organisation_ids(project) - {commitment.organisation_id}):
+        organisation = db.session.get(Organisation, organisation_id)
+        if organisation.kind == "commune":
+            people += recipients.commune_officials(project.commune_id)
+        else:
+            people += recipients.managers_of(organisation)
+    return people
+
+
+def commitment_params(context: Context) -> dict:
+    commitment = context["commitment"]
+    actor = context.get("actor")
+    return {
+        "project": commitment.project.title,
+        "organisation": commitment.organisation.name,
+        "description": commitment.description[:200],
+        "due_date": commitment.due_date.isoformat(),
+        "actor": actor.name if actor is not None else "",
+        "comment": context.get("comment") or "",
+    }
+
+
 def meeting_ics(context: Context) -> list[dict]:
     """The .ics the domain put in the context (`ics`: bytes), as the mail's attachment."""
     return [
@@ -299,6 +333,29 @@ def meeting_event(name: str, *audiences: Audience, ics: bool = False) -> Event:
         audiences=audiences,
         attachments=meeting_ics if ics else None,
     )
+
+
+def commitment_event(name: str, to_promising=None, to_others=None, to_mediators=None, kind="commitments") -> Event:
+    """A commitment's event: its texts for the promising organisation, the other side, the mediators."""
+    audiences = []
+    if to_promising is not None:
+        audiences.append(Audience("promising", _promising_side, to_promising))
+    if to_others is not None:
+        audiences.append(Audience("others", _other_side, to_others))
+    if to_mediators is not None:
+        audiences.append(Audience("mediators", _mediators, to_mediators))
+    return Event(
+        name,
+        kind=kind,
+        subject=lambda c: c["commitment"],
+        link=lambda c: f"/projects/{c['commitment'].project_id}#commitment-{c['commitment'].id}",
+        params=commitment_params,
+        audiences=tuple(audiences),
+    )
+
+
+def _funder_members(context: Context) -> list[User]:
+    return recipients.acting_members_of(context["funding_line"].organisation_id)
 
 
 # The table ----------------------------------------------------------------------------------------------
@@ -458,6 +515,72 @@ _TABLE = (
     meeting_event(
         "meeting_minutes_answered",
         Audience("organisers", _meeting_organisers, _l("%(organisation)s answered the minutes of “%(meeting)s”.")),
+    ),
+    # Commitments: recorded, each workflow action (`commitment_<action>`), reminders, escalation; funders.
+    commitment_event(
+        "commitment_recorded",
+        to_promising=_l("%(actor)s recorded a commitment of %(organisation)s on “%(project)s”: %(description)s"),
+        to_others=_l("%(actor)s recorded a commitment of %(organisation)s on “%(project)s”: %(description)s"),
+    ),
+    commitment_event(
+        "commitment_report_fulfilled",
+        to_others=_l("%(organisation)s reports its commitment on “%(project)s” fulfilled: confirm or contest it."),
+    ),
+    commitment_event(
+        "commitment_confirm",
+        to_promising=_l("The commitment of %(organisation)s on “%(project)s” is confirmed."),
+    ),
+    commitment_event(
+        "commitment_contest",
+        to_promising=_l("The commitment of %(organisation)s on “%(project)s” is contested: %(comment)s"),
+    ),
+    commitment_event(
+        "commitment_cancel",
+        to_promising=_l("The commitment of %(organisation)s on “%(project)s” is cancelled: %(comment)s"),
+        to_others=_l("The commitment of %(organisation)s on “%(project)s” is cancelled: %(comment)s"),
+    ),
+    commitment_event(
+        "commitment_due_soon",
+        to_promising=_l("The commitment of %(organisation)s on “%(project)s” falls due on %(due_date)s."),
+    ),
+    commitment_event(
+        "commitment_overdue",
+        to_promising=_l("The commitment of %(organisation)s on “%(project)s” was due on %(due_date)s."),
+        to_others=_l("The commitment of %(organisation)s on “%(project)s” was due on %(due_date)s."),
+    ),
+    commitment_event(
+        "commitment_escalated",
+        kind="escalations",
+        to_mediators=_l(
+            "The commitment of %(organisation)s on “%(project)s”, due on %(due_date)s, is still not fulfilled."
+        ),
+    ),
+    Event(
+        "funding_line_to_confirm",
+        kind="commitments",
+        subject=the_project,
+        link=project_link,
+        params=lambda c: {"project": c["project"].title, "organisation": c["funding_line"].organisation.name},
+        audiences=(
+            Audience(
+                "funder",
+                _funder_members,
+                _l("“%(project)s” names %(organisation)s as a funder: confirm its line on the portal."),
+            ),
+        ),
+    ),
+    Event(
+        "funding_line_confirmed",
+        kind="projects",
+        subject=the_project,
+        link=project_link,
+        params=lambda c: {"project": c["project"].title, "organisation": c["funding_line"].organisation.name},
+        audiences=(
+            Audience(
+                "association", _association_officers, _l("%(organisation)s confirmed its funding of “%(project)s”.")
+            ),
+            Audience("commune", _commune_officials, _l("%(organisation)s confirmed its funding of “%(project)s”.")),
+        ),
     ),
 )
 

@@ -71,6 +71,11 @@ def acting_members(organisation_ids) -> list[User]:
     )
 
 
+def acting_members_of(organisation_id: int) -> list[User]:
+    """Everyone who acts for the organisation: its members whose role is not observer."""
+    return acting_members([organisation_id])
+
+
 def organiser_officials(organisation: Organisation) -> list[User]:
     """Who runs a meeting for its organiser: the commune's officials, or the ministry's mediators."""
     if organisation.kind == OrganisationKind.COMMUNE:

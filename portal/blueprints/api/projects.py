@@ -10,10 +10,11 @@ from portal.blueprints.api.auth import api_user, require_api_user
 from portal.blueprints.api.common import Id, PageArgs, UtcDateTime, list_schema, page_of
 from portal.blueprints.api.messages import in_range
 from portal.blueprints.files import send_document
+from portal.domain import commitments
 from portal.domain import documents as docs
 from portal.domain import projects as rules
 from portal.errors import Refused, flatten_messages
-from portal.models import DOCUMENT_KINDS, PARTY_KINDS, SECTORS, Project, ProjectDocument, ProjectStatus
+from portal.models import DOCUMENT_KINDS, PARTY_KINDS, SECTORS, FundingLine, Project, ProjectDocument, ProjectStatus
 from portal.visibility import visible_projects
 
 blp = api_blueprint("projects", "Co-funded projects and their workflow.")
@@ -78,6 +79,9 @@ class TransitionIn(Schema):
     comment = fields.String(allow_none=True, validate=validate.Length(max=rules.LONG_MAX))
     owner_organisation_id = Id(allow_none=True)
     maintenance_plan = fields.String(allow_none=True, validate=validate.Length(max=rules.LONG_MAX))
+    pledge_due_date = fields.Date(
+        allow_none=True, metadata={"description": "agree: when the plan's pledges fall due (default: +90 days)"}
+    )
 
 
 class MoneyLineOut(Schema):
@@ -91,8 +95,12 @@ class BudgetLineOut(MoneyLineOut):
 
 
 class FundingLineOut(MoneyLineOut):
+    id = fields.Integer()
     party_kind = fields.String()
-    organisation_id = fields.Integer(allow_none=True)
+    organisation_id = fields.Integer(
+        allow_none=True, metadata={"description": "null in public while a third-party funder has not confirmed"}
+    )
+    awaiting_confirmation = fields.Boolean(metadata={"description": "the funder has not confirmed its line yet"})
 
 
 class ProjectOut(Schema):
@@ -182,6 +190,7 @@ def _load(schema: Schema) -> dict:
 
 
 def dump_project(project: Project) -> dict:
+    user = api_user()
     return {
         "id": project.id,
         "title": project.title,
@@ -206,8 +215,10 @@ def dump_project(project: Project) -> dict:
         ],
         "funding_lines": [
             {
+                "id": line.id,
                 "party_kind": line.party_kind,
-                "organisation_id": line.organisation_id,
+                "organisation_id": line.organisation_id if commitments.names_funder(user, project, line) else None,
+                "awaiting_confirmation": commitments.awaits_funder(project, line),
                 "amount": money.format_amount(line.amount, line.currency),
                 "currency": line.currency,
                 "amount_xof": line.amount_xof,
@@ -250,7 +261,7 @@ def create_project():
 def list_projects(args):
     """The projects the caller may see, newest first, with filters. Anyone (public projects when anonymous)."""
     query = rules.filter_projects(visible_projects(api_user()), args).options(
-        selectinload(Project.budget_lines), selectinload(Project.funding_lines)
+        selectinload(Project.budget_lines), selectinload(Project.funding_lines).joinedload(FundingLine.organisation)
     )
     return page_of(query.order_by(Project.id.desc()), args["page"], args["per_page"], dump_project)
 
@@ -290,6 +301,7 @@ def transition_project(project_id):
         data.get("comment"),
         owner_organisation_id=data.get("owner_organisation_id"),
         maintenance_plan=data.get("maintenance_plan"),
+        pledge_due_date=data.get("pledge_due_date"),
     )
     return dump_project(project)
 

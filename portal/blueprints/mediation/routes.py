@@ -14,12 +14,13 @@ from portal.blueprints.forms import email_validators, options, place_errors, req
 from portal.blueprints.guards import mediator_required
 from portal.blueprints.mediation import bp
 from portal.domain import accounts
+from portal.domain import commitments as pledges
 from portal.domain import organisations as rules
 from portal.domain.territories import communes_named
 from portal.errors import Refused
 from portal.extensions import db
 from portal.ids import parse_id
-from portal.models import Organisation, OrganisationKind
+from portal.models import Organisation, OrganisationKind, commune_today
 
 
 class OfficialInviteForm(FlaskForm):
@@ -41,6 +42,17 @@ class PartnerInviteForm(FlaskForm):
     email = EmailField(_l("Email address"), validators=email_validators())
     name = StringField(_l("Name (optional)"), validators=[Optional(), short_text()])
     submit = SubmitField(_l("Invite"))
+
+
+@bp.get("/commitments/overdue")
+@mediator_required
+def overdue_commitments():
+    """Overdue commitments by region and commune, oldest due first. Mediators and admins."""
+    today = commune_today()
+    rows = pledges.overdue_by_place(today)
+    listed = pledges.listed(current_user, [c for _region, _commune, c in rows], today)
+    places = [(region, commune, row) for (region, commune, _c), row in zip(rows, listed, strict=True)]
+    return render_template("mediation/overdue_commitments.html", places=places, today=today)
 
 
 @bp.get("/associations")

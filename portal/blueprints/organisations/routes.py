@@ -1,7 +1,11 @@
 """Organisations as pages: the list, an organisation's page with its members, and the small forms that invite,
 change roles, hand over, leave, remove, verify and refuse. Thin: parse, call portal/domain, render."""
 
+from decimal import Decimal
+
+from babel.numbers import format_percent
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -12,12 +16,13 @@ from portal.blueprints.guards import login_required
 from portal.blueprints.organisations import bp
 from portal.blueprints.organisations.forms import HandOverForm, InviteForm, RoleForm
 from portal.domain import accounts
+from portal.domain import commitments as pledges
 from portal.domain import organisations as rules
 from portal.errors import Refused
 from portal.extensions import db
 from portal.ids import parse_id
 from portal.labels import ROLE_LABELS
-from portal.models import HomeCommune, Invitation, Membership, Organisation, OrganisationKind
+from portal.models import HomeCommune, Invitation, Membership, Organisation, OrganisationKind, commune_today
 from portal.paging import page_number
 from portal.visibility import visible_organisations
 
@@ -92,6 +97,8 @@ def _page(organisation: Organisation, status: int = 200, invite_form=None):
         hand_over_form.successor.choices = options((str(m.id), m.user.name) for m in members if m.id != own.id)
     role_form = RoleForm()
     role_form.role.choices = options(roles)
+    accountability = pledges.organisation_commitments(current_user, organisation, commune_today())
+    confirmed, counted = accountability["rate"]
     return render_template(
         "organisations/show.html",
         organisation=organisation,
@@ -105,6 +112,10 @@ def _page(organisation: Organisation, status: int = 200, invite_form=None):
         own=own,
         button=ButtonForm(),
         can_decide=rules.can_decide_on(current_user, organisation),
+        commitments_made=accountability["made"],
+        commitments_owed=accountability["owed"],
+        fulfilment=format_percent(Decimal(confirmed) / counted, locale=get_locale()) if counted else "—",
+        fulfilment_counts=(confirmed, counted),
     ), status
 
 

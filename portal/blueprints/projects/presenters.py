@@ -7,7 +7,9 @@ from babel.units import format_unit
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 
+from portal.domain import commitments as pledges
 from portal.domain import projects as rules
 from portal.labels import STATUS_LABELS, label
 from portal.models import Project
@@ -18,6 +20,7 @@ HISTORY_LABELS = {
     "comment": _l("Message in the discussion"),
     "document_add": _l("Document added"),
     "escalate": _l("Sent to the mediators: the commune had not answered in time"),
+    "funding_confirm": _l("A funder confirmed its line of the co-funding plan"),
 }
 
 
@@ -30,12 +33,25 @@ def share(amount_xof: int, total_xof: int) -> str:
 
 
 def money_summary(project: Project) -> dict:
-    """The co-funding table: each funding line with its share of the budget, the totals, what is missing."""
+    """The co-funding table: each funding line with its share of the budget, the funder's name as the viewer may
+    read it (None while a third-party funder has not confirmed, in public) and whether it awaits the funder's
+    confirmation; the totals, what is missing."""
     budget, funding = project.budget_total_xof, project.funding_total_xof
+    rows = []
+    for line in project.funding_lines:
+        named = line.organisation is not None and pledges.names_funder(current_user, project, line)
+        rows.append(
+            (
+                line,
+                share(line.amount_xof, budget),
+                line.organisation.name if named else None,
+                pledges.awaits_funder(project, line),
+            )
+        )
     return {
         "budget_total": budget,
         "funding_total": funding,
-        "funding_rows": [(line, share(line.amount_xof, budget)) for line in project.funding_lines],
+        "funding_rows": rows,
         "covered": share(funding, budget),
         "missing": max(budget - funding, 0),
     }
@@ -71,3 +87,18 @@ def timeline(project: Project) -> list[dict]:
             }
         )
     return entries
+
+
+def commitment_rows(project: Project, commitments: list, today) -> list[dict]:
+    """A project's commitments as its page shows them: who promised (as the viewer may read it), overdue, the
+    evidence with its size, and the actions the viewer may take."""
+    return [
+        {
+            "commitment": c,
+            "promiser": c.organisation.name if pledges.names_promiser(current_user, c) else None,
+            "overdue": c.is_overdue(today),
+            "evidence": [(e, file_size(e.size)) for e in c.evidence],
+            "actions": [(name, pledges.TRANSITIONS[name]) for name in pledges.available_actions(current_user, c)],
+        }
+        for c in commitments
+    ]

@@ -15,16 +15,17 @@ from portal.blueprints.guards import login_required
 from portal.blueprints.pages import found
 from portal.blueprints.projects import bp
 from portal.blueprints.projects.forms import MAX_ROWS, ProjectForm
-from portal.blueprints.projects.presenters import file_size, money_summary, timeline
+from portal.blueprints.projects.presenters import commitment_rows, file_size, money_summary, timeline
 from portal.database import utcnow
+from portal.domain import commitments as pledges
 from portal.domain import documents as docs
 from portal.domain import meetings as meeting_rules
 from portal.domain import projects as rules
 from portal.errors import Refused
 from portal.extensions import db
 from portal.ids import parse_id
-from portal.labels import DOCUMENT_KIND_LABELS, STATUS_LABELS, label
-from portal.models import Organisation, Project, ProjectComment
+from portal.labels import COMMITMENT_KIND_LABELS, COMMITMENT_STATUS_LABELS, DOCUMENT_KIND_LABELS, STATUS_LABELS, label
+from portal.models import Organisation, Project, ProjectComment, commune_today
 
 
 def _project(project_id: int, may=None) -> Project:
@@ -49,6 +50,7 @@ def _render_project(
     comment: dict | None = None,
     upload: dict | None = None,
     notice: str | None = None,
+    commitment: dict | None = None,
 ):
     actions = rules.available_actions(current_user, project)
     comments = db.session.scalars(
@@ -76,7 +78,25 @@ def _render_project(
         comment_state=comment or {},
         upload_state=upload or {},
         notice=notice,
+        **_commitments_of(project, commitment or {}),
     ), status
+
+
+def _commitments_of(project: Project, state: dict) -> dict:
+    """What the page's commitments section shows: the commitments, the lines the viewer confirms as their
+    funder, and the form to record one (with what a failed attempt typed, `state`)."""
+    can_record = pledges.can_record(current_user, project)
+    return {
+        "commitments": commitment_rows(project, pledges.project_commitments(project), commune_today()),
+        "confirmable_lines": [
+            line for line in project.funding_lines if pledges.can_confirm_funding(current_user, project, line)
+        ],
+        "can_record": can_record,
+        "parties": pledges.party_choices(project) if can_record else [],
+        "currencies": money.accepted_currencies(utcnow().date()) if can_record else [],
+        "commitment_kinds": COMMITMENT_KIND_LABELS,
+        "commitment_state": state,
+    }
 
 
 @bp.get("/<id:project_id>")
@@ -104,6 +124,7 @@ def act(project_id, action):
         "comment": request.form.get("comment", ""),
         "maintenance_plan": request.form.get("maintenance_plan", ""),
         "owner_organisation_id": request.form.get("owner_organisation_id", ""),
+        "pledge_due_date": request.form.get("pledge_due_date", ""),
     }
     try:
         rules.transition(
@@ -114,6 +135,7 @@ def act(project_id, action):
             # An owner the form cannot name (blank, words, out of range) is refused by the rule, on its field.
             owner_organisation_id=parse_id(values["owner_organisation_id"]),
             maintenance_plan=values["maintenance_plan"],
+            pledge_due_date=values["pledge_due_date"].strip() or None,
         )
     except Refused as error:
         project = _reloaded(project_id)
@@ -177,6 +199,91 @@ def download(project_id, document_id):
     """A project's document, as a download. Who may see the project."""
     project = _project(project_id)
     return send_document(next((d for d in project.documents if d.id == document_id), None))
+
+
+# Commitments (engagements) ------------------------------------------------------------------------------
+
+COMMITMENT_FIELDS = ("organisation_id", "kind", "description", "amount", "currency", "due_date")
+
+
+@bp.post("/<id:project_id>/commitments")
+@login_required
+def record_commitment(project_id):
+    """Records a commitment of a party to the project. The parties (not observers) and mediators."""
+    project = _project(project_id, may=pledges.is_recorder)
+    values = {name: request.form.get(name, "") for name in COMMITMENT_FIELDS}
+    data = {**values, "organisation_id": parse_id(values["organisation_id"]), "amount": values["amount"].strip()}
+    try:
+        pledges.record_commitment(current_user, project, data)
+    except Refused as error:
+        project = _reloaded(project_id)
+        errors = error.fields or {"description": [error.text()]}
+        return _render_project(project, error.status, commitment={"name": "record", "errors": errors, **values})
+    flash(_("The commitment is recorded."), "info")
+    return redirect(url_for("projects.show", project_id=project.id, _anchor="commitments"), code=303)
+
+
+def _commitment(project_id: int, commitment_id: int, may=None):
+    """The commitment, through the path of its own project (404 otherwise)."""
+    commitment = found(pledges.load_commitment, commitment_id, may)
+    if commitment.project_id != project_id:
+        abort(404)
+    return commitment
+
+
+@bp.post("/<id:project_id>/commitments/<id:commitment_id>/actions/<action>")
+@login_required
+def commitment_act(project_id, commitment_id, action):
+    """Takes one step of a commitment's workflow (report fulfilled with evidence, confirm, contest, cancel).
+    Per the workflow's table."""
+    spec = pledges.TRANSITIONS.get(action)
+    if spec is None:
+        abort(404)
+    commitment = _commitment(project_id, commitment_id)
+    sent = request.files.get("file")
+    comment = request.form.get("comment", "")
+    try:
+        if action == "report_fulfilled" and sent and sent.filename:
+            pledges.add_evidence(current_user, commitment, sent.stream, sent.filename)
+        pledges.transition(current_user, commitment, action, comment, version=parse_id(request.form.get("version")))
+    except Refused as error:
+        project = _reloaded(project_id)
+        if error.code in ("invalid_transition", "stale_version"):
+            notice = _(
+                "This action is no longer possible: the commitment changed meanwhile. The page below shows it now."
+            )
+            return _render_project(project, 409, notice=notice)
+        errors = error.fields or {"comment": [error.text()]}
+        state = {"id": commitment_id, "action": action, "errors": errors, "comment": comment}
+        return _render_project(project, error.status, commitment=state)
+    flash(
+        _("Done: the commitment is now “%(status)s”.", status=label(COMMITMENT_STATUS_LABELS, commitment.status)),
+        "info",
+    )
+    return redirect(url_for("projects.show", project_id=project_id, _anchor=f"commitment-{commitment_id}"), code=303)
+
+
+@bp.get("/<id:project_id>/commitments/<id:commitment_id>/evidence/<id:evidence_id>")
+def commitment_evidence(project_id, commitment_id, evidence_id):
+    """A commitment's evidence (a receipt, a title), as a download. Who may see the project."""
+    commitment = _commitment(project_id, commitment_id)
+    return send_document(next((e for e in commitment.evidence if e.id == evidence_id), None))
+
+
+@bp.post("/<id:project_id>/funding/<id:line_id>/confirm")
+@login_required
+def confirm_funding(project_id, line_id):
+    """The funder named on a line of the co-funding plan confirms it. Its members (not observers)."""
+    project = _project(project_id)
+    try:
+        pledges.confirm_funding_line(current_user, project, line_id)
+    except Refused as error:
+        if error.code == "not_found":
+            abort(404)
+        project = _reloaded(project_id)
+        return _render_project(project, error.status, notice=error.text())
+    flash(_("Your funding line is confirmed: the project now names you as its funder."), "info")
+    return redirect(url_for("projects.show", project_id=project.id, _anchor="budget-" + str(project.id)), code=303)
 
 
 # Proposing and editing ----------------------------------------------------------------------------------
