@@ -7,6 +7,7 @@ import pytest
 from portal.database import utcnow
 from portal.extensions import db
 from portal.models import ProjectStatus
+from tests.commitment_factories import co_funded_project, make_commitment
 from tests.helpers import assert_constant_queries
 from tests.meeting_factories import make_meeting
 from tests.project_factories import build_project, make_project
@@ -105,4 +106,27 @@ def test_meetings_wait_for_an_answer_minutes_and_approval(client, cast, login_as
     assert "Concertation" not in mayor_page and "Réunion close" not in mayor_page
     assert f"/meetings/{minuted.id}" not in mayor_page
     login_as("observer")  # observers read, they do not answer for their organisation
+    assert NOTHING in _home(client)
+
+
+def test_commitments_wait_for_their_report_their_confirmation_or_their_answer(client, cast, login_as):
+    project = co_funded_project(cast)
+    due = make_commitment(project, cast.association, due_in_days=3, description="Verser la première tranche")
+    make_commitment(project, cast.association, due_in_days=60, description="Plus tard")  # not yet
+    reported = make_commitment(project, cast.association, "fulfilled", description="Étude remise")
+    commune_reported = make_commitment(project, cast.commune_org, "fulfilled", description="Terrain attribué")
+    contested = make_commitment(project, cast.association, "contested", description="Devis fourni")
+    db.session.commit()
+    login_as("officer")
+    officer = _home(client)
+    assert "Verser la première tranche" in officer and "Plus tard" not in officer
+    assert "est contesté : signalez-le de nouveau avec une preuve" in officer
+    assert f"#commitment-{contested.id}" in officer and f"#commitment-{due.id}" in officer
+    assert f"#commitment-{commune_reported.id}" in officer  # the commune's, for the association to confirm
+    assert f"#commitment-{reported.id}" not in officer  # its own: the other side confirms
+    login_as("mayor")
+    mayor = _home(client)
+    assert "déclare avoir tenu son engagement sur" in mayor and f"#commitment-{reported.id}" in mayor
+    assert "Verser la première tranche" not in mayor  # the association's to report, not the commune's
+    login_as("observer")
     assert NOTHING in _home(client)

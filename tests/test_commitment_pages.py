@@ -174,3 +174,34 @@ def test_the_organisation_and_overdue_pages_run_constant_queries(client, cast, s
     adders = [_add_commitments(cast, session, p, cast.commune_org) for p in projects]
     assert_constant_queries(client, f"/organisations/{cast.association.id}", lambda n: [a(n // 3 + 1) for a in adders])
     assert_constant_queries(client, "/mediation/commitments/overdue", lambda n: [a(n // 3 + 1) for a in adders])
+
+
+def test_a_meeting_lists_the_commitments_taken_there_and_links_to_record_one(client, cast, login_as, session):
+    from tests.meeting_factories import make_meeting
+    from tests.project_factories import make_project
+
+    project = make_project(cast.association, cast.commune_a, "in_consultation", title="Forage de Kamalé")
+    elsewhere = make_project(cast.association, cast.commune_a, "in_consultation", title="Autre projet")
+    meeting = make_meeting(cast.commune_org, [cast.association], [project], hours_from_now=-2, title="Concertation")
+    session.commit()
+    login_as("mayor")
+    page = client.get(f"/meetings/{meeting.id}").get_data(as_text=True)
+    assert "Aucun engagement n’est enregistré comme pris à cette réunion." in page
+    link = f"/projects/{project.id}?meeting_id={meeting.id}#record-commitment"
+    assert link.replace("&", "&amp;") in page or link in page
+    form = client.get(f"/projects/{project.id}?meeting_id={meeting.id}").get_data(as_text=True)
+    assert f'name="meeting_id" value="{meeting.id}"' in form
+    body = {
+        "organisation_id": str(cast.commune_org.id),
+        "kind": "administrative",
+        "description": "Délibérer sur la part de la commune",
+        "due_date": "2027-02-01",
+        "meeting_id": str(meeting.id),
+    }
+    assert client.post(f"/projects/{project.id}/commitments", data=body).status_code == 303
+    page = client.get(f"/meetings/{meeting.id}").get_data(as_text=True)
+    assert "Délibérer sur la part de la commune" in page
+    # A meeting that did not discuss the project cannot have taken a commitment on it.
+    refused = client.post(f"/projects/{elsewhere.id}/commitments", data={**body, "description": "Autre"})
+    assert refused.status_code == 422
+    assert "Aucune réunion sur ce projet ne porte ce numéro." in refused.get_data(as_text=True)

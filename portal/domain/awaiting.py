@@ -5,9 +5,9 @@ words the items.
 """
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import exists, false, or_, select
 from sqlalchemy.orm import joinedload
 
 from portal.database import utcnow
@@ -15,6 +15,9 @@ from portal.domain.settings import get_setting
 from portal.extensions import db
 from portal.models import (
     COMMUNE_OFFICIAL_ROLES,
+    Commitment,
+    CommitmentStatus,
+    FundingLine,
     Meeting,
     MeetingAttendee,
     MeetingInvitee,
@@ -33,8 +36,10 @@ TO_ANSWER = (S.SUBMITTED, S.UNDER_REVIEW, S.IN_CONSULTATION)
 
 @dataclass(frozen=True)
 class Waiting:
-    what: str  # answer_project, revise_project, escalated_project, answer_invitation, post_minutes, answer_minutes
-    record: Project | Meeting
+    # answer_project, revise_project, escalated_project, answer_invitation, post_minutes, answer_minutes,
+    # report_commitment, answer_contest, confirm_commitment
+    what: str
+    record: Project | Meeting | Commitment
     since: datetime | None
     due: datetime | None  # when it goes to the mediators, or the meeting starts
 
@@ -129,4 +134,57 @@ def awaiting(user) -> list[Waiting]:
     def order(waiting: Waiting):
         return ((waiting.due or far).replace(tzinfo=None), (waiting.since or far).replace(tzinfo=None))
 
-    return sorted(projects_awaiting(user) + meetings_awaiting(user), key=order)
+    return sorted(projects_awaiting(user) + meetings_awaiting(user) + commitments_awaiting(user), key=order)
+
+
+REPORT_AHEAD = timedelta(days=7)  # an open commitment shows this long before it falls due
+
+
+def commitments_awaiting(user) -> list[Waiting]:
+    """For the promising organisation: its open commitments due within a week or overdue, and the contested
+    ones; for the other parties (the association, the commune, a funder): the ones reported fulfilled, to
+    confirm or contest."""
+    memberships = memberships_of(user)
+    acting = [m.organisation_id for m in memberships if m.role != "observer"]
+    if not acting:
+        return []
+    communes = [
+        m.organisation.commune_id
+        for m in memberships
+        if m.organisation.kind == OrganisationKind.COMMUNE and m.role in COMMUNE_OFFICIAL_ROLES
+    ]
+    soon = (utcnow() + REPORT_AHEAD).date()
+    items: list[Waiting] = []
+    own = db.session.scalars(
+        select(Commitment)
+        .where(Commitment.organisation_id.in_(acting))
+        .where(
+            or_(
+                (Commitment.status == CommitmentStatus.OPEN) & (Commitment.due_date <= soon),
+                Commitment.status == CommitmentStatus.CONTESTED,
+            )
+        )
+        .order_by(Commitment.due_date, Commitment.id)
+        .limit(LIMIT)
+    )
+    for commitment in own:
+        what = "answer_contest" if commitment.status == CommitmentStatus.CONTESTED else "report_commitment"
+        items.append(Waiting(what, commitment, commitment.status_changed_at, _day(commitment.due_date)))
+    party = or_(
+        Project.association_id.in_(acting),
+        Project.commune_id.in_(communes) if communes else false(),
+        exists().where(FundingLine.project_id == Project.id, FundingLine.organisation_id.in_(acting)),
+    )
+    reported = db.session.scalars(
+        select(Commitment)
+        .join(Project, Project.id == Commitment.project_id)
+        .where(Commitment.status == CommitmentStatus.FULFILLED, Commitment.organisation_id.not_in(acting), party)
+        .order_by(Commitment.status_changed_at, Commitment.id)
+        .limit(LIMIT)
+    )
+    items += [Waiting("confirm_commitment", c, c.status_changed_at, None) for c in reported]
+    return items
+
+
+def _day(value) -> datetime:
+    return datetime.combine(value, time(), tzinfo=UTC)

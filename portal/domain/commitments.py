@@ -34,6 +34,7 @@ from portal.models import (
     CommitmentStatus,
     Commune,
     FundingLine,
+    MeetingProject,
     Organisation,
     OrganisationKind,
     Project,
@@ -282,6 +283,19 @@ def check_can_record(actor, project: Project) -> None:
         raise Refused("invalid_transition", _l("Commitments are recorded once the project is submitted."))
 
 
+def _taken_at(project: Project, meeting_id) -> bool:
+    """A commitment is taken at a meeting that had its project on the agenda."""
+    return (
+        is_id(meeting_id)
+        and db.session.scalar(
+            select(MeetingProject.id).where(
+                MeetingProject.meeting_id == meeting_id, MeetingProject.project_id == project.id
+            )
+        )
+        is not None
+    )
+
+
 def record_commitment(actor, project: Project, data: dict) -> Commitment:
     """Records a commitment of a party to the project. `data`: organisation_id, kind, description, due_date,
     amount?, currency?, meeting_id? (values as a form or a JSON body gives them)."""
@@ -305,8 +319,8 @@ def record_commitment(actor, project: Project, data: dict) -> Commitment:
         errors.update(refusal.fields)
     amounts = _money(data.get("amount"), data.get("currency"), kind == "financial", errors)
     meeting_id = data.get("meeting_id")
-    if meeting_id not in (None, "") and not is_id(meeting_id):
-        errors["meeting_id"] = [str(_l("No such meeting."))]
+    if meeting_id not in (None, "") and not _taken_at(project, meeting_id):
+        errors["meeting_id"] = [str(_l("No meeting about this project has this number."))]
     if errors:
         raise Refused("validation_failed", fields=errors)
     commitment = Commitment(

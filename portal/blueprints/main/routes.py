@@ -50,10 +50,13 @@ def awaiting(user) -> list[dict]:
 def _waiting_url(waiting) -> str:
     if waiting.what in MEETING_ITEMS:
         return url_for("meetings.show", meeting_id=waiting.record.id)
+    if waiting.what in COMMITMENT_ITEMS:
+        return url_for("projects.show", project_id=waiting.record.project_id, _anchor=f"commitment-{waiting.record.id}")
     return url_for("projects.show", project_id=waiting.record.id)
 
 
 MEETING_ITEMS = ("answer_invitation", "post_minutes", "answer_minutes")
+COMMITMENT_ITEMS = ("report_commitment", "answer_contest", "confirm_commitment")
 
 
 def _waiting_text(waiting) -> str:
@@ -65,6 +68,28 @@ def _waiting_text(waiting) -> str:
         )
     if waiting.what == "post_minutes":
         return _("Write the minutes of “%(title)s”.", title=waiting.record.title)
+    if waiting.what in COMMITMENT_ITEMS:
+        commitment = waiting.record
+        text = {
+            "report_commitment": _(
+                "%(organisation)s promised on “%(project)s” by %(date)s: “%(what)s”. Report it when it is done.",
+                organisation=commitment.organisation.name,
+                project=commitment.project.title,
+                date=format_date(commitment.due_date),
+                what=commitment.description[:80],
+            ),
+            "answer_contest": _(
+                "The commitment of %(organisation)s on “%(project)s” is contested: report it again with evidence.",
+                organisation=commitment.organisation.name,
+                project=commitment.project.title,
+            ),
+            "confirm_commitment": _(
+                "%(organisation)s reports its commitment on “%(project)s” fulfilled: confirm or contest it.",
+                organisation=commitment.organisation.name,
+                project=commitment.project.title,
+            ),
+        }
+        return text[waiting.what]
     if waiting.what == "answer_minutes":
         return _("Approve or comment on the minutes of “%(title)s”.", title=waiting.record.title)
     project = waiting.project

@@ -13,13 +13,14 @@ from portal.blueprints.guards import login_required
 from portal.blueprints.meetings import bp
 from portal.blueprints.pages import found
 from portal.database import utcnow
+from portal.domain import commitments as commitment_rules
 from portal.domain import meetings as rules
 from portal.domain import projects as project_rules
 from portal.errors import Refused
 from portal.extensions import db
 from portal.ids import parse_id
 from portal.labels import MINUTES_ANSWER_LABELS, RSVP_LABELS
-from portal.models import Meeting
+from portal.models import Commitment, Meeting
 from portal.paging import page_number
 from portal.visibility import visible_meetings
 
@@ -69,10 +70,20 @@ def index():
 
 
 def _render_meeting(meeting: Meeting, status: int = 200, *, rsvp=None, answer=None, cancel=None, notice=None):
+    agenda_items = rules.visible_agenda(current_user, meeting)
+    taken_here = db.session.scalars(
+        commitment_rules.visible_commitments(current_user, {"meeting_id": meeting.id})
+        .options(joinedload(Commitment.organisation), joinedload(Commitment.project))
+        .order_by(Commitment.id)
+    ).all()
     return render_template(
         "meetings/show.html",
         meeting=meeting,
-        agenda_items=rules.visible_agenda(current_user, meeting),
+        agenda_items=agenda_items,
+        commitments=taken_here,
+        record_in=[p for p in agenda_items[0] if commitment_rules.can_record(current_user, p)]
+        if rules.has_started(meeting)
+        else [],
         started=rules.has_started(meeting),
         can_change=rules.can_change(current_user, meeting),
         can_post_minutes=rules.can_post_minutes(current_user, meeting),

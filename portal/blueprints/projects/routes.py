@@ -101,8 +101,11 @@ def _commitments_of(project: Project, state: dict) -> dict:
 
 @bp.get("/<id:project_id>")
 def show(project_id):
-    """A project: its summary, co-funding plan, documents, discussion, history and the viewer's actions. Who may see it."""
-    return _render_project(_project(project_id))
+    """A project: its summary, co-funding plan, documents, discussion, history and the viewer's actions. Who may see it.
+    `?meeting_id=` (a link from a meeting's page) records a commitment as taken at that meeting."""
+    meeting_id = parse_id(request.args.get("meeting_id"))
+    commitment = {"name": "record", "meeting_id": str(meeting_id)} if meeting_id else None
+    return _render_project(_project(project_id), commitment=commitment)
 
 
 @bp.get("/<id:project_id>/sheet")
@@ -203,7 +206,7 @@ def download(project_id, document_id):
 
 # Commitments (engagements) ------------------------------------------------------------------------------
 
-COMMITMENT_FIELDS = ("organisation_id", "kind", "description", "amount", "currency", "due_date")
+COMMITMENT_FIELDS = ("organisation_id", "kind", "description", "amount", "currency", "due_date", "meeting_id")
 
 
 @bp.post("/<id:project_id>/commitments")
@@ -212,7 +215,12 @@ def record_commitment(project_id):
     """Records a commitment of a party to the project. The parties (not observers) and mediators."""
     project = _project(project_id, may=pledges.is_recorder)
     values = {name: request.form.get(name, "") for name in COMMITMENT_FIELDS}
-    data = {**values, "organisation_id": parse_id(values["organisation_id"]), "amount": values["amount"].strip()}
+    data = {
+        **values,
+        "organisation_id": parse_id(values["organisation_id"]),
+        "amount": values["amount"].strip(),
+        "meeting_id": parse_id(values["meeting_id"]) if values["meeting_id"].strip() else None,
+    }
     try:
         pledges.record_commitment(current_user, project, data)
     except Refused as error:
