@@ -9,6 +9,7 @@ import pytest
 
 from portal.models import ProjectStatus, commune_today
 from tests.commitment_factories import co_funded_project, make_commitment
+from tests.meeting_factories import make_meeting
 from tests.project_api import act, create, project_body, token
 
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
@@ -45,10 +46,16 @@ def test_a_party_or_a_mediator_records_others_are_refused(client, cast, session,
         assert response.status_code == 201, (role, response.get_json())
         answer = response.get_json()
         assert answer["status"] == "open" and answer["overdue"] is False and answer["id"]
-    at_meeting = client.post(url, json=body(cast, meeting_id=7), headers=tokens["mayor"]).get_json()
-    assert at_meeting["meeting_id"] == 7
-    by_meeting = client.get("/api/v1/commitments?meeting_id=7").get_json()
+    meeting = make_meeting(cast.commune_org, [cast.association], [project], hours_from_now=-2)
+    other = make_meeting(cast.commune_org, [cast.association], [], hours_from_now=-2)  # not about the project
+    session.commit()
+    at_meeting = client.post(url, json=body(cast, meeting_id=meeting.id), headers=tokens["mayor"]).get_json()
+    assert at_meeting["meeting_id"] == meeting.id
+    by_meeting = client.get(f"/api/v1/commitments?meeting_id={meeting.id}").get_json()
     assert [c["id"] for c in by_meeting["items"]] == [at_meeting["id"]]
+    for meeting_id in (other.id, 999_999):
+        refused = client.post(url, json=body(cast, meeting_id=meeting_id), headers=tokens["mayor"])
+        assert refused.status_code == 422 and list(refused.get_json()["error"]["fields"]) == ["meeting_id"]
     late = client.post(url, json=body(cast, due_date="2020-01-31"), headers=tokens["mayor"])
     assert late.status_code == 201 and late.get_json()["overdue"] is True  # a promise recorded late
     outsider = client.post(url, json=body(cast, organisation_id=cast.ministry.id), headers=tokens["mayor"])

@@ -93,6 +93,9 @@ def test_the_demo_has_a_past_consultation_with_its_minutes_and_an_upcoming_one_t
     association = "Association des ressortissants de Diéma en France"
     assert {i["name"]: i["rsvp"] for i in past["invitees"]}[association] == "yes"
     assert {i["name"]: i["rsvp"] for i in upcoming["invitees"]}[association] is None
+    # The commitments taken there, one in each state of product.md's workflow.
+    taken = client.get(f"/api/v1/commitments?meeting_id={past['id']}", headers=headers).get_json()["items"]
+    assert sorted(c["status"] for c in taken) == ["cancelled", "confirmed", "contested", "fulfilled", "open"]
     assert "Dites si vous participerez à « Point d’étape" in _home_of(client, "association@example.org")
 
 

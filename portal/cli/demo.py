@@ -12,6 +12,8 @@ from sqlalchemy import select
 
 from portal.database import utcnow
 from portal.domain.accounts import hash_password
+from portal.domain.commitments import record_commitment
+from portal.domain.commitments import transition as commitment_transition
 from portal.domain.meetings import MeetingInput, answer_invitation, answer_minutes, post_minutes, schedule_meeting
 from portal.domain.projects import ProjectInput, create_project, transition
 from portal.domain.territories import ensure_default_territories
@@ -428,6 +430,7 @@ def seed_demo_meetings(users: dict, organisations: dict) -> int:
         )
         if minutes:
             answer_invitation(officer, meeting, "yes", association_a.id)
+            _demo_commitments(meeting, agenda[0], users, organisations)
             post_minutes(
                 mayor,
                 meeting,
@@ -439,6 +442,50 @@ def seed_demo_meetings(users: dict, organisations: dict) -> int:
             answer_minutes(officer, meeting, "approved", organisation_id=association_a.id)
         made += 1
     return made
+
+
+# The commitments taken at the past consultation, one in each state: (who promises, what, days from the meeting
+# to the due date, the steps it went through: (who, action, comment)).
+DEMO_COMMITMENTS = [
+    ("town_a", "Délibération du conseil sur la part communale", 20, []),
+    ("a", "Envoi du devis signé du foreur", 5, [("officer", "report_fulfilled", None)]),
+    (
+        "town_a",
+        "Mise à disposition du terrain",
+        10,
+        [("mayor", "report_fulfilled", None), ("officer", "confirm", None)],
+    ),
+    (
+        "a",
+        "Versement de la première tranche (2 500 €)",
+        15,
+        [("officer", "report_fulfilled", None), ("mayor", "contest", "Le virement n’apparaît pas sur le compte.")],
+    ),
+    ("a", "Visite du chantier par le bureau", 30, [("mediator", "cancel", "Remplacée par la visite du cercle.")]),
+]
+
+
+def _demo_commitments(meeting: Meeting, project_id: int, users: dict, organisations: dict) -> None:
+    project = db.session.get(Project, project_id)
+    people = {
+        "officer": users["association@example.org"],
+        "mayor": users["mayor@example.org"],
+        "mediator": users["mediator@example.org"],
+    }
+    for promising, description, days, steps in DEMO_COMMITMENTS:
+        commitment = record_commitment(
+            people["mayor"],
+            project,
+            {
+                "organisation_id": organisations[promising].id,
+                "kind": "administrative" if promising == "town_a" else "technical",
+                "description": description,
+                "due_date": (meeting.starts_at + timedelta(days=days)).date().isoformat(),
+                "meeting_id": meeting.id,
+            },
+        )
+        for who, action, comment in steps:
+            commitment_transition(people[who], commitment, action, comment)
 
 
 @click.command("seed-demo")
