@@ -1,15 +1,19 @@
 """Consultation meetings in Chromium: the meeting page, its minutes and the forms, light, self-contained and
 accessible, as the mayor and the association see them."""
 
+import re
+
 import pytest
 from sqlalchemy import select
 
 from portal.cli.demo import COMMUNE_A
 from portal.extensions import db
-from portal.models import Commune, Meeting, Organisation, Project
+from portal.models import Commitment, Commune, Meeting, Organisation, Project
 from tests.browser.pagecheck import check_page
 from tests.browser.test_people_pages import load_demo, sign_in, sign_out
 from tests.meeting_factories import make_meeting
+
+PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 
 DEMO_TITLE = "Concertation sur le forage (démo des tests)"
 
@@ -63,6 +67,7 @@ def test_the_mayor_schedules_the_association_answers_the_mayor_minutes_without_j
             .join(Commune, Commune.id == Project.commune_id)
             .where(Commune.code == COMMUNE_A, Project.status == "submitted")
         )
+        commune_name = db.session.scalar(select(Commune.name).where(Commune.code == COMMUNE_A))
     context = browser.new_context(base_url=live_server.url, java_script_enabled=False, locale="fr-FR")
     context.set_default_timeout(10_000)
     page = context.new_page()
@@ -104,4 +109,48 @@ def test_the_mayor_schedules_the_association_answers_the_mayor_minutes_without_j
     assert "La commune fournit le terrain." in page.locator("#minutes").inner_text()
     page.goto(meeting_url + "/minutes/print")
     assert "Visite du site en février." in page.locator("article").inner_text()
+
+    # From the meeting's page, the mayor records the two commitments taken there, on the project's page.
+    for promising, what in (
+        ("Association des ressortissants de Diéma en France", "Fournir le devis signé du foreur"),
+        (commune_name, "Délibérer sur la part communale"),
+    ):
+        page.goto(meeting_url)
+        with page.expect_navigation():
+            page.get_by_role("link", name=re.compile("Enregistrer un engagement pris ici")).click()
+        page.get_by_label("Qui s'engage").select_option(label=promising)
+        page.get_by_label("Type d'engagement").select_option("technical")
+        page.get_by_label("Ce qui est promis").fill(what)
+        page.get_by_label("Échéance").fill("2026-02-15")
+        with page.expect_navigation():
+            page.get_by_role("button", name="Enregistrer l'engagement").click()
+        assert "L'engagement est enregistré." in page.content()
+    page.goto(meeting_url)
+    taken = page.locator("#commitments").inner_text()
+    assert "Fournir le devis signé du foreur" in taken and "Délibérer sur la part communale" in taken
+    with live_server.app.app_context():
+        quote = db.session.scalar(
+            select(Commitment.id).where(Commitment.description == "Fournir le devis signé du foreur")
+        )
+    sign_out(page)
+
+    # The association reports its commitment fulfilled, with the receipt.
+    sign_in(page, "association@example.org")
+    page.goto(f"/projects/{project_id}")
+    item = page.locator(f"#commitment-{quote}")
+    item.get_by_label(re.compile("Justificatif")).set_input_files(
+        {"name": "devis-signe.pdf", "mimeType": "application/pdf", "buffer": PDF}
+    )
+    with page.expect_navigation():
+        item.get_by_role("button", name="Le déclarer tenu").click()
+    assert "Déclaré tenu" in page.locator(f"#commitment-{quote}").inner_text()
+    assert "devis-signe.pdf" in page.locator(f"#commitment-{quote}").inner_text()
+    sign_out(page)
+
+    # The commune confirms it.
+    sign_in(page, "mayor@example.org")
+    page.goto(f"/projects/{project_id}")
+    with page.expect_navigation():
+        page.locator(f"#commitment-{quote}").get_by_role("button", name="Confirmer").click()
+    assert "Confirmé" in page.locator(f"#commitment-{quote}").inner_text()
     context.close()
