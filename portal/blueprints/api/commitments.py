@@ -1,16 +1,15 @@
 """Commitments: record, list, read, move through their workflow, evidence; funders confirming their lines."""
 
 from flask import request, url_for
-from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, validate
+from marshmallow import EXCLUDE, RAISE, Schema, fields, validate
 
 from portal import money
 from portal.blueprints.api import api_blueprint
 from portal.blueprints.api.auth import api_user, require_api_user
-from portal.blueprints.api.common import Id, PageArgs, UtcDateTime, list_schema, page_of
+from portal.blueprints.api.common import Id, PageArgs, UtcDateTime, documented_body, list_schema, load_body, page_of
 from portal.blueprints.files import send_document
 from portal.domain import commitments as rules
 from portal.domain import projects as project_rules
-from portal.errors import Refused, flatten_messages
 from portal.models import COMMITMENT_KINDS, Commitment, CommitmentEvidence, FundingLine, commune_today
 
 blp = api_blueprint("commitments", "Commitments (engagements) on projects, their evidence, funders' confirmations.")
@@ -98,22 +97,6 @@ class FundingLineConfirmationOut(Schema):
 BODY_SCHEMAS = {"CommitmentCreate": CommitmentCreate, "CommitmentTransition": CommitmentTransitionIn}
 
 
-def _documented_body(name: str):
-    return blp.doc(
-        requestBody={
-            "required": True,
-            "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{name}"}}},
-        }
-    )
-
-
-def _load(schema: Schema) -> dict:
-    try:
-        return schema.load(request.get_json(silent=True) or {})
-    except ValidationError as error:
-        raise Refused("validation_failed", fields=flatten_messages(error.messages)) from None
-
-
 # Serialisation ------------------------------------------------------------------------------------------
 
 
@@ -168,7 +151,7 @@ def _dump(commitment: Commitment) -> dict:
 
 
 @blp.route("/projects/<id:project_id>/commitments", methods=["POST"])
-@_documented_body("CommitmentCreate")
+@documented_body(blp, "CommitmentCreate")
 @blp.response(201, CommitmentOut)
 def create_commitment(project_id):
     """Records a commitment of a party to the project, from its first submission on. A party to the project
@@ -176,7 +159,7 @@ def create_commitment(project_id):
     user = require_api_user()
     project = project_rules.load_project(user, project_id)
     rules.check_can_record(user, project)
-    data = _load(CommitmentCreate())
+    data = load_body(CommitmentCreate())
     return _dump(rules.record_commitment(user, project, data))
 
 
@@ -200,14 +183,14 @@ def get_commitment(commitment_id):
 
 
 @blp.route("/commitments/<id:commitment_id>/transitions", methods=["POST"])
-@_documented_body("CommitmentTransition")
+@documented_body(blp, "CommitmentTransition")
 @blp.response(200, CommitmentOut)
 def transition_commitment(commitment_id):
     """Moves the commitment through its workflow (product.md): report_fulfilled, confirm, contest, cancel; the
     answer is the commitment in its new state. Per the workflow's table."""
     user = require_api_user()
     commitment = rules.load_commitment(user, commitment_id)
-    data = _load(CommitmentTransitionIn())
+    data = load_body(CommitmentTransitionIn())
     rules.transition(user, commitment, data["action"], data.get("comment"), version=data.get("version"))
     return _dump(commitment)
 

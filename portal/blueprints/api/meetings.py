@@ -1,16 +1,16 @@
 """Consultation meetings: schedule, read, answer, reschedule, cancel, the .ics, minutes and their answers."""
 
-from flask import Response, request
+from flask import Response
 from flask_babel import gettext as _
 from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, validate
 from sqlalchemy.orm import selectinload
 
 from portal.blueprints.api import api_blueprint
 from portal.blueprints.api.auth import api_user, require_api_user
-from portal.blueprints.api.common import Id, PageArgs, UtcDateTime, list_schema, page_of
+from portal.blueprints.api.common import Id, PageArgs, UtcDateTime, documented_body, list_schema, load_body, page_of
 from portal.blueprints.api.messages import in_range
 from portal.domain import meetings as rules
-from portal.errors import Refused, flatten_messages
+from portal.errors import Refused
 from portal.models import MINUTES_ANSWERS, RSVP_ANSWERS, Meeting, MeetingAttendee, MeetingInvitee, MeetingProject
 from portal.visibility import visible_meetings
 
@@ -162,22 +162,6 @@ BODY_SCHEMAS = {
 }
 
 
-def _documented_body(name: str):
-    return blp.doc(
-        requestBody={
-            "required": True,
-            "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{name}"}}},
-        }
-    )
-
-
-def _load(schema: Schema) -> dict:
-    try:
-        return schema.load(request.get_json(silent=True) or {})
-    except ValidationError as error:
-        raise Refused("validation_failed", fields=flatten_messages(error.messages)) from None
-
-
 def _start(value) -> object:
     """An ISO 8601 start, with or without an offset (without: local time in the meeting's zone)."""
     try:
@@ -256,7 +240,7 @@ def _input(data: dict) -> rules.MeetingInput:
 
 
 @blp.route("/meetings", methods=["POST"])
-@_documented_body("MeetingCreate")
+@documented_body(blp, "MeetingCreate")
 @blp.response(201, MeetingOut)
 def create_meeting():
     """Schedules a meeting and sends the invitations (.ics attached). Commune officials (organiser: their
@@ -264,7 +248,7 @@ def create_meeting():
     user = require_api_user()
     if not rules.can_schedule(user):
         raise Refused("forbidden")
-    data = _load(MeetingCreate())
+    data = load_body(MeetingCreate())
     return dump_meeting(rules.schedule_meeting(user, _input(data)))
 
 
@@ -311,7 +295,7 @@ def meeting_ics(meeting_id):
 
 
 @blp.route("/meetings/<id:meeting_id>", methods=["PATCH"])
-@_documented_body("MeetingPatch")
+@documented_body(blp, "MeetingPatch")
 @blp.response(200, MeetingOut)
 def update_meeting(meeting_id):
     """Reschedules: a new time, place, link, title or reminder, with the `version` read; the invitees get the
@@ -319,37 +303,37 @@ def update_meeting(meeting_id):
     user = require_api_user()
     meeting = _meeting(meeting_id)
     rules.check_changeable(user, meeting)
-    data = _load(MeetingPatch())
+    data = load_body(MeetingPatch())
     return dump_meeting(rules.reschedule_meeting(user, meeting, _input(data), data["version"]))
 
 
 @blp.route("/meetings/<id:meeting_id>/cancel", methods=["POST"])
-@_documented_body("MeetingCancel")
+@documented_body(blp, "MeetingCancel")
 @blp.response(200, MeetingOut)
 def cancel_meeting(meeting_id):
     """Cancels the meeting, with a reason; the invitees get METHOD:CANCEL. The organiser's officials."""
     user = require_api_user()
     meeting = _meeting(meeting_id)
     rules.check_changeable(user, meeting)
-    data = _load(CancelIn())
+    data = load_body(CancelIn())
     return dump_meeting(rules.cancel_meeting(user, meeting, data.get("comment")))
 
 
 @blp.route("/meetings/<id:meeting_id>/rsvp", methods=["POST"])
-@_documented_body("MeetingRsvp")
+@documented_body(blp, "MeetingRsvp")
 @blp.response(200, MeetingOut)
 def rsvp(meeting_id):
     """An invited organisation's answer (yes, no, maybe); the last one stands. Its members but observers."""
     user = require_api_user()
     meeting = _meeting(meeting_id)
     rules.check_may_rsvp(user, meeting)
-    data = _load(RsvpIn())
+    data = load_body(RsvpIn())
     rules.answer_invitation(user, meeting, data["answer"], data.get("organisation_id"))
     return dump_meeting(meeting)
 
 
 @blp.route("/meetings/<id:meeting_id>/minutes", methods=["POST"])
-@_documented_body("MeetingMinutes")
+@documented_body(blp, "MeetingMinutes")
 @blp.response(200, MeetingOut)
 def post_minutes(meeting_id):
     """Posts the minutes once the meeting has started; posted again, they replace the previous ones until the
@@ -357,7 +341,7 @@ def post_minutes(meeting_id):
     user = require_api_user()
     meeting = _meeting(meeting_id)
     rules.check_may_post_minutes(user, meeting)
-    data = _load(MinutesIn())
+    data = load_body(MinutesIn())
     rules.post_minutes(
         user, meeting, data["summary"], data["decisions"], data["attendee_organisation_ids"], data.get("people")
     )
@@ -365,7 +349,7 @@ def post_minutes(meeting_id):
 
 
 @blp.route("/meetings/<id:meeting_id>/minutes/answers", methods=["POST"])
-@_documented_body("MeetingMinutesAnswer")
+@documented_body(blp, "MeetingMinutesAnswer")
 @blp.response(200, MeetingOut)
 def answer_minutes(meeting_id):
     """An attending party approves the minutes or comments on them (comment required). Its members but
@@ -373,6 +357,6 @@ def answer_minutes(meeting_id):
     user = require_api_user()
     meeting = _meeting(meeting_id)
     rules.check_may_answer_minutes(user, meeting)
-    data = _load(MinutesAnswerIn())
+    data = load_body(MinutesAnswerIn())
     rules.answer_minutes(user, meeting, data["answer"], data.get("comment"), data.get("organisation_id"))
     return dump_meeting(meeting)

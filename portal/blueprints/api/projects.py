@@ -1,19 +1,18 @@
 """Projects: create, read, edit, move through the workflow, documents and history."""
 
 from flask import request, url_for
-from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, validate
+from marshmallow import EXCLUDE, RAISE, Schema, fields, validate
 from sqlalchemy.orm import selectinload
 
 from portal import money
 from portal.blueprints.api import api_blueprint
 from portal.blueprints.api.auth import api_user, require_api_user
-from portal.blueprints.api.common import Id, PageArgs, UtcDateTime, list_schema, page_of
+from portal.blueprints.api.common import Id, PageArgs, UtcDateTime, documented_body, list_schema, load_body, page_of
 from portal.blueprints.api.messages import in_range
 from portal.blueprints.files import send_document
 from portal.domain import commitments
 from portal.domain import documents as docs
 from portal.domain import projects as rules
-from portal.errors import Refused, flatten_messages
 from portal.models import DOCUMENT_KINDS, PARTY_KINDS, SECTORS, FundingLine, Project, ProjectDocument, ProjectStatus
 from portal.visibility import visible_projects
 
@@ -165,25 +164,8 @@ class HistoryOut(Schema):
     items = fields.List(fields.Nested(HistoryEventOut))
 
 
-# Bodies the views read themselves (see _documented_body); register_api puts them in the OpenAPI document.
+# Bodies the views read themselves (see documented_body); register_api puts them in the OpenAPI document.
 BODY_SCHEMAS = {"ProjectCreate": ProjectCreate, "ProjectPatch": ProjectPatch, "ProjectTransition": TransitionIn}
-
-
-def _documented_body(name: str):
-    """Documents a JSON body that the view reads itself, after the checks that come before 422."""
-    return blp.doc(
-        requestBody={
-            "required": True,
-            "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{name}"}}},
-        }
-    )
-
-
-def _load(schema: Schema) -> dict:
-    try:
-        return schema.load(request.get_json(silent=True) or {})
-    except ValidationError as error:
-        raise Refused("validation_failed", fields=flatten_messages(error.messages)) from None
 
 
 # Serialisation ------------------------------------------------------------------------------------------
@@ -246,12 +228,12 @@ def _project(project_id: int, may=None) -> Project:
 
 
 @blp.route("/projects", methods=["POST"])
-@_documented_body("ProjectCreate")
+@documented_body(blp, "ProjectCreate")
 @blp.response(201, ProjectOut)
 def create_project():
     """Creates a project in draft for one of the caller's associations. Association officers."""
     user = require_api_user()
-    data = _load(ProjectCreate())
+    data = load_body(ProjectCreate())
     return dump_project(rules.create_project(user, _input(data)))
 
 
@@ -274,26 +256,26 @@ def get_project(project_id):
 
 
 @blp.route("/projects/<id:project_id>", methods=["PATCH"])
-@_documented_body("ProjectPatch")
+@documented_body(blp, "ProjectPatch")
 @blp.response(200, ProjectOut)
 def update_project(project_id):
     """Edits a draft (or a project sent back for changes); lists given replace the lists. Association officers."""
     user = require_api_user()
     project = _project(project_id)
     rules.check_editable(user, project)
-    data = _load(ProjectPatch())
+    data = load_body(ProjectPatch())
     return dump_project(rules.update_project(user, project, _input(data), data["version"]))
 
 
 @blp.route("/projects/<id:project_id>/transitions", methods=["POST"])
-@_documented_body("ProjectTransition")
+@documented_body(blp, "ProjectTransition")
 @blp.response(200, ProjectOut)
 def transition_project(project_id):
     """Moves the project through its workflow (product.md); the answer is the project in its new state.
     Per the workflow's table."""
     user = require_api_user()
     project = _project(project_id)
-    data = _load(TransitionIn())
+    data = load_body(TransitionIn())
     rules.transition(
         user,
         project,
