@@ -103,7 +103,8 @@ def test_meetings_wait_for_an_answer_minutes_and_approval(client, cast, login_as
     login_as("mayor")
     mayor_page = _home(client)
     assert "Rédigez le compte rendu de « Réunion passée »." in mayor_page
-    assert "Concertation" not in mayor_page and "Réunion close" not in mayor_page
+    assert "Préparez « Concertation »" in mayor_page  # the commune's own, in three days
+    assert "Réunion close" not in mayor_page
     assert f"/meetings/{minuted.id}" not in mayor_page
     login_as("observer")  # observers read, they do not answer for their organisation
     assert NOTHING in _home(client)
@@ -130,3 +131,15 @@ def test_commitments_wait_for_their_report_their_confirmation_or_their_answer(cl
     assert "Verser la première tranche" not in mayor  # the association's to report, not the commune's
     login_as("observer")
     assert NOTHING in _home(client)
+
+
+def test_a_mediator_sees_the_commitments_sent_to_the_ministry(client, cast, login_as):
+    project = co_funded_project(cast)
+    late = make_commitment(project, cast.association, due_in_days=-40, description="Tranche oubliée")
+    late.escalated_at = utcnow()
+    make_commitment(project, cast.association, due_in_days=-2, description="Un peu en retard")  # not yet theirs
+    db.session.commit()
+    login_as("mediator")
+    page = _home(client)
+    assert "est en retard depuis longtemps : voyez quelle médiation il demande." in page
+    assert f"#commitment-{late.id}" in page and "Un peu en retard" not in page

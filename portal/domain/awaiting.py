@@ -37,7 +37,7 @@ TO_ANSWER = (S.SUBMITTED, S.UNDER_REVIEW, S.IN_CONSULTATION)
 @dataclass(frozen=True)
 class Waiting:
     # answer_project, revise_project, escalated_project, answer_invitation, post_minutes, answer_minutes,
-    # report_commitment, answer_contest, confirm_commitment
+    # prepare_meeting, report_commitment, answer_contest, confirm_commitment, escalated_commitment
     what: str
     record: Project | Meeting | Commitment
     since: datetime | None
@@ -116,6 +116,14 @@ def meetings_awaiting(user) -> list[Waiting]:
         ).unique()
         items += [Waiting("answer_minutes", meeting, meeting.minutes_posted_at, None) for meeting in to_answer]
     if organisers:
+        upcoming = db.session.scalars(
+            select(Meeting)
+            .where(Meeting.organiser_id.in_(organisers), scheduled)
+            .where(Meeting.starts_at > now, Meeting.starts_at <= now + PREPARE_AHEAD)
+            .order_by(Meeting.starts_at, Meeting.id)
+            .limit(LIMIT)
+        )
+        items += [Waiting("prepare_meeting", meeting, meeting.created_at, meeting.starts_at) for meeting in upcoming]
         unminuted = db.session.scalars(
             select(Meeting)
             .where(Meeting.organiser_id.in_(organisers), scheduled)
@@ -134,10 +142,12 @@ def awaiting(user) -> list[Waiting]:
     def order(waiting: Waiting):
         return ((waiting.due or far).replace(tzinfo=None), (waiting.since or far).replace(tzinfo=None))
 
-    return sorted(projects_awaiting(user) + meetings_awaiting(user) + commitments_awaiting(user), key=order)
+    waiting = projects_awaiting(user) + meetings_awaiting(user) + commitments_awaiting(user)
+    return sorted(waiting + escalated_commitments(user), key=order)
 
 
 REPORT_AHEAD = timedelta(days=7)  # an open commitment shows this long before it falls due
+PREPARE_AHEAD = timedelta(days=7)  # a meeting its organiser runs shows this long before it starts
 
 
 def commitments_awaiting(user) -> list[Waiting]:
@@ -184,6 +194,19 @@ def commitments_awaiting(user) -> list[Waiting]:
     )
     items += [Waiting("confirm_commitment", c, c.status_changed_at, None) for c in reported]
     return items
+
+
+def escalated_commitments(user) -> list[Waiting]:
+    """For the mediators: the commitments sent to them after too long overdue, still open."""
+    if not is_mediator(user):
+        return []
+    escalated = db.session.scalars(
+        select(Commitment)
+        .where(Commitment.status == CommitmentStatus.OPEN, Commitment.escalated_at.is_not(None))
+        .order_by(Commitment.due_date, Commitment.id)
+        .limit(LIMIT)
+    )
+    return [Waiting("escalated_commitment", c, c.escalated_at, None) for c in escalated]
 
 
 def _day(value) -> datetime:

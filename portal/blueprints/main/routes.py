@@ -55,14 +55,20 @@ def _waiting_url(waiting) -> str:
     return url_for("projects.show", project_id=waiting.record.id)
 
 
-MEETING_ITEMS = ("answer_invitation", "post_minutes", "answer_minutes")
-COMMITMENT_ITEMS = ("report_commitment", "answer_contest", "confirm_commitment")
+MEETING_ITEMS = ("answer_invitation", "prepare_meeting", "post_minutes", "answer_minutes")
+COMMITMENT_ITEMS = ("report_commitment", "answer_contest", "confirm_commitment", "escalated_commitment")
 
 
 def _waiting_text(waiting) -> str:
     if waiting.what == "answer_invitation":
         return _(
             "Say whether you will attend “%(title)s” on %(date)s.",
+            title=waiting.record.title,
+            date=format_date(waiting.record.starts_at),
+        )
+    if waiting.what == "prepare_meeting":
+        return _(
+            "Prepare “%(title)s”, on %(date)s: the agenda, the invitees' answers.",
             title=waiting.record.title,
             date=format_date(waiting.record.starts_at),
         )
@@ -80,6 +86,11 @@ def _waiting_text(waiting) -> str:
             ),
             "answer_contest": _(
                 "The commitment of %(organisation)s on “%(project)s” is contested: report it again with evidence.",
+                organisation=commitment.organisation.name,
+                project=commitment.project.title,
+            ),
+            "escalated_commitment": _(
+                "The commitment of %(organisation)s on “%(project)s” is long overdue: see what mediation it needs.",
                 organisation=commitment.organisation.name,
                 project=commitment.project.title,
             ),
