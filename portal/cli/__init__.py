@@ -2,7 +2,7 @@
 
 from flask import Flask
 
-from portal.cli import audit, bench, demo, jobs, notifications, outbox, projects, territories, translate
+from portal.cli import audit, backup, bench, demo, jobs, notifications, outbox, projects, territories, translate
 
 COMMANDS = (
     translate.translate,
@@ -14,6 +14,8 @@ COMMANDS = (
     jobs.jobs,
     notifications.notifications,
     projects.projects,
+    backup.backup_command,
+    backup.restore_command,
 )
 
 
