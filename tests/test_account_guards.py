@@ -1,9 +1,11 @@
 """What a session left open or an unconfirmed address cannot do (issue 13, hole 6): guess the password through
 the change forms without limit, keep API tokens alive past "sign out everywhere", submit a project."""
 
+from sqlalchemy import select
+
 from portal.database import utcnow
 from portal.extensions import db
-from portal.models import ProjectStatus
+from portal.models import ApiToken, ProjectStatus, UserSession
 from tests.factories import PASSWORD, make_user, sign_in
 from tests.project_api import token
 from tests.project_factories import make_project
@@ -54,3 +56,40 @@ def test_an_unconfirmed_officer_keeps_drafts_but_does_not_submit(client, cast, l
     db.session.commit()
     confirmed = client.post(f"/projects/{draft.id}/actions/submit")
     assert confirmed.status_code == 303
+
+
+def test_one_other_session_is_signed_out_from_the_account_page(app, session):
+    user, stranger = make_user(), make_user()
+    session.commit()
+    here, phone = app.test_client(), app.test_client()
+    sign_in(here, user)
+    sign_in(phone, user)
+    stranger_client = app.test_client()
+    sign_in(stranger_client, stranger)
+    page = here.get("/account/").get_data(as_text=True)
+    assert page.count("Déconnecter cette session") == 1  # the phone's, not this browser's
+    phone_row = session.scalars(
+        select(UserSession).where(UserSession.user_id == user.id).order_by(UserSession.id)
+    ).all()[-1]
+    assert stranger_client.post(f"/account/sessions/{phone_row.id}/end").status_code == 404  # not theirs
+    assert phone.get("/account/").status_code == 200
+    assert here.post(f"/account/sessions/{phone_row.id}/end").status_code == 303
+    assert phone.get("/account/").status_code == 302  # signed out
+    assert here.get("/account/").status_code == 200  # this browser stays
+
+
+def test_an_api_token_is_listed_and_revoked_from_the_account_page(client, app, session):
+    user, stranger = make_user(), make_user()
+    session.commit()
+    headers = token(client, user.email)
+    sign_in(client, user)
+    page = client.get("/account/").get_data(as_text=True)
+    assert "Révoquer ce jeton" in page
+    row = session.scalar(select(ApiToken).where(ApiToken.user_id == user.id))
+    other = app.test_client()
+    sign_in(other, stranger)
+    assert other.post(f"/account/tokens/{row.id}/revoke").status_code == 404
+    assert client.get("/api/v1/me", headers=headers).status_code == 200
+    assert client.post(f"/account/tokens/{row.id}/revoke").status_code == 303
+    assert client.get("/api/v1/me", headers=headers).status_code == 401
+    assert "Aucun jeton d’API" in client.get("/account/").get_data(as_text=True)

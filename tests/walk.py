@@ -16,7 +16,16 @@ from sqlalchemy.orm import scoped_session, sessionmaker
 
 from portal.database import utcnow
 from portal.extensions import db
-from portal.models import CommitmentEvidence, Invitation, Notification, OutboxMessage, ProjectDocument, ProjectStatus
+from portal.models import (
+    ApiToken,
+    CommitmentEvidence,
+    Invitation,
+    Notification,
+    OutboxMessage,
+    ProjectDocument,
+    ProjectStatus,
+    UserSession,
+)
 from tests.factories import PASSWORD, Cast, add_member, make_organisation, make_user, sign_in
 from tests.meeting_factories import make_meeting
 from tests.project_factories import make_project
@@ -103,7 +112,14 @@ class World(Cast):
             invited_by_id=self.users["officer"].id,
             expires_at=utcnow() + timedelta(days=7),
         )
-        db.session.add_all([self.notification, self.dead_letter, self.invitation])
+        # A second browser session and an API token of the officer's, to end and revoke from the account page.
+        self.officer_session = UserSession(user_id=self.users["officer"].id, token_hash="walk-other-session")
+        self.officer_token = ApiToken(
+            user_id=self.users["officer"].id, token_hash="walk-token", expires_at=utcnow() + timedelta(days=7)
+        )
+        db.session.add_all(
+            [self.notification, self.dead_letter, self.invitation, self.officer_session, self.officer_token]
+        )
         db.session.flush()
         self._add_commitments(upload_dir)
 

@@ -449,6 +449,44 @@ def set_preferences(user: User, locale: str | None, timezone: str | None, curren
     )
 
 
+def open_sessions(user: User, limit: int = 20) -> list[UserSession]:
+    return db.session.scalars(
+        select(UserSession)
+        .where(UserSession.user_id == user.id, UserSession.ended_at.is_(None))
+        .order_by(UserSession.created_at.desc())
+        .limit(limit)
+    ).all()
+
+
+def live_api_tokens(user: User, limit: int = 20) -> list[ApiToken]:
+    """The account's API tokens that still sign requests (neither revoked nor expired), newest first."""
+    return db.session.scalars(
+        select(ApiToken)
+        .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None), ApiToken.expires_at > utcnow())
+        .order_by(ApiToken.created_at.desc())
+        .limit(limit)
+    ).all()
+
+
+def end_session(user: User, session_id) -> None:
+    """Signs one of the account's own browser sessions out (another device, say); 404 for anyone else's."""
+    row = db.session.get(UserSession, session_id) if is_id(session_id) else None
+    if row is None or row.user_id != user.id or row.ended_at is not None:
+        raise Refused("not_found")
+    row.ended_at = utcnow()
+    row.ended_reason = "ended_by_owner"
+    db.session.flush()
+    record("user.end_session", "user", user.id, actor=user, after={"session_id": row.id})
+
+
+def revoke_own_api_token(user: User, token_id) -> None:
+    """Revokes one of the account's own API tokens; 404 for anyone else's."""
+    row = db.session.get(ApiToken, token_id) if is_id(token_id) else None
+    if row is None or row.user_id != user.id or row.revoked_at is not None:
+        raise Refused("not_found")
+    revoke_api_token(row)
+
+
 def sign_out_everywhere(user: User) -> int:
     """Ends every browser session and revokes every API token of the account."""
     ended = end_all_sessions(user, "sign_out_everywhere")

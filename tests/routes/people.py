@@ -71,6 +71,17 @@ ROUTES = {
     ("/account/preferences", "POST"): [Sample("/account/preferences", {"anonymous": 302, "*": 422}, form=EMPTY)],
     ("/account/password", "POST"): [Sample("/account/password", {"anonymous": 302, "*": 422}, form=EMPTY)],
     ("/account/email", "POST"): [Sample("/account/email", {"anonymous": 302, "*": 422}, form=EMPTY)],
+    # One's own other session, one's own API token: the officer's in the walk; anyone else's is none of theirs.
+    ("/account/sessions/<id:session_id>/end", "POST"): [
+        Sample(
+            "/account/sessions/{w.officer_session.id}/end", {"anonymous": 302, "officer": 303, "*": 404}, form=EMPTY
+        ),
+        huge(f"/account/sessions/{HUGE}/end"),
+    ],
+    ("/account/tokens/<id:token_id>/revoke", "POST"): [
+        Sample("/account/tokens/{w.officer_token.id}/revoke", {"anonymous": 302, "officer": 303, "*": 404}, form=EMPTY),
+        huge(f"/account/tokens/{HUGE}/revoke"),
+    ],
     ("/account/sign-out-everywhere", "POST"): [
         Sample("/account/sign-out-everywhere", {"anonymous": 302, "*": 303}, form=EMPTY)
     ],

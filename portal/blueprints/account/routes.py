@@ -1,7 +1,6 @@
-from flask import flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 
 from portal.blueprints.account import bp
 from portal.blueprints.account.forms import (
@@ -15,8 +14,6 @@ from portal.blueprints.forms import ButtonForm, place_errors
 from portal.blueprints.guards import login_required
 from portal.domain import accounts
 from portal.errors import Refused
-from portal.extensions import db
-from portal.models import UserSession
 
 
 def _forms():
@@ -36,15 +33,14 @@ def _forms():
 
 
 def _render(forms, status=200):
-    open_sessions = db.session.scalars(
-        select(UserSession)
-        .where(UserSession.user_id == current_user.id, UserSession.ended_at.is_(None))
-        .order_by(UserSession.created_at.desc())
-        .limit(20)
-    ).all()
     current = accounts.current_session_row()
     return render_template(
-        "account/show.html", open_sessions=open_sessions, current_session_id=current.id if current else None, **forms
+        "account/show.html",
+        open_sessions=accounts.open_sessions(current_user),
+        api_tokens=accounts.live_api_tokens(current_user),
+        current_session_id=current.id if current else None,
+        button=ButtonForm(),
+        **forms,
     ), status
 
 
@@ -115,3 +111,25 @@ def sign_out_everywhere():
         accounts.end_current_session("sign_out_everywhere")
         flash(_("You are signed out everywhere."), "info")
     return redirect(url_for("main.home"), code=303)
+
+
+@bp.post("/sessions/<id:session_id>/end")
+@login_required
+def end_session(session_id):
+    """Signs one of your browser sessions out (a phone left at a cybercafé). The signed-in user, for their own."""
+    if not ButtonForm().validate_on_submit():
+        abort(400)
+    accounts.end_session(current_user, session_id)
+    flash(_("That session is signed out."), "info")
+    return redirect(url_for("account.show", _anchor="sessions-title"), code=303)
+
+
+@bp.post("/tokens/<id:token_id>/revoke")
+@login_required
+def revoke_token(token_id):
+    """Revokes one of your API tokens: the program using it is refused from now on. The signed-in user."""
+    if not ButtonForm().validate_on_submit():
+        abort(400)
+    accounts.revoke_own_api_token(current_user, token_id)
+    flash(_("That API token is revoked."), "info")
+    return redirect(url_for("account.show", _anchor="tokens-title"), code=303)
