@@ -93,3 +93,52 @@ def test_an_api_token_is_listed_and_revoked_from_the_account_page(client, app, s
     assert client.post(f"/account/tokens/{row.id}/revoke").status_code == 303
     assert client.get("/api/v1/me", headers=headers).status_code == 401
     assert "Aucun jeton d’API" in client.get("/account/").get_data(as_text=True)
+
+
+# Personal data: the notice, the download, closing the account --------------------------------------------
+
+
+def test_the_privacy_notice_is_public_and_linked_from_every_page(client, session):
+    page = client.get("/privacy").get_data(as_text=True)
+    assert "Ce qui est conservé" in page and "Vos droits" in page
+    assert 'href="/privacy"' in client.get("/").get_data(as_text=True)
+
+
+def test_a_person_downloads_what_the_portal_keeps_about_them(client, cast, login_as):
+    officer = login_as("officer")
+    response = client.get("/account/data")
+    assert response.status_code == 200 and response.headers["Cache-Control"] == "private, no-store"
+    assert "attachment" in response.headers["Content-Disposition"]
+    data = response.get_json()
+    assert data["account"]["email"] == officer.email
+    assert {"organisation": cast.association.name, "kind": "association", "role": "officer"} in data["memberships"]
+    assert "password_hash" not in str(data) and "token_hash" not in str(data)
+
+
+def test_closing_an_account_erases_it_keeps_the_record_and_the_chain(app, client, cast, login_as):
+    from portal.domain.audit import verify_chain
+    from tests.project_factories import make_project
+
+    project = make_project(cast.association, cast.commune_a, ProjectStatus.SUBMITTED)
+    db.session.commit()
+    member = login_as("member")
+    assert client.post(f"/projects/{project.id}/comments", data={"body": "Le devis arrive."}).status_code == 303
+    email = member.email
+    refused = client.post("/account/close", data={"close-current_password": "pas le bon"})
+    assert refused.status_code == 422
+    assert client.post("/account/close", data={"close-current_password": PASSWORD}).status_code == 303
+    assert client.get("/account/").status_code == 302  # signed out
+    assert client.post("/auth/login", data={"email": email, "password": PASSWORD}).status_code == 200  # refused
+    login_as("officer")
+    page = client.get(f"/projects/{project.id}").get_data(as_text=True)
+    assert "Le devis arrive." in page and "Ancien membre" in page and "Membre" not in page.split("Le devis")[0][-300:]
+    with app.app_context():
+        assert verify_chain().first_bad is None
+
+
+def test_the_last_manager_hands_the_role_over_before_closing(client, cast, login_as):
+    login_as("officer")  # the association's only officer
+    response = client.post("/account/close", data={"close-current_password": PASSWORD})
+    assert response.status_code == 422
+    assert "Vous êtes le dernier responsable de" in response.get_data(as_text=True)
+    assert client.get("/account/").status_code == 200

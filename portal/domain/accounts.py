@@ -14,7 +14,7 @@ from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app, has_request_context, request, session
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import or_, select, update
+from sqlalchemy import delete, func, or_, select, update
 
 from portal import signed_links
 from portal.database import utcnow
@@ -31,7 +31,21 @@ from portal.domain.throttle import check_login_allowed, record_login_failure, sp
 from portal.errors import Refused
 from portal.extensions import db, login_manager
 from portal.ids import is_id
-from portal.models import ApiToken, HomeCommune, Invitation, Organisation, User, UserSession, Verification
+from portal.models import (
+    MANAGER_ROLES,
+    ApiToken,
+    AuditEvent,
+    HomeCommune,
+    Invitation,
+    Membership,
+    Notification,
+    NotificationPreference,
+    Organisation,
+    OrganisationKind,
+    User,
+    UserSession,
+    Verification,
+)
 from portal.notifications.notify import notify
 from portal.urls import public_url
 
@@ -485,6 +499,86 @@ def revoke_own_api_token(user: User, token_id) -> None:
     if row is None or row.user_id != user.id or row.revoked_at is not None:
         raise Refused("not_found")
     revoke_api_token(row)
+
+
+FORMER_MEMBER = "Ancien membre"  # the name a closed account's records keep (French first, as the portal)
+
+
+def personal_data(user: User) -> dict:
+    """Everything the portal keeps about the person, as they may download it (no password hash, no token)."""
+    return {
+        "account": {
+            "id": user.id,
+            "email": user.email,
+            "name": user.name,
+            "locale": user.locale,
+            "timezone": user.timezone,
+            "currency": user.currency,
+            "created_at": user.created_at.isoformat(),
+            "email_confirmed_at": user.email_confirmed_at.isoformat() if user.email_confirmed_at else None,
+        },
+        "memberships": [
+            {"organisation": m.organisation.name, "kind": m.organisation.kind, "role": m.role} for m in user.memberships
+        ],
+        "sessions": [
+            {"since": s.created_at.isoformat(), "browser": s.user_agent, "address": s.address}
+            for s in open_sessions(user, limit=1000)
+        ],
+        "api_tokens": [
+            {"made_on": t.created_at.isoformat(), "valid_until": t.expires_at.isoformat()}
+            for t in live_api_tokens(user, limit=1000)
+        ],
+        "notification_preferences": dict(
+            db.session.execute(
+                select(NotificationPreference.kind, NotificationPreference.mode).where(
+                    NotificationPreference.user_id == user.id
+                )
+            ).all()
+        ),
+        "audit_events": db.session.scalar(
+            select(func.count()).select_from(AuditEvent).where(AuditEvent.actor_id == user.id)
+        ),
+    }
+
+
+def close_account(user: User, current_password: str) -> None:
+    """The person leaves: the account can no longer sign in, its address and name are erased, its memberships,
+    sessions, tokens, notifications and preferences go; what it did stays on the record, attributed to a former
+    member, so the audit chain holds. An organisation's last manager hands the role over first."""
+    _check_current_password(user, current_password)
+    for membership in list(user.memberships):
+        manager = MANAGER_ROLES[OrganisationKind(membership.organisation.kind)]
+        if (
+            membership.role == manager
+            and db.session.scalar(
+                select(func.count())
+                .select_from(Membership)
+                .where(Membership.organisation_id == membership.organisation_id, Membership.role == manager)
+            )
+            <= 1
+        ):
+            raise Refused(
+                "last_manager",
+                _l(
+                    "You are the last manager of %(name)s: hand the role over before closing your account.",
+                    name=membership.organisation.name,
+                ),
+            )
+    end_all_sessions(user, "account_closed")
+    db.session.execute(
+        update(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None)).values(revoked_at=utcnow())
+    )
+    for membership in list(user.memberships):
+        db.session.delete(membership)
+    db.session.execute(delete(Notification).where(Notification.user_id == user.id))
+    db.session.execute(delete(NotificationPreference).where(NotificationPreference.user_id == user.id))
+    user.email = f"closed-{user.id}@closed.invalid"
+    user.name = FORMER_MEMBER
+    user.password_hash = None
+    user.disabled_at = utcnow()
+    user.is_admin = False
+    db.session.flush()
+    record("user.close", "user", user.id, actor=user)
 
 
 def sign_out_everywhere(user: User) -> int:

@@ -46,6 +46,7 @@ def sign_out(page):
 
 
 PUBLIC_PAGES = [
+    "/privacy",
     "/auth/login",
     "/auth/signup",
     "/auth/reset-password",

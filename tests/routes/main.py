@@ -6,6 +6,7 @@ ROUTES = {
     ("/static/<path:filename>", "GET"): [Sample("/static/portal.css", {"*": 200})],
     ("/", "GET"): [Sample("/", {"*": 200})],
     ("/language", "POST"): [Sample("/language", {"*": 303}, form={})],
+    ("/privacy", "GET"): [Sample("/privacy", {"*": 200})],
     ("/api/v1/", "GET"): [Sample("/api/v1/", {"*": 200})],
     ("/api/v1/openapi.json", "GET"): [Sample("/api/v1/openapi.json", {"*": 200})],
 }

@@ -82,6 +82,9 @@ ROUTES = {
         Sample("/account/tokens/{w.officer_token.id}/revoke", {"anonymous": 302, "officer": 303, "*": 404}, form=EMPTY),
         huge(f"/account/tokens/{HUGE}/revoke"),
     ],
+    ("/account/data", "GET"): [Sample("/account/data", {"anonymous": 302, "*": 200})],
+    # Closing needs the password: an empty form is refused (422), nothing is closed.
+    ("/account/close", "POST"): [Sample("/account/close", {"anonymous": 302, "*": 422}, form=EMPTY)],
     ("/account/sign-out-everywhere", "POST"): [
         Sample("/account/sign-out-everywhere", {"anonymous": 302, "*": 303}, form=EMPTY)
     ],

@@ -30,6 +30,11 @@ class PasswordChangeForm(FlaskForm):
     submit_password = SubmitField(_l("Change the password"))
 
 
+class CloseAccountForm(FlaskForm):
+    current_password = PasswordField(_l("Your password, to close the account"), validators=[required(), short_text()])
+    submit_close = SubmitField(_l("Close my account"))
+
+
 class EmailChangeForm(FlaskForm):
     current_password = PasswordField(_l("Current password"), validators=[required(), short_text()])
     email = EmailField(_l("New email address"), validators=email_validators())

@@ -1,9 +1,10 @@
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal.blueprints.account import bp
 from portal.blueprints.account.forms import (
+    CloseAccountForm,
     EmailChangeForm,
     PasswordChangeForm,
     PreferencesForm,
@@ -29,6 +30,7 @@ def _forms():
         "password_form": PasswordChangeForm(prefix="pw"),
         "email_form": EmailChangeForm(prefix="em"),
         "everywhere_form": ButtonForm(prefix="everywhere"),
+        "close_form": CloseAccountForm(prefix="close"),
     }
 
 
@@ -133,3 +135,33 @@ def revoke_token(token_id):
     accounts.revoke_own_api_token(current_user, token_id)
     flash(_("That API token is revoked."), "info")
     return redirect(url_for("account.show", _anchor="tokens-title"), code=303)
+
+
+@bp.get("/data")
+@login_required
+def data():
+    """Everything the portal keeps about you, as a JSON file to download. The signed-in user."""
+    response = jsonify(accounts.personal_data(current_user))
+    response.headers["Content-Disposition"] = 'attachment; filename="my-data.json"'
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.post("/close")
+@login_required
+def close():
+    """Closes the account after its password: what you did stays on the record, under "former member". The
+    signed-in user."""
+    forms = _forms()
+    form = forms["close_form"]
+    if form.validate_on_submit():
+        try:
+            accounts.close_account(current_user, form.current_password.data)
+        except Refused as error:
+            for message in place_errors(form, error):
+                flash(message, "error")
+        else:
+            accounts.end_current_session("account_closed")
+            flash(_("Your account is closed. Thank you for what you did on the portal."), "info")
+            return redirect(url_for("main.home"), code=303)
+    return _render(forms, 422)

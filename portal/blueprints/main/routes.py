@@ -122,6 +122,12 @@ def _waiting_text(waiting) -> str:
     )
 
 
+@bp.get("/privacy")
+def privacy():
+    """What the portal keeps about people, who sees it, for how long, and their rights. Everyone."""
+    return render_template("main/privacy.html")
+
+
 @bp.post("/language")
 def set_language():
     """Switches the interface language (and the account's preference) and returns to the page. Everyone."""
