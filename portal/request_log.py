@@ -8,7 +8,7 @@ import logging
 import time
 
 from flask import Flask, g, request
-from flask_login import current_user
+from sqlalchemy import inspect
 
 log = logging.getLogger("portal.requests")
 
@@ -23,15 +23,20 @@ def register_request_log(app: Flask) -> None:
         started = g.get("request_started")
         milliseconds = (time.perf_counter() - started) * 1000 if started is not None else -1
         rule = request.url_rule.rule if request.url_rule is not None else "-"
-        user = getattr(current_user, "id", None) if current_user and current_user.is_authenticated else None
-        api_user = g.get("api_user")
         log.info(
             "method=%s route=%s status=%s ms=%.1f user=%s address=%s",
             request.method,
             rule,
             response.status_code,
             milliseconds,
-            user or getattr(api_user, "id", None) or "-",
+            _user_id(g.get("_login_user")) or _user_id(g.get("api_user")) or "-",
             request.remote_addr or "-",
         )
         return response
+
+
+def _user_id(user) -> int | None:
+    """The id of a user the request already loaded, read from its identity: no query, even after a refused
+    write left the session's transaction to roll back; None for nobody or an anonymous visitor."""
+    state = inspect(user, raiseerr=False) if user is not None else None
+    return state.identity[0] if state is not None and state.identity else None
