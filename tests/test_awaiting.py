@@ -143,3 +143,14 @@ def test_a_mediator_sees_the_commitments_sent_to_the_ministry(client, cast, logi
     page = _home(client)
     assert "est en retard depuis longtemps : voyez quelle médiation il demande." in page
     assert f"#commitment-{late.id}" in page and "Un peu en retard" not in page
+
+
+def test_the_home_page_runs_as_many_queries_with_many_commitments(client, cast, login_as):
+    login_as("officer")
+
+    def add(n):
+        for _ in range(n):  # each on a project of its own, so that nothing is read once for all
+            make_commitment(co_funded_project(cast), cast.association, due_in_days=2)  # due soon: listed
+        db.session.commit()
+
+    assert_constant_queries(client, "/", add, small=2, large=15)

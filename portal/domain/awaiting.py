@@ -11,6 +11,7 @@ from sqlalchemy import exists, false, or_, select
 from sqlalchemy.orm import joinedload
 
 from portal.database import utcnow
+from portal.domain.meetings import official_communes
 from portal.domain.settings import get_setting
 from portal.extensions import db
 from portal.models import (
@@ -43,19 +44,11 @@ class Waiting:
     since: datetime | None
     due: datetime | None  # when it goes to the mediators, or the meeting starts
 
-    @property
-    def project(self) -> Project:
-        return self.record
-
 
 def projects_awaiting(user) -> list[Waiting]:
     """Projects to answer (a commune's officials), to revise (an association's officers), escalated (mediators)."""
     memberships = memberships_of(user)
-    communes = [
-        m.organisation.commune_id
-        for m in memberships
-        if m.organisation.kind == OrganisationKind.COMMUNE and m.role in COMMUNE_OFFICIAL_ROLES
-    ]
+    communes = list(official_communes(user))
     associations = [m.organisation_id for m in memberships if m.role == "officer"]
     delay = timedelta(days=get_setting("project_escalation_days"))
     items: list[Waiting] = []
@@ -147,7 +140,11 @@ def awaiting(user) -> list[Waiting]:
 
 
 REPORT_AHEAD = timedelta(days=7)  # an open commitment shows this long before it falls due
-PREPARE_AHEAD = timedelta(days=7)  # a meeting its organiser runs shows this long before it starts
+PREPARE_AHEAD = timedelta(days=7)
+WITH_NAMES = (
+    joinedload(Commitment.organisation),
+    joinedload(Commitment.project),
+)  # what the page's text names  # a meeting its organiser runs shows this long before it starts
 
 
 def commitments_awaiting(user) -> list[Waiting]:
@@ -158,15 +155,12 @@ def commitments_awaiting(user) -> list[Waiting]:
     acting = [m.organisation_id for m in memberships if m.role != "observer"]
     if not acting:
         return []
-    communes = [
-        m.organisation.commune_id
-        for m in memberships
-        if m.organisation.kind == OrganisationKind.COMMUNE and m.role in COMMUNE_OFFICIAL_ROLES
-    ]
+    communes = list(official_communes(user))
     soon = (utcnow() + REPORT_AHEAD).date()
     items: list[Waiting] = []
     own = db.session.scalars(
         select(Commitment)
+        .options(*WITH_NAMES)
         .where(Commitment.organisation_id.in_(acting))
         .where(
             or_(
@@ -187,6 +181,7 @@ def commitments_awaiting(user) -> list[Waiting]:
     )
     reported = db.session.scalars(
         select(Commitment)
+        .options(*WITH_NAMES)
         .join(Project, Project.id == Commitment.project_id)
         .where(Commitment.status == CommitmentStatus.FULFILLED, Commitment.organisation_id.not_in(acting), party)
         .order_by(Commitment.status_changed_at, Commitment.id)
@@ -202,6 +197,7 @@ def escalated_commitments(user) -> list[Waiting]:
         return []
     escalated = db.session.scalars(
         select(Commitment)
+        .options(*WITH_NAMES)
         .where(Commitment.status == CommitmentStatus.OPEN, Commitment.escalated_at.is_not(None))
         .order_by(Commitment.due_date, Commitment.id)
         .limit(LIMIT)

@@ -103,7 +103,7 @@ def _waiting_text(waiting) -> str:
         return text[waiting.what]
     if waiting.what == "answer_minutes":
         return _("Approve or comment on the minutes of “%(title)s”.", title=waiting.record.title)
-    project = waiting.project
+    project = waiting.record
     if waiting.what == "answer_project" and waiting.due is not None:
         return _(
             "Answer “%(title)s” of %(association)s before %(date)s: after that, it goes to the mediators.",
