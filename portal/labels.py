@@ -92,6 +92,16 @@ COMMITMENT_KIND_LABELS = {
     "technical": _l("Technical"),
 }
 
+# Disputes (litiges): their states.
+DISPUTE_STATUS_LABELS = {
+    "open": _l("Open, awaiting a mediator"),
+    "acknowledged": _l("Acknowledged"),
+    "in_mediation": _l("In mediation"),
+    "resolved": _l("Resolved, settlement proposed"),
+    "closed": _l("Closed"),
+    "dismissed": _l("Dismissed"),
+}
+
 
 def label(table: dict, code) -> str:
     """The code's label in the current language, or the code itself when the table does not know it."""

@@ -13,7 +13,9 @@ from portal.extensions import db
 from portal.models import (
     COMMUNE_OFFICIAL_ROLES,
     Commitment,
+    Dispute,
     FundingLine,
+    MediationSession,
     Meeting,
     MeetingInvitee,
     Organisation,
@@ -125,13 +127,50 @@ def visible_organisations(user):
     return query.where((Organisation.verification == Verification.VERIFIED) | Organisation.id.in_(member_of))
 
 
+# Disputes ----------------------------------------------------------------------------------------------
+# product.md: only the parties to the dispute, mediators and admins see it; everyone else gets 404. A party
+# is seen through its members who act for it: an observer of a party is an outsider here.
+
+
+def acting_organisation_ids(user) -> set[int]:
+    """The organisations the user acts for (any membership but observer)."""
+    return {m.organisation_id for m in memberships_of(user) if m.role != "observer"}
+
+
+def can_see_dispute(user, dispute: Dispute) -> bool:
+    if not is_signed_in(user):
+        return False
+    if user.is_admin or is_mediator(user):
+        return True
+    return bool(acting_organisation_ids(user) & {dispute.claimant_id, dispute.respondent_id})
+
+
+def _party_to_dispute(mine: set[int]):
+    """SQL: the dispute has one of these organisations as a party."""
+    return or_(Dispute.claimant_id.in_(mine), Dispute.respondent_id.in_(mine))
+
+
+def visible_disputes(user):
+    """select(Dispute) restricted to what `user` may see, as one SQL condition (for lists)."""
+    query = select(Dispute)
+    if not is_signed_in(user):
+        return query.where(false())
+    if user.is_admin or is_mediator(user):
+        return query
+    mine = acting_organisation_ids(user)
+    return query.where(_party_to_dispute(mine) if mine else false())
+
+
 # Meetings ----------------------------------------------------------------------------------------------
-# product.md: seen by the invited organisations, the organiser, mediators, observers and admins.
+# product.md: seen by the invited organisations, the organiser, mediators, observers and admins — a
+# mediation session only by those who see its dispute.
 
 
 def can_see_meeting(user, meeting: Meeting) -> bool:
     if not is_signed_in(user):
         return False
+    if meeting.mediation is not None:
+        return can_see_dispute(user, meeting.mediation.dispute)
     if user.is_admin or is_mediator(user) or is_observer(user):
         return True
     mine = {m.organisation_id for m in user.memberships}
@@ -143,13 +182,19 @@ def visible_meetings(user):
     query = select(Meeting)
     if not is_signed_in(user):
         return query.where(false())
-    if user.is_admin or is_mediator(user) or is_observer(user):
+    if user.is_admin or is_mediator(user):
         return query
+    session_of = select(MediationSession.meeting_id).join(Dispute, Dispute.id == MediationSession.dispute_id)
+    mine_acting = acting_organisation_ids(user)
+    seen_sessions = Meeting.id.in_(session_of.where(_party_to_dispute(mine_acting))) if mine_acting else false()
+    not_a_session = ~Meeting.id.in_(select(MediationSession.meeting_id))
+    if is_observer(user):
+        return query.where(or_(not_a_session, seen_sessions))
     mine = [m.organisation_id for m in user.memberships]
     if not mine:
         return query.where(false())
     invited = exists().where(MeetingInvitee.meeting_id == Meeting.id, MeetingInvitee.organisation_id.in_(mine))
-    return query.where(or_(Meeting.organiser_id.in_(mine), invited))
+    return query.where(or_(not_a_session & or_(Meeting.organiser_id.in_(mine), invited), seen_sessions))
 
 
 # Commitments and funders ------------------------------------------------------------------------------
@@ -184,11 +229,12 @@ _RULES = {
     Organisation: can_see_organisation,
     Meeting: can_see_meeting,
     Commitment: can_see_commitment,
+    Dispute: can_see_dispute,
 }
 
 
 def can_see(user, record) -> bool:
-    """Whether `user` may see `record` (a project, an organisation, a commitment); the rule every notification passes."""
+    """Whether `user` may see `record` (a project, an organisation, a meeting, a commitment, a dispute); the rule every notification passes."""
     rule = _RULES.get(type(record))
     if rule is None:
         raise TypeError(f"no visibility rule for {type(record).__name__}: add one to portal/visibility.py")

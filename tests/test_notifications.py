@@ -10,7 +10,7 @@ from sqlalchemy import func, insert, select
 
 from portal.cli.jobs import SCHEDULED_JOBS, scheduled_jobs
 from portal.database import utcnow
-from portal.domain import accounts, commitments, documents, meetings, projects
+from portal.domain import accounts, commitments, disputes, documents, meetings, projects
 from portal.domain import organisations as rules
 from portal.domain.audit import write_anchor
 from portal.domain.mail import set_mail_preferences
@@ -35,6 +35,7 @@ from portal.notifications.notify import notify
 from portal.notifications.outbox import expire_sent, queue_mail
 from portal.notifications.preferences import choosable_kinds
 from tests.commitment_factories import co_funded_project, make_commitment
+from tests.dispute_factories import make_dispute
 from tests.factories import add_member, make_user
 from tests.helpers import assert_constant_queries, count_queries
 from tests.mail import link_in, mails_to
@@ -373,6 +374,81 @@ SCENARIOS = {
     ),
 }
 
+# Disputes (association A against the partner, on a project whose parties include commune A): the acting
+# members of the two parties and the mediators, never the commune's officials (not parties to this dispute),
+# the partner's observer or the admin.
+DISPUTE_PARTIES = ("officer", "member", "representative")
+
+
+def dispute_told(event: str, *keys: str) -> dict:
+    return {key: both(event) for key in keys}
+
+
+def _dispute_act(c, status, actor, action, comment=None, **fields):
+    return disputes.transition(c.users[actor], make_dispute(c, status, **fields), action, comment)
+
+
+SCENARIOS |= {
+    "an association opens a dispute against the partner": (
+        lambda c: disputes.open_dispute(
+            c.users["officer"],
+            co_funded_project(c),
+            {"respondent_organisation_id": c.partner.id, "subject": "Tranche", "description": "Non versée."},
+        ),
+        dispute_told("dispute_opened", "member", "representative", "mediator"),
+    ),
+    "an admin assigns the mediator": (
+        lambda c: disputes.transition(
+            c.users["admin"], make_dispute(c), "assign", mediator_id=c.users["mediator"].id
+        ),
+        dispute_told("dispute_assign", *DISPUTE_PARTIES, "mediator"),
+    ),
+    "a mediator acknowledges a dispute": (
+        lambda c: _dispute_act(c, "open", "mediator", "acknowledge"),
+        dispute_told("dispute_acknowledge", *DISPUTE_PARTIES),
+    ),
+    "a mediator starts the mediation": (
+        lambda c: _dispute_act(c, "acknowledged", "mediator", "start_mediation"),
+        dispute_told("dispute_start_mediation", *DISPUTE_PARTIES),
+    ),
+    "a mediator records the settlement": (
+        lambda c: _dispute_act(c, "in_mediation", "mediator", "resolve", "Versement sous 30 jours."),
+        dispute_told("dispute_resolve", *DISPUTE_PARTIES),
+    ),
+    "a mediator dismisses a dispute": (
+        lambda c: _dispute_act(c, "open", "mediator", "dismiss", "Hors du champ du projet."),
+        dispute_told("dispute_dismiss", *DISPUTE_PARTIES),
+    ),
+    "a mediator closes a dispute": (
+        lambda c: _dispute_act(c, "resolved", "mediator", "close", settlement="Accord."),
+        dispute_told("dispute_close", *DISPUTE_PARTIES),
+    ),
+    "the partner accepts the settlement": (
+        lambda c: _dispute_act(c, "resolved", "representative", "accept", settlement="Accord."),
+        dispute_told("dispute_accept", "officer", "member", "mediator"),
+    ),
+    "the association objects to the settlement": (
+        lambda c: _dispute_act(c, "resolved", "officer", "object", "Le délai est trop long.", settlement="Accord."),
+        dispute_told("dispute_object", "member", "representative", "mediator"),
+    ),
+    "the association appeals a closed dispute": (
+        lambda c: _dispute_act(c, "closed", "officer", "appeal", "Rien n'a été versé.", closed_at=utcnow()),
+        dispute_told("dispute_appeal", "member", "representative", "mediator"),
+    ),
+    "the partner writes in the dispute's thread": (
+        lambda c: disputes.post_message(c.users["representative"], make_dispute(c), "Le virement part lundi."),
+        dispute_told("dispute_message", "officer", "member", "mediator"),
+    ),
+    "a mediator's private note tells nobody": (
+        lambda c: disputes.post_message(c.users["mediator"], make_dispute(c), "Appeler le maire.", private=True),
+        {},
+    ),
+    "a dispute left unacknowledged and unresolved past its deadlines": (
+        lambda c: (make_dispute(c, opened_at=utcnow() - timedelta(days=61)), disputes.remind_overdue()),
+        {"mediator": both("dispute_acknowledge_overdue") | both("dispute_resolution_overdue")},
+    ),
+}
+
 
 @pytest.mark.parametrize("scenario", sorted(SCENARIOS))
 def test_each_event_reaches_exactly_its_recipients(people, session, scenario):
@@ -405,6 +481,7 @@ def test_the_table_is_consistent_and_every_mail_has_its_templates(app):
             "escalations",
             "meetings",
             "commitments",
+            "disputes",
         }
     )
 
@@ -573,7 +650,14 @@ def test_the_preference_page_shows_a_labelled_select_per_kind(client, login_as, 
     assert (
         names
         == [f"kind_{kind}" for kind in choosable_kinds(member)]
-        == ["kind_organisation", "kind_membership", "kind_projects", "kind_meetings", "kind_commitments"]
+        == [
+            "kind_organisation",
+            "kind_membership",
+            "kind_projects",
+            "kind_meetings",
+            "kind_commitments",
+            "kind_disputes",
+        ]
     )
     for name in names:
         assert f'<label for="{name}">' in html
@@ -606,6 +690,7 @@ def test_the_preference_page_saves_the_choices(client, login_as, session):
         "projects": "digest",
         "meetings": "none",
         "commitments": "immediate",
+        "disputes": "immediate",
     }
     assert "kind_escalations" not in client.get("/notifications/preferences").get_data(as_text=True)
     html = client.get("/notifications/preferences").get_data(as_text=True)

@@ -22,6 +22,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from portal.database import utcnow
 from portal.domain.audit import record
+from portal.domain.disputes import load_dispute, may_hold_session
 from portal.domain.settings import get_setting
 from portal.errors import Refused
 from portal.extensions import db
@@ -31,7 +32,9 @@ from portal.models import (
     MINUTES_ANSWERS,
     RSVP_ANSWERS,
     Commune,
+    Dispute,
     HomeCommune,
+    MediationSession,
     Meeting,
     MeetingAttendee,
     MeetingInvitee,
@@ -275,6 +278,7 @@ class MeetingInput:
     online_url: str | None = None
     invitee_organisation_ids: list | None = None
     reminder_hours: int | None = None
+    dispute_id: int | None = None  # a mediation session of this dispute
     given: set = field(default_factory=set)
 
 
@@ -345,12 +349,7 @@ def _organiser_for(actor, commune_id, errors: dict) -> Organisation | None:
             )
         )
     if is_mediator(actor):
-        ministry_id = next(
-            m.organisation_id
-            for m in memberships_of(actor)
-            if m.role == "mediator" and m.organisation.kind == OrganisationKind.MINISTRY
-        )
-        return db.session.get(Organisation, ministry_id)
+        return _ministry_of(actor)
     errors["commune_id"] = [str(_l("You schedule meetings for your own commune."))]
     return None
 
@@ -406,7 +405,12 @@ def snapshot(meeting: Meeting) -> dict:
 def schedule_meeting(actor, data: MeetingInput) -> Meeting:
     """Schedules a meeting (a start in the past is accepted: recorded after the fact) and sends the invitations."""
     errors: dict[str, list[str]] = {}
-    organiser = _organiser_for(actor, data.commune_id, errors)
+    dispute = None
+    if data.dispute_id is not None:
+        dispute = _session_of(actor, data, errors)
+        organiser = _ministry_of(actor)
+    else:
+        organiser = _organiser_for(actor, data.commune_id, errors)
     _check_fields(data, None, errors)
     projects = _agenda(
         actor, data.project_ids if data.project_ids is not None else [], data.commune_id, organiser, errors
@@ -432,6 +436,8 @@ def schedule_meeting(actor, data: MeetingInput) -> Meeting:
     meeting.organiser = organiser
     meeting.agenda = [MeetingProject(project=p, position=i) for i, p in enumerate(projects)]
     meeting.invitees = [MeetingInvitee(organisation=o) for o in invitees]
+    if dispute is not None:
+        meeting.mediation = MediationSession(dispute=dispute)
     db.session.add(meeting)
     db.session.flush()
     record(
@@ -441,8 +447,42 @@ def schedule_meeting(actor, data: MeetingInput) -> Meeting:
         actor=actor,
         after={**snapshot(meeting), "project_ids": [p.id for p in projects], "invitees": [o.id for o in invitees]},
     )
+    if dispute is not None:
+        record(
+            "dispute.session", "dispute", dispute.id, actor=actor, after={"meeting_id": meeting.id, **snapshot(meeting)}
+        )
     _notify("meeting_invited", meeting, actor)
     return meeting
+
+
+def _ministry_of(actor) -> Organisation:
+    """The ministry a mediator acts for."""
+    ministry_id = next(
+        m.organisation_id
+        for m in memberships_of(actor)
+        if m.role == "mediator" and m.organisation.kind == OrganisationKind.MINISTRY
+    )
+    return db.session.get(Organisation, ministry_id)
+
+
+def _session_of(actor, data: MeetingInput, errors: dict) -> Dispute:
+    """The dispute a mediation session is for: held by a mediator while it is being handled, in the project's
+    commune, with no agenda (it is never listed among a project's meetings) and its two parties invited."""
+    dispute = load_dispute(actor, data.dispute_id)
+    if not may_hold_session(actor, dispute):
+        raise Refused("forbidden", _l("A mediator holds the sessions of a dispute being handled."))
+    if data.commune_id is None:
+        data.commune_id = dispute.project.commune_id
+    elif data.commune_id != dispute.project.commune_id:
+        errors["commune_id"] = [str(_l("A mediation session belongs to the commune of the dispute's project."))]
+    if data.project_ids:
+        errors["project_ids"] = [str(_l("A mediation session has no agenda: it stays confidential."))]
+    parties = [dispute.claimant_id, dispute.respondent_id]
+    if not data.invitee_organisation_ids:
+        data.invitee_organisation_ids = parties
+    elif set(data.invitee_organisation_ids) != set(parties):
+        errors["invitee_organisation_ids"] = [str(_l("A mediation session invites the dispute's two parties."))]
+    return dispute
 
 
 def _flush_or_stale() -> None:

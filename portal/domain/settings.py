@@ -28,6 +28,7 @@ SETTINGS = {
         ),
         SettingSpec("dispute_acknowledge_days", _l("Days for a mediator to acknowledge a dispute"), 10, 1, 365),
         SettingSpec("dispute_resolve_days", _l("Days to resolve a dispute"), 60, 1, 730),
+        SettingSpec("dispute_appeal_days", _l("Days after its closure a party may appeal a dispute"), 30, 1, 365),
         SettingSpec(
             "meeting_reminder_hours", _l("Hours before a meeting its reminder is sent (by default)"), 48, 0, 720
         ),

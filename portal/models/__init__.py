@@ -9,6 +9,14 @@ from portal.models.commitments import (
     CommitmentStatus,
     commune_today,
 )
+from portal.models.disputes import (
+    PENDING_DISPUTE_STATUSES,
+    Dispute,
+    DisputeDocument,
+    DisputeMessage,
+    DisputeStatus,
+    MediationSession,
+)
 from portal.models.meetings import (
     MINUTES_ANSWERS,
     RSVP_ANSWERS,
@@ -59,6 +67,12 @@ __all__ = [
     "CommitmentEvidence",
     "CommitmentStatus",
     "commune_today",
+    "PENDING_DISPUTE_STATUSES",
+    "Dispute",
+    "DisputeDocument",
+    "DisputeMessage",
+    "DisputeStatus",
+    "MediationSession",
     "MINUTES_ANSWERS",
     "RSVP_ANSWERS",
     "Meeting",

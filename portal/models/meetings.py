@@ -71,6 +71,10 @@ class Meeting(db.Model):
     attendees: Mapped[list["MeetingAttendee"]] = relationship(
         back_populates="meeting", cascade="all, delete-orphan", order_by="MeetingAttendee.id"
     )
+    # Set for a mediation session of a dispute (portal/models/disputes.py).
+    mediation: Mapped["MediationSession | None"] = relationship(  # noqa: F821
+        back_populates="meeting", cascade="all, delete-orphan", uselist=False
+    )
 
     __mapper_args__ = {"version_id_col": version}
 

@@ -129,6 +129,7 @@ KINDS = {
     "escalations": _l("Projects left unanswered (mediators)"),
     "meetings": _l("Consultation meetings: invitations, changes, reminders and minutes"),
     "commitments": _l("Commitments: recorded, reported, confirmed, contested, due"),
+    "disputes": _l("Disputes you are a party to or mediate"),
 }
 # Kinds only mediators receive, offered to them alone.
 MEDIATOR_KINDS = frozenset({"escalations"})
@@ -358,6 +359,52 @@ def _funder_members(context: Context) -> list[User]:
     return recipients.acting_members_of(context["funding_line"].organisation_id)
 
 
+def _dispute_parties(context: Context) -> list[User]:
+    """The members who act for the dispute's two parties (observers are not told: they may not see it)."""
+    dispute = context["dispute"]
+    return recipients.acting_members([dispute.claimant_id, dispute.respondent_id])
+
+
+def _dispute_mediators(context: Context) -> list[User]:
+    """The dispute's mediator once one is assigned, every mediator before."""
+    dispute = context["dispute"]
+    if dispute.mediator is not None and dispute.mediator.is_active:
+        return [dispute.mediator]
+    return recipients.mediators()
+
+
+def dispute_params(context: Context) -> dict:
+    dispute = context["dispute"]
+    actor = context.get("actor")
+    return {
+        "subject": dispute.subject,
+        "project": dispute.project.title,
+        "claimant": dispute.claimant.name,
+        "respondent": dispute.respondent.name,
+        "mediator": dispute.mediator.name if dispute.mediator is not None else "",
+        "actor": actor.name if actor is not None else "",
+        "party": context.get("party") or "",  # the party the actor answered for (accept, object, appeal)
+        "comment": context.get("comment") or "",
+    }
+
+
+def dispute_event(name: str, to_parties=None, to_mediators=None) -> Event:
+    """A dispute's event: its texts for the parties' acting members and for the mediators; nobody else."""
+    audiences = []
+    if to_parties is not None:
+        audiences.append(Audience("parties", _dispute_parties, to_parties))
+    if to_mediators is not None:
+        audiences.append(Audience("mediators", _dispute_mediators, to_mediators))
+    return Event(
+        name,
+        kind="disputes",
+        subject=lambda c: c["dispute"],
+        link=lambda c: f"/disputes/{c['dispute'].id}",
+        params=dispute_params,
+        audiences=tuple(audiences),
+    )
+
+
 # The table ----------------------------------------------------------------------------------------------
 
 _TABLE = (
@@ -581,6 +628,73 @@ _TABLE = (
             ),
             Audience("commune", _commune_officials, _l("%(organisation)s confirmed its funding of “%(project)s”.")),
         ),
+    ),
+)
+
+# Disputes: opened, each workflow action (`dispute_<action>`), the thread, the deadlines passed.
+_TABLE += (
+    dispute_event(
+        "dispute_opened",
+        to_parties=_l("%(claimant)s opened a dispute with %(respondent)s on “%(project)s”: %(subject)s"),
+        to_mediators=_l("A dispute awaits a mediator: %(claimant)s against %(respondent)s on “%(project)s”."),
+    ),
+    dispute_event(
+        "dispute_assign",
+        to_parties=_l("%(mediator)s mediates the dispute “%(subject)s”."),
+        to_mediators=_l("You mediate the dispute “%(subject)s” (%(claimant)s against %(respondent)s)."),
+    ),
+    dispute_event(
+        "dispute_acknowledge",
+        to_parties=_l("The ministry acknowledged the dispute “%(subject)s”."),
+        to_mediators=_l("%(actor)s acknowledged the dispute “%(subject)s”."),
+    ),
+    dispute_event(
+        "dispute_start_mediation",
+        to_parties=_l("The mediation of the dispute “%(subject)s” has started, with %(mediator)s."),
+        to_mediators=_l("%(actor)s started the mediation of the dispute “%(subject)s”."),
+    ),
+    dispute_event(
+        "dispute_resolve",
+        to_parties=_l("A settlement is recorded for the dispute “%(subject)s”: accept it or object."),
+        to_mediators=_l("%(actor)s recorded a settlement for the dispute “%(subject)s”."),
+    ),
+    dispute_event(
+        "dispute_dismiss",
+        to_parties=_l("The dispute “%(subject)s” is dismissed: %(comment)s"),
+        to_mediators=_l("%(actor)s dismissed the dispute “%(subject)s”: %(comment)s"),
+    ),
+    dispute_event(
+        "dispute_close",
+        to_parties=_l("The dispute “%(subject)s” is closed."),
+        to_mediators=_l("%(actor)s closed the dispute “%(subject)s”."),
+    ),
+    dispute_event(
+        "dispute_accept",
+        to_parties=_l("%(party)s accepts the settlement of the dispute “%(subject)s”."),
+        to_mediators=_l("%(party)s accepts the settlement of the dispute “%(subject)s”."),
+    ),
+    dispute_event(
+        "dispute_object",
+        to_parties=_l("%(party)s objects to the settlement of the dispute “%(subject)s”: %(comment)s"),
+        to_mediators=_l("%(party)s objects to the settlement of the dispute “%(subject)s”: %(comment)s"),
+    ),
+    dispute_event(
+        "dispute_appeal",
+        to_parties=_l("%(party)s appealed the dispute “%(subject)s”: it goes back to mediation."),
+        to_mediators=_l("%(party)s appealed the dispute “%(subject)s”: it goes back to mediation."),
+    ),
+    dispute_event(
+        "dispute_message",
+        to_parties=_l("%(actor)s wrote in the dispute “%(subject)s”."),
+        to_mediators=_l("%(actor)s wrote in the dispute “%(subject)s”."),
+    ),
+    dispute_event(
+        "dispute_acknowledge_overdue",
+        to_mediators=_l("The dispute “%(subject)s” is past its deadline to be acknowledged."),
+    ),
+    dispute_event(
+        "dispute_resolution_overdue",
+        to_mediators=_l("The dispute “%(subject)s” is past its deadline to be resolved."),
     ),
 )
 
