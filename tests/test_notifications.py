@@ -398,9 +398,7 @@ SCENARIOS |= {
         dispute_told("dispute_opened", "member", "representative", "mediator"),
     ),
     "an admin assigns the mediator": (
-        lambda c: disputes.transition(
-            c.users["admin"], make_dispute(c), "assign", mediator_id=c.users["mediator"].id
-        ),
+        lambda c: disputes.transition(c.users["admin"], make_dispute(c), "assign", mediator_id=c.users["mediator"].id),
         dispute_told("dispute_assign", *DISPUTE_PARTIES, "mediator"),
     ),
     "a mediator acknowledges a dispute": (

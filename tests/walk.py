@@ -122,6 +122,7 @@ class World(Cast):
         )
         db.session.flush()
         self._add_commitments(upload_dir)
+        self._add_disputes(upload_dir)
 
     # Commitments: a block of its own (other records, such as meetings, come in blocks beside it) ------------
 
@@ -162,6 +163,41 @@ class World(Cast):
         self.meeting = make_meeting(self.commune_org, [self.association], [self.submitted])
         self.meeting_minuted = make_meeting(self.commune_org, [self.association], [self.submitted], minutes=True)
         self.meeting_other = make_meeting(self.commune_org_b, [self.association_b], [self.other])
+
+    # Disputes -------------------------------------------------------------------------------------------------
+
+    def _add_disputes(self, upload_dir):
+        """- disputes["agreed"]: association A against the partner on the agreed project, in mediation with the
+          mediator (its parties: the officer, the member, the representative; the partner's observer and the
+          mayor are outsiders);
+        - disputes["other"]: association B against commune B on the other project, open: none of the roles but
+          the mediator and the admin sees it;
+        - dispute_document: a PDF given in disputes["agreed"], its file in `upload_dir`;
+        - mediation_session: a session of disputes["agreed"], held by the ministry, inviting its two parties."""
+        from portal.models import DisputeDocument, MediationSession
+        from tests.dispute_factories import make_dispute
+
+        self.disputes = {
+            "agreed": make_dispute(self, "in_mediation", project=self.agreed, mediator_id=self.users["mediator"].id),
+            "other": make_dispute(
+                self, "open", project=self.other, claimant=self.association_b, respondent=self.commune_org_b
+            ),
+        }
+        stored_name = "walk-dispute-document"
+        (upload_dir / stored_name).write_bytes(PDF)
+        self.dispute_document = DisputeDocument(
+            dispute_id=self.disputes["agreed"].id,
+            filename="Relevé bancaire.pdf",
+            stored_name=stored_name,
+            content_type="application/pdf",
+            size=len(PDF),
+        )
+        db.session.add(self.dispute_document)
+        self.mediation_session = make_meeting(
+            self.ministry, [self.association, self.partner], [], commune_id=self.agreed.commune_id
+        )
+        self.mediation_session.mediation = MediationSession(dispute_id=self.disputes["agreed"].id)
+        db.session.flush()
 
 
 @dataclass

@@ -12,6 +12,14 @@ NONE = f"/meetings/{HUGE}"
 
 SEE_MEETING = {"anonymous": 302, "representative": 404, "nobody": 404, "*": 200}
 SEE_OTHER = {"anonymous": 302, "admin": 200, "mediator": 200, "observer": 200, "*": 404}
+# A mediation session: seen by its dispute's parties' acting members, mediators and admins only (the partner's
+# observer and the mayor, whose commune is no party to the dispute, get 404 like anyone else).
+SESSION = "/meetings/{w.mediation_session.id}"
+SEE_SESSION = {
+    "anonymous": 302,
+    **dict.fromkeys(("admin", "mediator", "officer", "member", "representative"), 200),
+    "*": 404,
+}
 
 
 def act(see: dict, **roles) -> dict:
@@ -39,8 +47,14 @@ ROUTES = {
     ("/meetings/new", "POST"): [
         Sample("/meetings/new", {**SCHEDULERS, "mayor": 422, "mediator": 422}, "empty", form=EMPTY)
     ],
-    ("/meetings/<id:meeting_id>", "GET"): samples("", SEE_MEETING, SEE_OTHER),
-    ("/meetings/<id:meeting_id>/ics", "GET"): samples("/ics", SEE_MEETING, SEE_OTHER),
+    ("/meetings/<id:meeting_id>", "GET"): [
+        *samples("", SEE_MEETING, SEE_OTHER),
+        Sample(SESSION, SEE_SESSION, "mediation session"),
+    ],
+    ("/meetings/<id:meeting_id>/ics", "GET"): [
+        *samples("/ics", SEE_MEETING, SEE_OTHER),
+        Sample(SESSION + "/ics", SEE_SESSION, "mediation session"),
+    ],
     # Printable minutes: only once posted (404 before).
     ("/meetings/<id:meeting_id>/minutes/print", "GET"): samples(
         "/minutes/print",

@@ -15,7 +15,14 @@ NONE = f"/api/v1/meetings/{HUGE}"
 # mediators, observers, admins. Commune B's meeting: mediators, observers, admins only.
 SEE_MEETING = {"anonymous": 401, "representative": 404, "nobody": 404, "*": 200}
 SEE_OTHER = {"anonymous": 401, "admin": 200, "mediator": 200, "observer": 200, "*": 404}
-SEE_NONE = {"*": 404}  # past 2^31-1 the URL matches no rule: 404 before anything else
+SEE_NONE = {"*": 404}
+# A mediation session: its dispute's parties' acting members, mediators and admins; everyone else 404.
+SESSION = "/api/v1/meetings/{w.mediation_session.id}"
+SEE_SESSION = {
+    "anonymous": 401,
+    **dict.fromkeys(("admin", "mediator", "officer", "member", "representative"), 200),
+    "*": 404,
+}  # past 2^31-1 the URL matches no rule: 404 before anything else
 
 
 def write(see: dict, **roles) -> dict:
@@ -64,8 +71,11 @@ ROUTES = {
             "/api/v1/meetings", {"anonymous": 401, "mayor": 201, "mediator": 201, "*": 403}, "whole", json=new_meeting
         ),
     ],
-    ("/api/v1/meetings/<id:meeting_id>", "GET"): samples(""),
-    ("/api/v1/meetings/<id:meeting_id>/ics", "GET"): samples("/ics"),
+    ("/api/v1/meetings/<id:meeting_id>", "GET"): [*samples(""), Sample(SESSION, SEE_SESSION, "mediation session")],
+    ("/api/v1/meetings/<id:meeting_id>/ics", "GET"): [
+        *samples("/ics"),
+        Sample(SESSION + "/ics", SEE_SESSION, "mediation session"),
+    ],
     # The organiser's officials reschedule (the version is required) and cancel (a reason is required).
     ("/api/v1/meetings/<id:meeting_id>", "PATCH"): samples("", EMPTY, write(SEE_MEETING, mayor=422)),
     ("/api/v1/meetings/<id:meeting_id>/cancel", "POST"): samples("/cancel", EMPTY, write(SEE_MEETING, mayor=422)),
