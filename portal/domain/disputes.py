@@ -377,13 +377,17 @@ def sees_notes(user, dispute: Dispute) -> bool:
     return mediates(user, dispute) or (is_signed_in(user) and user.is_admin and not is_party(user, dispute))
 
 
-def post_message(actor, dispute: Dispute, body, *, private: bool = False) -> DisputeMessage:
-    """A message to the thread (parties and mediator), or a mediator's private note."""
-    allowed = can_write_note if private else can_write
+def check_may_write(actor, dispute: Dispute, allowed=can_write) -> None:
+    """403 for who never writes in this dispute, 409 once it is over for who did."""
     if not allowed(actor, dispute):
         if dispute.status in _SETTLED and (is_party(actor, dispute) or mediates(actor, dispute)):
             raise Refused("invalid_transition", _l("The dispute is over: nothing more can be added."))
         raise Refused("forbidden")
+
+
+def post_message(actor, dispute: Dispute, body, *, private: bool = False) -> DisputeMessage:
+    """A message to the thread (parties and mediator), or a mediator's private note."""
+    check_may_write(actor, dispute, can_write_note if private else can_write)
     body = _text(body, "body", False, TEXT_MAX)
     if body is None:
         raise Refused("validation_failed", fields={"body": [str(_l("Write your message."))]})
@@ -407,6 +411,10 @@ def post_message(actor, dispute: Dispute, body, *, private: bool = False) -> Dis
 
 def thread(user, dispute: Dispute) -> list[DisputeMessage]:
     """The messages, oldest first, with the notes for those who see them: one query."""
+    return list(db.session.scalars(thread_query(user, dispute)))
+
+
+def thread_query(user, dispute: Dispute):
     query = (
         select(DisputeMessage)
         .where(DisputeMessage.dispute_id == dispute.id)
@@ -415,15 +423,12 @@ def thread(user, dispute: Dispute) -> list[DisputeMessage]:
     )
     if not sees_notes(user, dispute):
         query = query.where(DisputeMessage.private.is_(False))
-    return list(db.session.scalars(query))
+    return query
 
 
 def add_document(actor, dispute: Dispute, stream, filename: str | None) -> DisputeDocument:
     """A file given by a party or the mediator, checked by its content like project documents."""
-    if not can_write(actor, dispute):
-        if dispute.status in _SETTLED and (is_party(actor, dispute) or mediates(actor, dispute)):
-            raise Refused("invalid_transition", _l("The dispute is over: nothing more can be added."))
-        raise Refused("forbidden")
+    check_may_write(actor, dispute)
     if stream is None:
         raise Refused("validation_failed", fields={"file": [str(_l("Choose a file."))]})
     stored_name, size, content_type = store_upload(stream)

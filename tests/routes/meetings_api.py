@@ -58,6 +58,17 @@ def new_meeting(w) -> dict:
     }
 
 
+def new_session(w) -> dict:
+    """A mediation session of disputes["agreed"], inviting its two parties, with no agenda."""
+    return {
+        **new_meeting(w),
+        "title": "Séance de médiation",
+        "project_ids": [],
+        "invitee_organisation_ids": [w.association.id, w.partner.id],
+        "dispute_id": w.disputes["agreed"].id,
+    }
+
+
 def new_minutes(w) -> dict:
     return {"summary": "Résumé.", "decisions": ["Décision."], "attendee_organisation_ids": [w.association.id]}
 
@@ -69,6 +80,14 @@ ROUTES = {
         Sample("/api/v1/meetings", {"anonymous": 401, "mayor": 422, "mediator": 422, "*": 403}, "empty", json=EMPTY),
         Sample(
             "/api/v1/meetings", {"anonymous": 401, "mayor": 201, "mediator": 201, "*": 403}, "whole", json=new_meeting
+        ),
+        # A mediation session: a mediator holds it; the mayor, who schedules meetings but may not see the
+        # dispute, gets 404; who schedules no meeting at all, 403.
+        Sample(
+            "/api/v1/meetings",
+            {"anonymous": 401, "mediator": 201, "mayor": 404, "*": 403},
+            "mediation session",
+            json=new_session,
         ),
     ],
     ("/api/v1/meetings/<id:meeting_id>", "GET"): [*samples(""), Sample(SESSION, SEE_SESSION, "mediation session")],

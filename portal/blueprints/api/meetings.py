@@ -48,6 +48,13 @@ class MeetingCreate(_Fields):
     timezone = fields.String(required=True, validate=validate.Length(max=64))
     duration_minutes = fields.Integer(required=True, strict=True, validate=in_range(1, rules.DURATION_MAX))
     invitee_organisation_ids = fields.List(Id(), required=True, validate=validate.Length(min=1, max=rules.INVITEES_MAX))
+    dispute_id = Id(
+        allow_none=True,
+        metadata={
+            "description": "a mediation session of this dispute (a mediator): no agenda, the two parties invited, "
+            "seen only by the dispute's parties, mediators and admins"
+        },
+    )
 
 
 class MeetingPatch(_Fields):
@@ -140,6 +147,7 @@ class MeetingOut(Schema):
     invitees = fields.List(fields.Nested(InviteeOut))
     minutes = fields.Nested(MinutesOut, allow_none=True)
     ics_url = fields.String()
+    dispute_id = fields.Integer(allow_none=True, metadata={"description": "set for a mediation session"})
     created_at = UtcDateTime()
     updated_at = UtcDateTime()
 
@@ -214,6 +222,7 @@ def dump_meeting(meeting: Meeting) -> dict:
         "online_url": meeting.online_url,
         "reminder_hours": meeting.reminder_hours,
         "invitee_organisation_ids": [i.organisation_id for i in meeting.invitees],
+        "dispute_id": meeting.mediation.dispute_id if meeting.mediation is not None else None,
         "invitees": [
             {"organisation_id": i.organisation_id, "name": i.organisation.name, "rsvp": i.rsvp, "rsvp_at": i.rsvp_at}
             for i in meeting.invitees
@@ -260,6 +269,7 @@ def list_meetings(args):
     user = require_api_user()
     query = visible_meetings(user).options(
         selectinload(Meeting.agenda),
+        selectinload(Meeting.mediation),
         selectinload(Meeting.invitees).joinedload(MeetingInvitee.organisation),
         selectinload(Meeting.attendees).joinedload(MeetingAttendee.organisation),
     )
