@@ -14,12 +14,16 @@ from portal.database import utcnow
 from portal.domain.accounts import hash_password
 from portal.domain.commitments import record_commitment
 from portal.domain.commitments import transition as commitment_transition
+from portal.domain.disputes import open_dispute, post_message
+from portal.domain.disputes import transition as dispute_transition
 from portal.domain.meetings import MeetingInput, answer_invitation, answer_minutes, post_minutes, schedule_meeting
 from portal.domain.projects import ProjectInput, create_project, transition
 from portal.domain.territories import ensure_default_territories
 from portal.extensions import db
 from portal.models import (
+    Commitment,
     Commune,
+    Dispute,
     HomeCommune,
     MapVersion,
     Meeting,
@@ -167,12 +171,14 @@ def seed_demo() -> dict:
     }
     projects = seed_demo_projects(users, organisations)
     meetings = seed_demo_meetings(users, organisations)
+    disputes = seed_demo_disputes(users, organisations)
     return {
         "accounts": len(users),
         "communes": [commune_a.name, commune_b.name],
         "committee": committee.name,
         "projects": projects,
         "meetings": meetings,
+        "disputes": disputes,
     }
 
 
@@ -486,6 +492,141 @@ def _demo_commitments(meeting: Meeting, project_id: int, users: dict, organisati
         )
         for who, action, comment in steps:
             commitment_transition(people[who], commitment, action, comment)
+
+
+# Disputes at several stages, each visible only to its two parties, the mediator and the admin: (subject, the
+# project's title, claimant, respondent, the commitment it is about (its description) or None, description, the
+# steps it went through: (who, action, comment)). "session" schedules a mediation session, "note" a mediator's
+# note, "message" a message of the thread.
+DEMO_DISPUTES = [
+    (
+        "Première tranche contestée par la mairie",
+        None,  # the project of the contested commitment
+        "a",
+        "town_a",
+        "Versement de la première tranche (2 500 €)",
+        "Nous avons viré la première tranche le 3 du mois ; la mairie dit ne pas l’avoir reçue. Nous joignons "
+        "l’avis de virement et demandons une vérification avec la perception.",
+        [
+            ("mediator", "acknowledge", None),
+            ("mediator", "start_mediation", None),
+            ("mayor", "message", "La perception n’a rien reçu à ce jour ; nous attendons le relevé du Trésor."),
+            ("mediator", "note", "Demander à la banque de l’association la preuve de réception SWIFT."),
+            ("mediator", "session", None),
+        ],
+    ),
+    (
+        "Retard de la part communale de la maternité",
+        "Maternité de Diéma",
+        "a",
+        "town_a",
+        None,
+        "La part de la commune devait être votée au budget de l’année ; les travaux attendent le second oeuvre.",
+        [
+            ("mediator", "acknowledge", None),
+            ("mediator", "start_mediation", None),
+            (
+                "mediator",
+                "resolve",
+                "La commune inscrit sa part au budget additionnel et verse 4 000 000 F CFA avant la fin du "
+                "trimestre ; l’association avance l’équipement dans l’intervalle.",
+            ),
+            ("officer", "accept", None),
+        ],
+    ),
+    (
+        "Entretien du château d’eau de Lakamané",
+        "Forage et château d’eau à Lakamané",
+        "town_a",
+        "a",
+        None,
+        "Le comité des usagers ne collecte plus les cotisations ; la pompe est à l’arrêt depuis trois semaines.",
+        [
+            ("mediator", "acknowledge", None),
+            ("mediator", "start_mediation", None),
+            ("mediator", "resolve", "L’association finance la réparation ; le comité reprend la collecte mensuelle."),
+            ("officer", "accept", None),
+            ("mayor", "accept", None),
+            ("mediator", "close", None),
+        ],
+    ),
+    (
+        "Stock de la banque de céréales",
+        "Banque de céréales de Guidimé",
+        "b",
+        "town_b",
+        None,
+        "Le stock de départ promis par la commune n’a pas été livré à la réception du magasin.",
+        [],
+    ),
+    (
+        "Terrain de la maternité",
+        "Maternité de Diéma",
+        "town_a",
+        "a",
+        None,
+        "L’association a changé l’emplacement sans délibération du conseil.",
+        [("mediator", "dismiss", "Le changement a été délibéré le 12 mars : la délibération est jointe au projet.")],
+    ),
+]
+
+
+def seed_demo_disputes(users: dict, organisations: dict) -> int:
+    """The disputes of DEMO_DISPUTES, through the same operations as the pages; each once."""
+    speaker = {
+        "a": users["association@example.org"],
+        "b": users["association2@example.org"],
+        "town_a": users["mayor@example.org"],
+        "town_b": users["mayor2@example.org"],
+    }
+    people = {
+        "mediator": users["mediator@example.org"],
+        "officer": users["association@example.org"],
+        "mayor": users["mayor@example.org"],
+    }
+    made = 0
+    for subject, title, claimant, respondent, about, description, steps in DEMO_DISPUTES:
+        if db.session.scalar(select(Dispute.id).where(Dispute.subject == subject)) is not None:
+            continue
+        commitment = None
+        if about is not None:
+            commitment = db.session.scalar(select(Commitment).where(Commitment.description == about))
+            if commitment is None:
+                continue
+            project = commitment.project
+        else:
+            project = db.session.scalar(select(Project).where(Project.title == title))
+        dispute = open_dispute(
+            speaker[claimant],
+            project,
+            {
+                "organisation_id": organisations[claimant].id,
+                "respondent_organisation_id": organisations[respondent].id,
+                "commitment_id": commitment.id if commitment is not None else None,
+                "subject": subject,
+                "description": description,
+            },
+        )
+        for who, action, comment in steps:
+            if action in ("message", "note"):
+                post_message(people[who], dispute, comment, private=action == "note")
+            elif action == "session":
+                start = (utcnow() + timedelta(days=5)).replace(hour=9, minute=0, second=0, microsecond=0, tzinfo=None)
+                schedule_meeting(
+                    people[who],
+                    MeetingInput(
+                        title="Séance de médiation : " + subject,
+                        starts_at=start,
+                        timezone="Africa/Bamako",
+                        duration_minutes=90,
+                        online_url="https://visio.example.org/mediation-dieme",
+                        dispute_id=dispute.id,
+                    ),
+                )
+            else:
+                dispute_transition(people[who], dispute, action, comment)
+        made += 1
+    return made
 
 
 @click.command("seed-demo")
