@@ -316,6 +316,22 @@ def test_reminders_go_once_per_deadline_passed(people, session):
     assert disputes.remind_overdue(utcnow() + timedelta(days=50)) == 0
 
 
+def test_the_deadline_reminders_are_an_hourly_scheduled_job(app, people, session):
+    from portal.cli.jobs import SCHEDULED_JOBS
+    from portal.models import OutboxMessage
+    from portal.notifications.jobs import run_due_jobs
+
+    make_dispute(people, opened_at=utcnow() - timedelta(days=11))
+    session.commit()
+    job = next(job for job in SCHEDULED_JOBS if job.name == "dispute_deadlines")
+    now = utcnow()
+    assert run_due_jobs(app, [job], now=now) == ["dispute_deadlines"]
+    assert run_due_jobs(app, [job], now=now + timedelta(minutes=30)) == []
+    assert run_due_jobs(app, [job], now=now + timedelta(hours=2)) == ["dispute_deadlines"]
+    mails = session.scalars(select(OutboxMessage.to_email).where(OutboxMessage.event == "dispute_acknowledge_overdue"))
+    assert list(mails) == [people.users["mediator"].email]  # once, to the mediator
+
+
 # The appeal ---------------------------------------------------------------------------------------------------
 
 

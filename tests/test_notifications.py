@@ -797,6 +797,7 @@ def test_a_test_app_leaves_the_scheduled_jobs_to_its_tests_unless_told(app, monk
         ("meeting_reminders", timedelta(minutes=15), meetings.send_reminders),
         ("commitment_reminders", timedelta(hours=1), commitments.send_reminders),
         ("commitment_escalation", timedelta(hours=1), commitments.escalate_overdue),
+        ("dispute_deadlines", timedelta(hours=1), disputes.remind_overdue),
     ]
 
 

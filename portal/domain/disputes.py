@@ -223,9 +223,9 @@ def transition(
     before = _snapshot(dispute)
     answered_for = sorted(parties_of(actor, dispute)) if action in ("accept", "object", "appeal") else None
     if action == "assign":
-        dispute.mediator_id = _mediator_to_assign(mediator_id, dispute).id
+        dispute.mediator = _mediator_to_assign(mediator_id, dispute)
     elif action == "start_mediation" and dispute.mediator_id is None:
-        dispute.mediator_id = actor.id
+        dispute.mediator = actor
     if action == "acknowledge":
         dispute.acknowledged_at = now
     elif action == "resolve":

@@ -64,7 +64,7 @@ from flask_babel import lazy_gettext as _l
 from portal.extensions import db
 from portal.models import Organisation, User
 from portal.notifications import recipients
-from portal.visibility import party_organisation_ids
+from portal.visibility import acting_organisation_ids, party_organisation_ids
 
 Context = dict
 
@@ -366,11 +366,12 @@ def _dispute_parties(context: Context) -> list[User]:
 
 
 def _dispute_mediators(context: Context) -> list[User]:
-    """The dispute's mediator once one is assigned, every mediator before."""
+    """The dispute's mediator once one is assigned, before that every mediator who is not a party to it."""
     dispute = context["dispute"]
     if dispute.mediator is not None and dispute.mediator.is_active:
         return [dispute.mediator]
-    return recipients.mediators()
+    parties = {dispute.claimant_id, dispute.respondent_id}
+    return [user for user in recipients.mediators() if not acting_organisation_ids(user) & parties]
 
 
 def dispute_params(context: Context) -> dict:
