@@ -125,7 +125,10 @@ def _appeal_refusal(dispute: Dispute, now: datetime) -> Refused | None:
     if dispute.appealed_at is not None:
         return Refused("invalid_transition", _l("A dispute may be appealed once only; this one was."))
     if now > appeal_deadline(dispute):
-        return Refused("invalid_transition", _l("The time to appeal has passed: 30 days from the closure."))
+        days = get_setting("dispute_appeal_days")
+        return Refused(
+            "invalid_transition", _l("The time to appeal has passed: %(days)s days from the closure.", days=days)
+        )
     return None
 
 
