@@ -206,9 +206,22 @@ def can_see_commitment(user, commitment: Commitment) -> bool:
 
 
 def sees_unconfirmed_funders(user, project: Project) -> bool:
-    """Whether `user` may read the name of a funder that has not yet confirmed its line: those who would see
-    the project were it not public (its parties, mediators, observers, admins), never the public. No query
-    beyond the user's memberships (lists call it per project)."""
+    """Whether `user` may read the name of a funder that has not yet confirmed its line."""
+    return sees_beyond_public(user, project)
+
+
+def can_read_discussion(user, project: Project) -> bool:
+    """product.md: the discussion between the parties is never public; from agreement on it stays with those
+    who saw the project before (a draft's, with its association)."""
+    if not project.is_public:
+        return can_see_project(user, project)
+    return sees_beyond_public(user, project)
+
+
+def sees_beyond_public(user, project: Project) -> bool:
+    """Whether `user` would see the project were it not public (its parties, mediators, observers, admins,
+    from its first submission on), never the public. No query beyond the user's memberships (lists call it
+    per project)."""
     if not is_signed_in(user) or project.first_submitted_at is None:
         return False
     if user.is_admin or is_mediator(user) or is_observer(user):

@@ -127,7 +127,7 @@ def test_a_comment_is_required_and_recorded(session, cast, action):
     assert refused.value.code == "comment_required"
     rules.transition(cast.users["mayor"], project, action, comment="Le devis du forage manque.")
     assert project.status == TO[action]
-    history = rules.project_history(project)
+    history = rules.project_history(project, cast.users["mayor"])
     assert history[-1]["comment"] == "Le devis du forage manque."
 
 
@@ -201,4 +201,41 @@ def test_unanswered_projects_are_escalated_once_after_the_configured_delay(sessi
     assert rules.escalate_unanswered() == 1
     assert project.escalated_at is not None and fresh.escalated_at is None
     assert rules.escalate_unanswered() == 0
-    assert [e["action"] for e in rules.project_history(project)][-1] == "escalate"
+    assert [e["action"] for e in rules.project_history(project, cast.users["mayor"])][-1] == "escalate"
+
+
+def test_the_discussion_stays_with_those_who_saw_the_project_before_its_agreement(client, session, cast, login_as):
+    """product.md: from agreement on, the public sees the record, not the discussion, which stays with those who
+    saw the project before (its parties, mediators, observers, admins)."""
+    from flask_login import AnonymousUserMixin
+
+    project = health_centre(cast, S.IN_CONSULTATION)
+    rules.add_comment(cast.users["officer"], project, "Le devis du foreur arrive lundi.")
+    rules.transition(cast.users["mayor"], project, "agree", comment="Accord du conseil du 12 mars.")
+    session.commit()
+    readers = {"officer", "member", "mayor", "deputy", "mediator", "observer", "admin"}
+    for role, user in [*cast.users.items(), ("anonymous", AnonymousUserMixin())]:
+        history = rules.project_history(project, user)
+        actions = [e["action"] for e in history]
+        assert ("comment" in actions) is (role in readers), role
+        assert "agree" in actions, role  # the decision and its comment stay public
+        assert any(e["comment"] == "Accord du conseil du 12 mars." for e in history), role
+
+    # Each page as its reader gets it (one reader per request: Flask-Login keeps the first in the test's context).
+    def page_as(role):
+        from flask import g
+
+        g.pop("_login_user", None)
+        if role == "anonymous":
+            client.delete_cookie("session")
+        else:
+            login_as(role)
+        return client.get(f"/projects/{project.id}").get_data(as_text=True)
+
+    for role in ("observer", "mayor", "mediator"):
+        assert "Le devis du foreur arrive lundi." in page_as(role), role
+    for role in ("mayor_b", "anonymous"):
+        page = page_as(role)
+        assert "Le devis du foreur arrive lundi." not in page and "Accord du conseil du 12 mars." in page, role
+    api = client.get(f"/api/v1/projects/{project.id}/history").get_json()["items"]
+    assert [e["action"] for e in api].count("comment") == 0

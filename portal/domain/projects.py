@@ -45,6 +45,7 @@ from portal.models import (
 )
 from portal.notifications.notify import notify
 from portal.visibility import (
+    can_read_discussion,
     can_see_project,
     is_association_officer,
     is_commune_official,
@@ -626,14 +627,18 @@ def add_comment(actor, project: Project, body: str) -> ProjectComment:
 # History ------------------------------------------------------------------------------------------------
 
 
-def project_history(project: Project) -> list[dict]:
-    """Every recorded event of the project, oldest first, with its actor's name: one query."""
-    rows = db.session.execute(
+def project_history(project: Project, viewer) -> list[dict]:
+    """Every recorded event of the project `viewer` may read, oldest first, with its actor's name: one query.
+    The messages of the discussion only for those who may read it (never the public)."""
+    query = (
         select(AuditEvent, User.name)
         .outerjoin(User, User.id == AuditEvent.actor_id)
         .where(AuditEvent.subject_type == "project", AuditEvent.subject_id == project.id)
         .order_by(AuditEvent.id)
-    ).all()
+    )
+    if not can_read_discussion(viewer, project):
+        query = query.where(AuditEvent.action != "project.comment")
+    rows = db.session.execute(query).all()
     history = []
     for event, actor_name in rows:
         action = event.action.removeprefix("project.")

@@ -66,10 +66,10 @@ def file_size(size: int) -> str:
     return format_unit(value.quantize(Decimal("0.1")).normalize(), unit, length="short", locale=get_locale())
 
 
-def timeline(project: Project) -> list[dict]:
+def timeline(project: Project, viewer) -> list[dict]:
     """The project's history as the page shows it: each change of status, or what happened, with its comment."""
     entries = []
-    for event in rules.project_history(project):
+    for event in rules.project_history(project, viewer):
         if event["to_status"]:
             what = _(
                 "%(before)s → %(after)s",

@@ -26,6 +26,7 @@ from portal.extensions import db
 from portal.ids import parse_id
 from portal.labels import COMMITMENT_KIND_LABELS, COMMITMENT_STATUS_LABELS, DOCUMENT_KIND_LABELS, STATUS_LABELS, label
 from portal.models import Organisation, Project, ProjectComment, commune_today
+from portal.visibility import can_read_discussion
 
 
 def _project(project_id: int, may=None) -> Project:
@@ -53,19 +54,23 @@ def _render_project(
     commitment: dict | None = None,
 ):
     actions = rules.available_actions(current_user, project)
-    comments = db.session.scalars(
-        select(ProjectComment)
-        .where(ProjectComment.project_id == project.id)
-        .options(joinedload(ProjectComment.author), joinedload(ProjectComment.organisation))
-        .order_by(ProjectComment.id)
-    ).all()
+    can_read = can_read_discussion(current_user, project)
+    comments = []
+    if can_read:
+        comments = db.session.scalars(
+            select(ProjectComment)
+            .where(ProjectComment.project_id == project.id)
+            .options(joinedload(ProjectComment.author), joinedload(ProjectComment.organisation))
+            .order_by(ProjectComment.id)
+        ).all()
     return render_template(
         "projects/show.html",
         project=project,
         totals=money_summary(project),
         documents=[(document, file_size(document.size)) for document in project.documents],
         comments=comments,
-        timeline=timeline(project),
+        can_read_discussion=can_read,
+        timeline=timeline(project, current_user),
         actions=[(name, rules.TRANSITIONS[name]) for name in actions],
         owners=rules.owner_choices(project) if "hand_over" in actions else [],
         can_edit=rules.can_edit(current_user, project),
