@@ -38,8 +38,9 @@ translations: $(MO_FILES)
 migrate: install
 	$(BIN)/flask db upgrade
 
+# The demo's operations queue mails: their links name the port the portal will serve on.
 seed: migrate
-	$(BIN)/flask seed-demo
+	PUBLIC_URL=$${PUBLIC_URL:-http://127.0.0.1:$(PORT)} $(BIN)/flask seed-demo
 
 run: install translations seed serve
 

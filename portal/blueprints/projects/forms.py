@@ -40,10 +40,10 @@ class FilterForm(Form):
     association = SearchField(_l("Association name"), render_kw={"maxlength": SEARCH_MAX})
 
     def set_choices(self, regions) -> None:
-        anything = [("", _l("All"))]
-        self.status.choices = options(anything + list(STATUS_LABELS.items()))
-        self.sector.choices = options(anything + list(SECTOR_LABELS.items()))
-        self.region.choices = options(anything + [(region.code, region.name) for region in regions])
+        # One "all" per field: French agrees it with the noun (tous les statuts, toutes les régions).
+        self.status.choices = options([("", _l("All statuses"))] + list(STATUS_LABELS.items()))
+        self.sector.choices = options([("", _l("All sectors"))] + list(SECTOR_LABELS.items()))
+        self.region.choices = options([("", _l("All regions"))] + [(region.code, region.name) for region in regions])
 
     def filters(self, args) -> dict:
         """The filters the visitor gave, for `rules.filter_projects`: the form's fields, and a commune or an
