@@ -364,6 +364,12 @@ SCENARIOS = {
         ),
         {k: both("funding_line_confirmed") for k in ("officer", "mayor", "deputy")},
     ),
+    "an association resubmits its project with the changes asked for": (
+        lambda c: projects.transition(
+            c.users["officer"], make_project(c.association, c.commune_a, S.CHANGES_REQUESTED), "submit"
+        ),
+        {"mayor": both("project_resubmit"), "deputy": both("project_resubmit")},
+    ),
     "a submitted plan naming a partner asks it to confirm": (
         lambda c: projects.transition(c.users["officer"], co_funded_project(c, S.DRAFT), "submit"),
         {
@@ -1017,3 +1023,30 @@ def test_the_resend_button_needs_its_csrf_token(csrf_app, session, cast, app_con
 def test_only_mediators_are_offered_the_escalations(client, login_as, session):
     login_as("mediator")
     assert 'name="kind_escalations"' in client.get("/notifications/preferences").get_data(as_text=True)
+
+
+def test_handling_a_project_marks_its_notifications_read(people, session):
+    """The mayor is told of a submission; answering it (or writing in its discussion) settles those notices,
+    and only those."""
+    project = make_project(people.association, people.commune_a, S.DRAFT)
+    other = make_project(people.association, people.commune_a, S.DRAFT)
+    projects.transition(people.users["officer"], project, "submit")
+    projects.transition(people.users["officer"], other, "submit")
+    mayor = people.users["mayor"]
+
+    def unread(p):
+        return session.scalar(
+            select(func.count())
+            .select_from(Notification)
+            .where(
+                Notification.user_id == mayor.id,
+                Notification.read_at.is_(None),
+                Notification.link == f"/projects/{p.id}",
+            )
+        )
+
+    assert unread(project) == 1 and unread(other) == 1
+    projects.transition(mayor, project, "start_review")
+    assert unread(project) == 0 and unread(other) == 1
+    projects.add_comment(mayor, other, "Nous regardons le devis.")
+    assert unread(other) == 0

@@ -43,6 +43,7 @@ from portal.models import (
     User,
     Verification,
 )
+from portal.notifications.inbox import mark_read_about
 from portal.notifications.notify import notify
 from portal.visibility import (
     can_read_discussion,
@@ -345,7 +346,9 @@ def transition(
         after={"status": project.status},
         comment=comment,
     )
-    notify(f"project_{action}", project=project, actor=actor, comment=comment)
+    resubmitted = action == "submit" and before == S.CHANGES_REQUESTED
+    notify("project_resubmit" if resubmitted else f"project_{action}", project=project, actor=actor, comment=comment)
+    mark_read_about(actor, project_path(project))  # handling a project settles what told them of it
     if action == "agree":
         commitments.record_pledges(actor, project, pledges_due)
     if action == "submit":
@@ -621,7 +624,13 @@ def add_comment(actor, project: Project, body: str) -> ProjectComment:
     db.session.flush()
     record("project.comment", "project", project.id, actor=actor, comment=body)
     notify("project_comment", project=project, actor=actor, comment=body)
+    mark_read_about(actor, project_path(project))
     return comment
+
+
+def project_path(project: Project) -> str:
+    """The project page's path: the link of every notification about it."""
+    return f"/projects/{project.id}"
 
 
 # History ------------------------------------------------------------------------------------------------

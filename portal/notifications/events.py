@@ -505,6 +505,10 @@ _TABLE = (
     ),
     # Projects: each workflow action (`project_<action>`), the discussion, the escalation.
     project_event("project_submit", to_commune=_l("%(association)s submitted “%(project)s” to %(commune)s.")),
+    project_event(
+        "project_resubmit",
+        to_commune=_l("%(association)s resubmitted “%(project)s” to %(commune)s with the changes asked for."),
+    ),
     project_event("project_withdraw", to_commune=_l("%(association)s withdrew “%(project)s”.")),
     project_event("project_start_review", to_association=_l("%(commune)s is reviewing “%(project)s”.")),
     project_event(

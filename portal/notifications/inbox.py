@@ -2,7 +2,7 @@
 marking them read."""
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 
 from portal.database import utcnow
 from portal.extensions import db
@@ -78,6 +78,24 @@ def mark_all_read(user: User) -> int:
     result = db.session.execute(
         update(Notification)
         .where(Notification.user_id == user.id, Notification.read_at.is_(None))
+        .values(read_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount or 0
+
+
+def mark_read_about(user, path: str) -> int:
+    """Marks read the user's notifications that link to `path` (or an anchor of it): acting on a record
+    settles what told them of it."""
+    if not getattr(user, "id", None):
+        return 0
+    result = db.session.execute(
+        update(Notification)
+        .where(
+            Notification.user_id == user.id,
+            Notification.read_at.is_(None),
+            or_(Notification.link == path, Notification.link.startswith(path + "#", autoescape=True)),
+        )
         .values(read_at=utcnow())
         .execution_options(synchronize_session=False)
     )
