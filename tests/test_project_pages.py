@@ -790,3 +790,30 @@ def test_totals_are_also_shown_in_the_viewers_currency(client, cast, login_as, s
     assert "6\u00a0559\u00a0570\u00a0F\u00a0CFA (≈\u00a010\u00a0000,00\u00a0€)" in html
     listed = client.get("/projects/").get_data(as_text=True)
     assert "(≈\u00a010\u00a0000,00\u00a0€)" in listed
+
+
+def test_what_the_commune_asked_shows_at_the_top_and_on_the_form_and_the_resubmission_says_what_changed(
+    client, cast, session, login_as, world, app_context
+):
+    from portal.domain import projects as rules
+
+    project = world["submitted"]
+    rules.transition(cast.users["mayor"], project, "start_review")
+    rules.transition(cast.users["mayor"], project, "request_changes", "Joignez le devis signé du foreur.")
+    session.commit()
+    login_as("officer")
+    page = client.get(f"/projects/{project.id}").get_data(as_text=True)
+    asked = page.index("La commune demande des modifications")
+    assert asked < page.index("Joignez le devis signé du foreur.") < page.index('id="history-title"')
+    assert asked < page.index('id="actions-title"')  # above what one can do, not only at the bottom of the history
+    assert "Maire de Diéma" in page[asked : asked + 600]
+    form = client.get(f"/projects/{project.id}/edit").get_data(as_text=True)
+    assert "Joignez le devis signé du foreur." in form and "La commune demande des modifications" in form
+    response = client.post(
+        f"/projects/{project.id}/actions/submit", data={"comment": "Le devis signé est joint aux documents."}
+    )
+    assert response.status_code == 303
+    history = rules.project_history(db.session.get(Project, project.id), cast.users["mayor"])
+    assert history[-1]["action"] == "submit" and history[-1]["comment"] == "Le devis signé est joint aux documents."
+    page = client.get(f"/projects/{project.id}").get_data(as_text=True)
+    assert "La commune demande des modifications" not in page  # answered: the notice goes

@@ -633,6 +633,25 @@ def project_path(project: Project) -> str:
     return f"/projects/{project.id}"
 
 
+def changes_asked(project: Project) -> dict | None:
+    """While a project is sent back for changes: what the commune asked, who asked and when (the latest
+    request_changes of its history). One query."""
+    if project.status != S.CHANGES_REQUESTED:
+        return None
+    row = db.session.execute(
+        select(AuditEvent.comment, AuditEvent.at, User.name)
+        .outerjoin(User, User.id == AuditEvent.actor_id)
+        .where(
+            AuditEvent.subject_type == "project",
+            AuditEvent.subject_id == project.id,
+            AuditEvent.action == "project.request_changes",
+        )
+        .order_by(AuditEvent.id.desc())
+        .limit(1)
+    ).first()
+    return {"comment": row.comment, "at": row.at, "by": row.name} if row else None
+
+
 # History ------------------------------------------------------------------------------------------------
 
 

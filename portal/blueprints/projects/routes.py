@@ -70,6 +70,7 @@ def _render_project(
         documents=[(document, file_size(document.size)) for document in project.documents],
         comments=comments,
         can_read_discussion=can_read,
+        changes_asked=rules.changes_asked(project),
         timeline=timeline(project, current_user),
         actions=[(name, rules.TRANSITIONS[name]) for name in actions],
         owners=rules.owner_choices(project) if "hand_over" in actions else [],
@@ -332,6 +333,7 @@ def _render_form(
         totals=money_summary(saved) if saved else None,
         max_rows=MAX_ROWS,
         failed=status >= 400,
+        changes_asked=rules.changes_asked(project) if project else None,
     ), status
 
 
