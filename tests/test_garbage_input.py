@@ -116,6 +116,13 @@ FIELDS = [
     "attendee_organisation_ids",
     "organisation_id",
     "kind_meetings",
+    # Disputes' pages (helper-pages).
+    "respondent_organisation_id",
+    "commitment_id",
+    "subject",
+    "description",
+    "mediator_id",
+    "dispute_id",
 ]
 # The buttons that add or remove a row of the project form: with one of them, the form is only redrawn.
 ROW_BUTTONS = {"add_budget", "remove_budget", "add_funding", "remove_funding"}
