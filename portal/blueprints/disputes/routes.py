@@ -11,12 +11,12 @@ from portal.blueprints.disputes.presenters import party_answers
 from portal.blueprints.files import send_document
 from portal.blueprints.guards import login_required
 from portal.blueprints.pages import found
-from portal.blueprints.projects.presenters import file_size
 from portal.database import utcnow
 from portal.domain import disputes as rules
 from portal.domain import projects as project_rules
 from portal.errors import Refused
 from portal.extensions import db
+from portal.i18n import file_size
 from portal.ids import parse_id
 from portal.labels import DISPUTE_EVENT_LABELS, DISPUTE_STATUS_LABELS, label
 from portal.models import Dispute, Project
