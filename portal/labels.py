@@ -107,3 +107,32 @@ def label(table: dict, code) -> str:
     """The code's label in the current language, or the code itself when the table does not know it."""
     found = table.get(code)
     return str(found) if found is not None else str(code)
+
+
+# Disputes: what each event of a dispute's history is (its audit action without the "dispute." prefix).
+DISPUTE_EVENT_LABELS = {
+    "open": _l("Dispute opened"),
+    "assign": _l("Mediator assigned"),
+    "acknowledge": _l("Acknowledged by the ministry"),
+    "start_mediation": _l("Mediation started"),
+    "resolve": _l("Settlement recorded"),
+    "dismiss": _l("Dismissed"),
+    "close": _l("Closed"),
+    "accept": _l("Settlement accepted"),
+    "object": _l("Objection to the settlement"),
+    "appeal": _l("Appealed"),
+    "message": _l("Message"),
+    "note": _l("Mediator's note"),
+    "document_add": _l("File added"),
+    "session": _l("Mediation session scheduled"),
+}
+
+# The mediator's desk: what each item waits for.
+DESK_LABELS = {
+    "dispute_acknowledge": _l("A dispute to acknowledge"),
+    "dispute_resolve": _l("A dispute to resolve"),
+    "dispute_close": _l("A settlement awaiting the parties, to close"),
+    "project_answer": _l("A project the commune has not answered"),
+    "commitment_overdue": _l("An overdue commitment"),
+    "association_verify": _l("An association to verify"),
+}

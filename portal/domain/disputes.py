@@ -516,7 +516,11 @@ def mediator_choices() -> list[User]:
             select(User)
             .join(Membership, Membership.user_id == User.id)
             .join(Organisation, Organisation.id == Membership.organisation_id)
-            .where(Organisation.kind == OrganisationKind.MINISTRY, Membership.role == "mediator", User.is_active)
+            .where(
+                Organisation.kind == OrganisationKind.MINISTRY,
+                Membership.role == "mediator",
+                User.disabled_at.is_(None),
+            )
             .distinct()
             .order_by(User.name, User.id)
         )

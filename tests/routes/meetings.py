@@ -40,12 +40,24 @@ def samples(suffix: str, meeting: dict, other: dict, form=None, minuted: dict | 
 
 EMPTY: dict = {}
 SCHEDULERS = {"anonymous": 302, "mayor": 200, "mediator": 200, "*": 403}
+# A mediation session scheduled from a dispute's page (`?dispute_id=`): its mediator, while the dispute is being
+# handled (an open one: 403); a scheduler who may not see the dispute (the mayor) gets 404.
+SESSION_NEW = "/meetings/new?dispute_id={w.disputes[agreed].id}"
+SESSION_NEW_OTHER = "/meetings/new?dispute_id={w.disputes[other].id}"
+SESSION_SCHEDULERS = {**SCHEDULERS, "mayor": 404}
+SESSION_FORMS = [
+    Sample(SESSION_NEW, SESSION_SCHEDULERS, "mediation session"),
+    Sample(SESSION_NEW_OTHER, {**SESSION_SCHEDULERS, "mediator": 403}, "session of an open dispute"),
+    Sample(f"/meetings/new?dispute_id={HUGE}", {**SCHEDULERS, "mayor": 404, "mediator": 404}, HUGE_ID),
+]
 
 ROUTES = {
     ("/meetings/", "GET"): [Sample("/meetings/", {"anonymous": 302, "*": 200})],
-    ("/meetings/new", "GET"): [Sample("/meetings/new", SCHEDULERS)],
+    ("/meetings/new", "GET"): [Sample("/meetings/new", SCHEDULERS), *SESSION_FORMS],
     ("/meetings/new", "POST"): [
-        Sample("/meetings/new", {**SCHEDULERS, "mayor": 422, "mediator": 422}, "empty", form=EMPTY)
+        Sample("/meetings/new", {**SCHEDULERS, "mayor": 422, "mediator": 422}, "empty", form=EMPTY),
+        Sample(SESSION_NEW, {**SESSION_SCHEDULERS, "mediator": 422}, "mediation session, empty", form=EMPTY),
+        Sample(SESSION_NEW_OTHER, {**SESSION_SCHEDULERS, "mediator": 403}, "session of an open dispute", form=EMPTY),
     ],
     ("/meetings/<id:meeting_id>", "GET"): [
         *samples("", SEE_MEETING, SEE_OTHER),

@@ -1,7 +1,7 @@
 """The ministry's pages: associations awaiting verification, and invitations of commune officials and partners.
 Thin: parse, call portal/domain, render."""
 
-from flask import flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -13,14 +13,20 @@ from wtforms.validators import Optional
 from portal.blueprints.forms import email_validators, options, place_errors, required, short_text
 from portal.blueprints.guards import mediator_required
 from portal.blueprints.mediation import bp
+from portal.database import utcnow
 from portal.domain import accounts
 from portal.domain import commitments as pledges
+from portal.domain import desk as desk_rules
 from portal.domain import organisations as rules
 from portal.domain.territories import communes_named
 from portal.errors import Refused
 from portal.extensions import db
 from portal.ids import parse_id
+from portal.labels import DESK_LABELS, DISPUTE_STATUS_LABELS
 from portal.models import Organisation, OrganisationKind, commune_today
+from portal.paging import page_number
+
+DESK_PER_PAGE = 20
 
 
 class OfficialInviteForm(FlaskForm):
@@ -123,3 +129,24 @@ def invite_partner():
         if _send(form, partner):
             return redirect(url_for("mediation.invite"), code=303)
     return _invite_page(partner_form=form, status=422)
+
+
+@bp.get("/desk")
+@mediator_required
+def desk():
+    """The mediator's desk: open disputes, unanswered projects, overdue commitments and associations to verify,
+    nearest deadline first, 20 a page, by region (`?region=` its code). Mediators and admins."""
+    page = page_number(request.args.get("page"))
+    region = desk_rules.region_by_code(request.args.get("region"))
+    items, has_next = desk_rules.desk(current_user, region.id if region else None, page, DESK_PER_PAGE)
+    return render_template(
+        "mediation/desk.html",
+        items=items,
+        has_next=has_next,
+        page=page,
+        region=region,
+        regions=desk_rules.region_choices(),
+        labels=DESK_LABELS,
+        status_labels=DISPUTE_STATUS_LABELS,
+        now=utcnow(),
+    )

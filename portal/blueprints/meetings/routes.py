@@ -14,6 +14,7 @@ from portal.blueprints.meetings import bp
 from portal.blueprints.pages import found
 from portal.database import utcnow
 from portal.domain import commitments as commitment_rules
+from portal.domain import disputes as dispute_rules
 from portal.domain import meetings as rules
 from portal.domain import projects as project_rules
 from portal.errors import Refused
@@ -293,6 +294,9 @@ def new():
     project_id = parse_id(request.values.get("project_id"))
     if project_id is not None:
         project = found(project_rules.load_project, project_id, rules.can_schedule_about)
+    dispute = _dispute_of_session()
+    if dispute is not None:
+        return _new_session(dispute)
     commune_id = parse_id(request.values.get("commune_id")) or (project.commune_id if project else None)
     choices = rules.schedule_choices(current_user, commune_id)
     values = _form_values()
@@ -335,6 +339,59 @@ def new():
         errors=errors,
         chosen_projects=chosen_projects,
         invited=invited,
+        zones=_zones(values.get("timezone", "")),
+    ), status
+
+
+def _dispute_of_session():
+    """`?dispute_id=` (the link "schedule a mediation session" of a dispute's page): the dispute, if the viewer
+    sees it (404) and may hold its sessions (403); None without one."""
+    if not request.values.get("dispute_id"):
+        return None
+    return found(dispute_rules.load_dispute, parse_id(request.values.get("dispute_id")), for_page=True)
+
+
+def _new_session(dispute):
+    """The scheduling form for a mediation session: the dispute's commune, no agenda, its two parties invited
+    (portal/domain/meetings.py schedule_meeting with `dispute_id`)."""
+    if not dispute_rules.may_hold_session(current_user, dispute):
+        abort(403)
+    choices = rules.schedule_choices(current_user, dispute.project.commune_id)
+    values = _form_values()
+    if request.method == "GET":
+        values["title"] = _("Mediation session: %(subject)s", subject=dispute.subject)
+    errors: dict = {}
+    status = 200
+    if request.method == "POST":
+        data = _input_from(
+            values,
+            errors,
+            commune_id=dispute.project.commune_id,
+            project_ids=[],
+            invitee_organisation_ids=[],
+            dispute_id=dispute.id,
+        )
+        try:
+            rules.schedule_meeting(current_user, data)
+        except Refused as error:
+            db.session.rollback()
+            if error.code != "validation_failed":
+                raise
+            errors = {**(error.fields or {}), **errors}
+            status = error.status
+        else:
+            flash(_("The mediation session is scheduled; the two parties are invited."), "info")
+            return redirect(url_for("disputes.show", dispute_id=dispute.id, _anchor="sessions"), code=303)
+    return render_template(
+        "meetings/form.html",
+        meeting=None,
+        dispute=dispute,
+        choices=choices,
+        project=None,
+        values=values,
+        errors=errors,
+        chosen_projects=set(),
+        invited=set(),
         zones=_zones(values.get("timezone", "")),
     ), status
 

@@ -18,6 +18,7 @@ from portal.blueprints.projects.forms import MAX_ROWS, ProjectForm
 from portal.blueprints.projects.presenters import commitment_rows, file_size, money_summary, timeline
 from portal.database import utcnow
 from portal.domain import commitments as pledges
+from portal.domain import disputes as dispute_rules
 from portal.domain import documents as docs
 from portal.domain import meetings as meeting_rules
 from portal.domain import projects as rules
@@ -78,6 +79,7 @@ def _render_project(
         can_upload=docs.can_upload(current_user, project),
         can_comment=rules.can_comment(current_user, project),
         can_schedule_meeting=meeting_rules.can_schedule_about(current_user, project),
+        can_open_dispute=dispute_rules.can_open(current_user, project),
         meetings=meeting_rules.project_meetings(current_user, project),
         document_kinds=DOCUMENT_KIND_LABELS,
         action_state=action or {},
