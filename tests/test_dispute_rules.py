@@ -155,7 +155,8 @@ SEES = {"mediator": True, "admin": True, "officer": True, "member": True, "repre
 
 
 @pytest.mark.parametrize(
-    "role", ["admin", "mediator", "mayor", "deputy", "officer", "member", "representative", "observer", "nobody"]
+    "role",
+    ["admin", "mediator", "mayor", "deputy", "mayor_b", "officer", "member", "representative", "observer", "nobody"],
 )
 def test_only_the_parties_mediators_and_admins_see_a_dispute(people, session, role):
     dispute = make_dispute(people)
