@@ -270,7 +270,7 @@ def test_who_may_not_see_a_project_is_sent_to_sign_in_or_gets_404(client, login_
 
 
 def action_forms(page: str) -> set[str]:
-    return set(re.findall(r'action="/projects/\d+/actions/(\w+)"', page))
+    return set(re.findall(r'action="/projects/\d+/actions/(\w+)(?:#[\w-]+)?"', page))
 
 
 @pytest.mark.parametrize(

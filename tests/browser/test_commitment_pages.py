@@ -78,6 +78,6 @@ def test_the_commitments_section_is_checked_and_the_association_confirms_without
     assert "Délibération.pdf" in section.inner_text()
     assert section.locator(f"#commitment-{ids['open']} input[type=file]").count() == 1  # report with evidence
     with page.expect_navigation():
-        section.locator(f"#commitment-{ids['fulfilled']} form[action$='/actions/confirm'] button").click()
+        section.locator(f"#commitment-{ids['fulfilled']} form[action*='/actions/confirm#'] button").click()
     assert "Confirmé" in page.locator(f"#commitment-{ids['fulfilled']}").inner_text()
     context.close()

@@ -48,3 +48,29 @@ def test_on_a_phone_the_menu_folds_and_opens_without_javascript(browser, live_se
         assert page_width <= 360  # nothing pushes the page sideways
     finally:
         context.close()
+
+
+def test_on_a_phone_the_project_list_and_a_project_fit_the_screen(browser, live_server):
+    """360 px: nothing scrolls sideways; each project shows its status and budget; the filters beyond the first
+    two are folded; the totals of the budget and the co-funding plan are on screen."""
+    load_demo(live_server)
+    context = browser.new_context(base_url=live_server.url, locale="fr-FR", viewport={"width": 360, "height": 740})
+    page = context.new_page()
+    try:
+        page.goto("/projects/")
+        assert page.evaluate("document.documentElement.scrollWidth") <= 360
+        first = page.locator("table.stack tbody tr").first
+        assert first.locator(".status").is_visible()
+        assert first.locator("td.num").is_visible()
+        assert page.get_by_label("Secteur").is_hidden() and page.get_by_label("Statut").is_visible()
+        page.get_by_text("Plus de filtres").click()
+        assert page.get_by_label("Secteur").is_visible()
+        with page.expect_navigation():
+            first.locator("th a").click()
+        assert page.evaluate("document.documentElement.scrollWidth") <= 360
+        for total in ("Budget total", "Financement total"):
+            cell = page.locator("tfoot tr", has_text=total).locator("td").first
+            box = cell.bounding_box()
+            assert cell.is_visible() and box["x"] + box["width"] <= 360, total
+    finally:
+        context.close()
