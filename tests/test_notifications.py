@@ -10,7 +10,7 @@ from sqlalchemy import func, insert, select
 
 from portal.cli.jobs import SCHEDULED_JOBS, scheduled_jobs
 from portal.database import utcnow
-from portal.domain import accounts, commitments, documents, meetings, projects
+from portal.domain import accounts, commitments, documents, meetings, projects, two_factor
 from portal.domain import organisations as rules
 from portal.domain.audit import write_anchor
 from portal.domain.mail import set_mail_preferences
@@ -370,6 +370,15 @@ SCENARIOS = {
             "deputy": both("project_submit"),
             "representative": both("funding_line_to_confirm"),
         },
+    ),
+    # Two-factor authentication: the owner is told by mail, whatever their preferences.
+    "two-factor turned on": (
+        lambda c: _two_factor_on(c.users["member"]),
+        {"member": {"two_factor_enabled:mail"}},
+    ),
+    "two-factor turned off": (
+        lambda c: two_factor.disable(c.users["member"], "correct horse battery", _two_factor_on(c.users["member"])[0]),
+        {"member": {"two_factor_enabled:mail", "two_factor_disabled:mail"}},
     ),
 }
 
@@ -933,3 +942,11 @@ def test_the_resend_button_needs_its_csrf_token(csrf_app, session, cast, app_con
 def test_only_mediators_are_offered_the_escalations(client, login_as, session):
     login_as("mediator")
     assert 'name="kind_escalations"' in client.get("/notifications/preferences").get_data(as_text=True)
+
+
+def _two_factor_on(user) -> list[str]:
+    """Two-factor authentication set up for `user` with its app's current code; its recovery codes."""
+    import pyotp
+
+    secret = two_factor.start_enrolment(user).secret
+    return two_factor.confirm_enrolment(user, pyotp.TOTP(secret).now())
