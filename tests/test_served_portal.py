@@ -7,6 +7,8 @@ data, and the outbox worker run as `make run` runs it. Everything below goes ove
 - a 4 MB archive that inflates to gigabytes is refused in under a second;
 - after a reset mail has left, no usable reset link remains in the database file (its -wal included);
 - markup stays escaped; forged and 40 MB uploads are refused; documents download as attachments with nosniff.
+
+It serves SQLite whatever TEST_DATABASE_URL says, as `make run` does; `make test` runs it on the SQLite pass only.
 """
 
 import http.client
@@ -27,10 +29,6 @@ ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 CSRF = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
-
-pytestmark = pytest.mark.skipif(
-    bool(os.environ.get("TEST_DATABASE_URL")), reason="make run serves SQLite: run once, on the SQLite pass"
-)
 
 
 def _free_port() -> int:
