@@ -5,11 +5,15 @@ most once every few minutes, not on every request. The tests move the stored tim
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from flask_migrate import upgrade
+from sqlalchemy import select, update
 
+from portal import create_app
 from portal.database import utcnow
+from portal.extensions import db
 from portal.models import UserSession
-from tests.factories import sign_in
+from tests.conftest import own_database_url, reset_database
+from tests.factories import make_user, sign_in
 from tests.helpers import count_queries
 
 THIRTY_MINUTES = timedelta(minutes=30)
@@ -107,3 +111,55 @@ def test_a_session_ended_for_idleness_is_not_listed_on_the_account_page(client, 
     sign_in(client, officer)
     html = client.get("/account/").get_data(as_text=True)
     assert html.count("/end") == 0  # only this browser's session is listed, without a button
+
+
+@pytest.fixture()
+def two_workers(tmp_path, worker_id):
+    """Two apps on one database of the test's own, as two gunicorn workers: their requests really commit."""
+    url = own_database_url("idle", tmp_path, worker_id)
+    apps = [create_app("test", SQLALCHEMY_DATABASE_URI=url) for _ in range(2)]
+    with apps[0].app_context():
+        reset_database()
+        upgrade()
+        user = make_user("maire@commune.test")
+        db.session.commit()
+        clients = [app.test_client() for app in apps]
+        token = sign_in(clients[0], user)
+        with clients[1].session_transaction() as cookie:
+            cookie["sid"] = token
+        db.session.remove()
+    yield apps, clients
+    for app in apps:
+        with app.app_context():
+            db.engine.dispose()
+
+
+def _stored_session(app) -> UserSession:
+    with app.app_context():
+        row = db.session.scalar(select(UserSession))
+        db.session.remove()
+        return row
+
+
+def _set_last_seen(app, when) -> None:
+    with app.app_context():
+        db.session.execute(update(UserSession).values(last_seen_at=when))
+        db.session.commit()
+        db.session.remove()
+
+
+def test_two_workers_record_last_seen_once_and_end_an_idle_session(two_workers):
+    (first, second), (first_client, second_client) = two_workers
+    _set_last_seen(first, utcnow() - timedelta(minutes=5))
+    before = utcnow()
+    assert first_client.get("/account/").status_code == 200  # a read-only request: the write is its own
+    seen = _stored_session(first).last_seen_at
+    assert seen >= before - timedelta(seconds=1)
+    assert second_client.get("/account/").status_code == 200  # the other worker: nothing more to write
+    assert _stored_session(second).last_seen_at == seen
+
+    _set_last_seen(first, utcnow() - SEVEN_DAYS - MARGIN)
+    assert second_client.get("/account/").status_code == 302
+    row = _stored_session(first)
+    assert row.ended_at is not None and row.ended_reason == "idle"
+    assert first_client.get("/account/").status_code == 302
