@@ -399,3 +399,54 @@ def test_api_wrong_codes_count_as_failed_logins(client, enrolled):
 def test_the_openapi_document_describes_the_otp_field(client, session):
     schema = client.get("/api/v1/openapi.json").get_json()["components"]["schemas"]["TokenRequest"]
     assert "otp" in schema["properties"] and "otp_required" in schema["properties"]["otp"]["description"]
+
+
+# Lost phone, lost codes; closing the account ----------------------------------------------------------------------
+
+
+def test_an_admin_turns_off_the_two_factor_of_someone_who_lost_everything(client, enrolled, cast, session, app):
+    officer, _phone, _codes = enrolled
+    sign_in(client, cast.users["admin"])
+    users_page = client.get("/admin/users").get_data(as_text=True)
+    assert users_page.count("/two-factor/reset") == 1  # the officer's row only: nobody else has it on
+    assert f"/admin/users/{officer.id}/two-factor/reset" in users_page
+    done = client.post(f"/admin/users/{officer.id}/two-factor/reset")
+    assert done.status_code == 303
+    session.expire_all()
+    assert session.get(TwoFactor, officer.id) is None
+    event = session.scalar(select(AuditEvent).where(AuditEvent.action == "user.two_factor_reset"))
+    assert event.subject_id == officer.id and event.actor_id == cast.users["admin"].id
+    assert len(mails_to(officer.email, "two_factor_disabled")) == 1
+    other = new_client(app)
+    assert login(other).headers["Location"] == "/"  # the password alone again
+
+
+@pytest.mark.parametrize("role", ["mediator", "mayor", "member"])
+def test_only_admins_turn_off_someone_elses_two_factor(client, enrolled, cast, session, role):
+    officer, _phone, _codes = enrolled
+    sign_in(client, cast.users[role])
+    assert client.post(f"/admin/users/{officer.id}/two-factor/reset").status_code == 403
+    session.expire_all()
+    assert session.get(TwoFactor, officer.id) is not None
+
+
+def test_an_admin_cannot_turn_off_their_own_this_way(client, cast, session, app):
+    admin = cast.users["admin"]
+    sign_in(client, admin)
+    enrol_through_pages(client)
+    assert client.post(f"/admin/users/{admin.id}/two-factor/reset").status_code == 403
+    session.expire_all()
+    assert session.get(TwoFactor, admin.id) is not None
+
+
+def test_the_data_download_says_whether_two_factor_is_on_and_closing_the_account_removes_it(client, cast, session):
+    member = cast.users["member"]
+    sign_in(client, member)
+    assert client.get("/account/data").get_json()["two_factor"] is False
+    enrol_through_pages(client)
+    data = client.get("/account/data").get_json()
+    assert data["two_factor"] is True and "secret" not in str(data)
+    assert client.post("/account/close", data={"close-current_password": PASSWORD}).status_code == 303
+    session.expire_all()
+    assert session.get(TwoFactor, member.id) is None
+    assert session.scalar(select(func.count()).select_from(RecoveryCode).where(RecoveryCode.user_id == member.id)) == 0

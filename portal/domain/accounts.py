@@ -44,6 +44,8 @@ from portal.models import (
     NotificationPreference,
     Organisation,
     OrganisationKind,
+    RecoveryCode,
+    TwoFactor,
     User,
     UserSession,
     Verification,
@@ -595,6 +597,12 @@ def personal_data(user: User) -> dict:
                 )
             ).all()
         ),
+        "two_factor": db.session.scalar(
+            select(func.count())
+            .select_from(TwoFactor)
+            .where(TwoFactor.user_id == user.id, TwoFactor.confirmed_at.is_not(None))
+        )
+        > 0,
         "audit_events": db.session.scalar(
             select(func.count()).select_from(AuditEvent).where(AuditEvent.actor_id == user.id)
         ),
@@ -632,6 +640,8 @@ def close_account(user: User, current_password: str) -> None:
         db.session.delete(membership)
     db.session.execute(delete(Notification).where(Notification.user_id == user.id))
     db.session.execute(delete(NotificationPreference).where(NotificationPreference.user_id == user.id))
+    db.session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
+    db.session.execute(delete(TwoFactor).where(TwoFactor.user_id == user.id))
     user.email = f"closed-{user.id}@closed.invalid"
     user.name = FORMER_MEMBER
     user.password_hash = None

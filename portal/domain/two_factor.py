@@ -157,6 +157,32 @@ def disable(user: User, current_password: str, code: str) -> None:
     notify("two_factor_disabled", user=user)
 
 
+def reset_by_admin(actor: User, user: User) -> None:
+    """An admin turns another account's two-factor authentication off (its owner lost the phone and the recovery
+    codes, and proved who they are some other way); audited, and the owner is told by mail. Never one's own: one's
+    own goes off with the password and a code."""
+    if not actor.is_admin or actor.id == user.id:
+        raise Refused("forbidden")
+    if authenticator(user) is None:
+        raise Refused("invalid_transition", _l("This account has no two-factor authentication."))
+    db.session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
+    db.session.execute(delete(TwoFactor).where(TwoFactor.user_id == user.id))
+    record("user.two_factor_reset", "user", user.id, actor=actor)
+    notify("two_factor_disabled", user=user)
+
+
+def users_with_two_factor(users) -> set[int]:
+    """The ids of those of `users` who have two-factor authentication on, in one query (lists of accounts)."""
+    ids = [user.id for user in users]
+    if not ids:
+        return set()
+    return set(
+        db.session.scalars(
+            select(TwoFactor.user_id).where(TwoFactor.user_id.in_(ids), TwoFactor.confirmed_at.is_not(None))
+        )
+    )
+
+
 def _new_recovery_codes(user: User) -> list[str]:
     db.session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
     codes = []

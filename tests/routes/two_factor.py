@@ -5,7 +5,7 @@ page (303). The set-up pages are one's own: every signed-in role gets them, anon
 empty forms are refused with their errors (422); the QR code exists only while a set-up is waiting (404 here).
 """
 
-from tests.routes import Sample
+from tests.routes import HUGE, Sample, huge
 
 EMPTY: dict = {}
 OWN_PAGE = {"anonymous": 302, "*": 200}
@@ -41,3 +41,14 @@ ROUTES = {
         Sample("/account/two-factor/disable", OWN_FORM, "empty", form=EMPTY),
     ],
 }
+
+# An admin turns another account's two-factor off (nobody has none here: the page says so, 303); others get 403.
+ROUTES[("/admin/users/<id:user_id>/two-factor/reset", "POST")] = [
+    Sample(
+        "/admin/users/{w.users[nobody].id}/two-factor/reset",
+        {"anonymous": 302, "admin": 303, "*": 403},
+        "nobody",
+        form=EMPTY,
+    ),
+    huge(f"/admin/users/{HUGE}/two-factor/reset"),
+]

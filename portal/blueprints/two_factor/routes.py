@@ -5,11 +5,13 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal.blueprints.forms import ButtonForm, place_errors
-from portal.blueprints.guards import login_required
+from portal.blueprints.guards import admin_required, login_required
 from portal.blueprints.two_factor import bp
 from portal.blueprints.two_factor.forms import CodeForm, DisableForm, EnrolForm, RecoveryCodesForm
 from portal.domain import two_factor
 from portal.errors import Refused, is_api_request
+from portal.extensions import db
+from portal.models import User
 
 # What an account that must enrol may still open: enrolment itself, signing out, the files of the pages.
 OPEN_WHILE_ENROLLING = frozenset(
@@ -37,7 +39,7 @@ def require_enrolment():
 
 @bp.app_context_processor
 def _two_factor_helpers():
-    return {"two_factor_on": two_factor.is_enabled}
+    return {"two_factor_on": two_factor.is_enabled, "users_with_two_factor": two_factor.users_with_two_factor}
 
 
 @bp.route("/auth/two-factor", methods=["GET", "POST"])
@@ -168,3 +170,23 @@ def disable():
             flash(_("Two-factor authentication is off."), "info")
             return redirect(url_for("account.show"), code=303)
     return _render_manage(422, disable_form=form)
+
+
+@bp.post("/admin/users/<id:user_id>/two-factor/reset")
+@admin_required
+def reset(user_id):
+    """Turns another account's two-factor authentication off, for someone who lost phone and recovery codes. Admins."""
+    user = db.session.get(User, user_id)
+    if user is None:
+        abort(404)
+    if not ButtonForm().validate_on_submit():
+        abort(400)
+    try:
+        two_factor.reset_by_admin(current_user, user)
+    except Refused as error:
+        if error.status == 403:
+            raise
+        flash(error.text(), "error")
+    else:
+        flash(_("Two-factor authentication of %(name)s is off; they were told by mail.", name=user.name), "info")
+    return redirect(url_for("admin.users", q=request.args.get("q") or None), code=303)
