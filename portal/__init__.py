@@ -82,14 +82,24 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(notifications_bp)
     app.register_blueprint(disputes_bp)
     register_api(app)
+    from portal.blueprints.two_factor import bp as two_factor_bp
+
+    app.register_blueprint(two_factor_bp)
 
 
 def _register_transaction_hooks(app: Flask) -> None:
     """Requests that may write take SQLite's write lock up front (see portal/database.py) and commit once."""
+    from portal.domain.accounts import record_session_activity
 
     @app.before_request
     def _choose_transaction_mode():
         request.environ["portal.write_intent"] = set_write_intent(request.method not in READ_ONLY_METHODS)
+
+    @app.after_request
+    def _record_session_activity(response):
+        """Runs after _commit_once (after_request functions run last registered first)."""
+        record_session_activity()
+        return response
 
     @app.after_request
     def _commit_once(response):

@@ -31,6 +31,14 @@ def _database_url() -> str:
     return f"sqlite:///{INSTANCE_DIR / 'portal.db'}"
 
 
+def _flag(name: str, default: bool) -> bool:
+    """A yes/no setting from the environment: 1, true, yes, on (any case) or their opposites; unset: default."""
+    value = (os.environ.get(name) or "").strip().lower()
+    if not value:
+        return default
+    return value in ("1", "true", "yes", "on")
+
+
 class Config:
     ENV_NAME = "development"
     SECRET_KEY = os.environ.get("SECRET_KEY") or None
@@ -107,6 +115,17 @@ class Config:
     WORKER_IDLE_SECONDS = 2.0
     RUN_SCHEDULED_JOBS = True  # whether `flask outbox work` and `jobs run-due` run SCHEDULED_JOBS (portal/cli/jobs.py)
 
+    # Two-factor authentication (TOTP, portal/domain/two_factor.py): open to everyone; required of admins and
+    # mediators when MFA_REQUIRED is on (on in production). The code is asked on a second step, which expires.
+    MFA_REQUIRED = _flag("MFA_REQUIRED", False)
+    MFA_PENDING_LIFETIME = timedelta(minutes=5)
+    MFA_ISSUER = "Portail communes-diaspora"
+    # Idle timeouts of browser sessions, beside SESSION_LIFETIME: admins and mediators, everyone else. The last
+    # time a session was seen is written at most once per SESSION_TOUCH_INTERVAL.
+    IDLE_TIMEOUT_PRIVILEGED = timedelta(minutes=int(os.environ.get("IDLE_TIMEOUT_PRIVILEGED_MINUTES") or 30))
+    IDLE_TIMEOUT = timedelta(minutes=int(os.environ.get("IDLE_TIMEOUT_MINUTES") or 7 * 24 * 60))
+    SESSION_TOUCH_INTERVAL = timedelta(minutes=2)
+
 
 class DevelopmentConfig(Config):
     pass
@@ -114,6 +133,7 @@ class DevelopmentConfig(Config):
 
 class ProductionConfig(Config):
     ENV_NAME = "production"
+    MFA_REQUIRED = _flag("MFA_REQUIRED", True)
     SESSION_COOKIE_SECURE = True
     REMEMBER_COOKIE_SECURE = True
 
@@ -129,6 +149,7 @@ class TestConfig(Config):
     SENDGRID_API_KEY = None  # tests never reach SendGrid; the outbox tests point the client at a local stub
     RUN_SCHEDULED_JOBS = False  # tests run the jobs they test, with run_due_jobs(app, [job, …])
     AUDIT_ANCHOR_FILE = None  # tests that anchor give a file of their own
+    MFA_REQUIRED = False  # the two-factor tests turn it on
 
 
 CONFIGS = {

@@ -10,7 +10,7 @@ from sqlalchemy import func, insert, select
 
 from portal.cli.jobs import SCHEDULED_JOBS, scheduled_jobs
 from portal.database import utcnow
-from portal.domain import accounts, commitments, disputes, documents, meetings, projects
+from portal.domain import accounts, commitments, disputes, documents, meetings, projects, two_factor
 from portal.domain import organisations as rules
 from portal.domain.audit import write_anchor
 from portal.domain.mail import set_mail_preferences
@@ -377,6 +377,15 @@ SCENARIOS = {
             "deputy": both("project_submit"),
             "representative": both("funding_line_to_confirm"),
         },
+    ),
+    # Two-factor authentication: the owner is told by mail, whatever their preferences.
+    "two-factor turned on": (
+        lambda c: _two_factor_on(c.users["member"]),
+        {"member": {"two_factor_enabled:mail"}},
+    ),
+    "two-factor turned off": (
+        lambda c: two_factor.disable(c.users["member"], "correct horse battery", _two_factor_on(c.users["member"])[0]),
+        {"member": {"two_factor_enabled:mail", "two_factor_disabled:mail"}},
     ),
 }
 
@@ -1050,3 +1059,11 @@ def test_handling_a_project_marks_its_notifications_read(people, session):
     assert unread(project) == 0 and unread(other) == 1
     projects.add_comment(mayor, other, "Nous regardons le devis.")
     assert unread(other) == 0
+
+
+def _two_factor_on(user) -> list[str]:
+    """Two-factor authentication set up for `user` with its app's current code; its recovery codes."""
+    import pyotp
+
+    secret = two_factor.start_enrolment(user).secret
+    return two_factor.confirm_enrolment(user, pyotp.TOTP(secret).now())

@@ -7,17 +7,19 @@ and an admin disabling the account end rows, and an ended row no longer authenti
 
 import functools
 import hashlib
+import logging
 import secrets
 from datetime import timedelta
 
 from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError
-from flask import current_app, has_request_context, request, session
+from flask import current_app, g, has_request_context, request, session
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy.exc import SQLAlchemyError
 
 from portal import signed_links
-from portal.database import utcnow
+from portal.database import utcnow, write_intent
 from portal.domain.audit import record
 from portal.domain.organisations import (
     add_membership,
@@ -42,14 +44,18 @@ from portal.models import (
     NotificationPreference,
     Organisation,
     OrganisationKind,
+    RecoveryCode,
+    TwoFactor,
     User,
     UserSession,
     Verification,
 )
 from portal.notifications.notify import notify
 from portal.urls import public_url
+from portal.visibility import is_mediator_or_admin
 
 SESSION_KEY = "sid"
+log = logging.getLogger("portal.sessions")
 
 
 def _hasher_and_dummy() -> tuple[PasswordHasher, str]:
@@ -189,9 +195,53 @@ def _load_user_from_session(req):
     row = current_session_row()
     if row is None or not row.user.is_active:
         return None
-    if utcnow() - row.created_at > current_app.config["SESSION_LIFETIME"]:
+    now = utcnow()
+    if now - row.created_at > current_app.config["SESSION_LIFETIME"]:
         return None
+    idle = now - (row.last_seen_at or row.created_at)
+    if idle > current_app.config["IDLE_TIMEOUT_PRIVILEGED"] and idle > idle_timeout(row.user):
+        g.session_to_end = row.id  # ended after the request (record_session_activity)
+        return None
+    if idle >= current_app.config["SESSION_TOUCH_INTERVAL"]:
+        g.session_to_touch = row.id
     return row.user
+
+
+def idle_timeout(user: User) -> timedelta:
+    """How long a browser session of `user` may stay idle: short for admins and mediators."""
+    privileged = current_app.config["IDLE_TIMEOUT_PRIVILEGED"]
+    return privileged if is_mediator_or_admin(user) else max(privileged, current_app.config["IDLE_TIMEOUT"])
+
+
+def record_session_activity() -> None:
+    """After the request's own commit: notes when its session was last seen (at most once per
+    SESSION_TOUCH_INTERVAL, so not one write per request), or ends a session found idle too long.
+
+    Read-only requests run in a plain transaction that never commits (portal/database.py), and on SQLite a
+    reading transaction cannot safely turn into a writing one; so whatever the request left uncommitted is
+    discarded here (as it would be at the end of the request), and the one small UPDATE runs in a transaction
+    of its own that takes the write lock first. The UPDATE is conditional, so two workers seeing the same
+    session write it once."""
+    to_end, to_touch = g.pop("session_to_end", None), g.pop("session_to_touch", None)
+    if to_end is None and to_touch is None:
+        return
+    db.session.rollback()
+    now = utcnow()
+    query = update(UserSession).where(UserSession.ended_at.is_(None))
+    if to_end is not None:
+        query = query.where(UserSession.id == to_end).values(ended_at=now, ended_reason="idle")
+    else:
+        since = now - current_app.config["SESSION_TOUCH_INTERVAL"]
+        query = query.where(
+            UserSession.id == to_touch, or_(UserSession.last_seen_at.is_(None), UserSession.last_seen_at <= since)
+        ).values(last_seen_at=now)
+    try:
+        with write_intent(True):
+            db.session.execute(query.execution_options(synchronize_session=False))
+            db.session.commit()
+    except SQLAlchemyError:  # a busy database: the next request tries again
+        db.session.rollback()
+        log.warning("session activity not recorded", exc_info=True)
 
 
 # API tokens ---------------------------------------------------------------------------------------------
@@ -415,6 +465,9 @@ def _client_address() -> str | None:
     return request.remote_addr if has_request_context() else None
 
 
+client_address = _client_address
+
+
 def _check_current_password(user: User, password: str) -> None:
     """The password asked again before a change: its wrong guesses count, and are limited, like logins' (a
     session left open must not become a way to guess the password)."""
@@ -423,6 +476,9 @@ def _check_current_password(user: User, password: str) -> None:
     if not password_matches(user, password):
         record_login_failure(user.email, address)
         raise Refused("validation_failed", fields={"current_password": [str(_l("This is not your current password."))]})
+
+
+check_current_password = _check_current_password
 
 
 def change_password(user: User, current_password: str, new_password: str) -> None:
@@ -464,9 +520,15 @@ def set_preferences(user: User, locale: str | None, timezone: str | None, curren
 
 
 def open_sessions(user: User, limit: int = 20) -> list[UserSession]:
+    now = utcnow()
     return db.session.scalars(
         select(UserSession)
-        .where(UserSession.user_id == user.id, UserSession.ended_at.is_(None))
+        .where(
+            UserSession.user_id == user.id,
+            UserSession.ended_at.is_(None),
+            UserSession.created_at > now - current_app.config["SESSION_LIFETIME"],
+            func.coalesce(UserSession.last_seen_at, UserSession.created_at) > now - idle_timeout(user),
+        )
         .order_by(UserSession.created_at.desc())
         .limit(limit)
     ).all()
@@ -535,6 +597,12 @@ def personal_data(user: User) -> dict:
                 )
             ).all()
         ),
+        "two_factor": db.session.scalar(
+            select(func.count())
+            .select_from(TwoFactor)
+            .where(TwoFactor.user_id == user.id, TwoFactor.confirmed_at.is_not(None))
+        )
+        > 0,
         "audit_events": db.session.scalar(
             select(func.count()).select_from(AuditEvent).where(AuditEvent.actor_id == user.id)
         ),
@@ -572,6 +640,8 @@ def close_account(user: User, current_password: str) -> None:
         db.session.delete(membership)
     db.session.execute(delete(Notification).where(Notification.user_id == user.id))
     db.session.execute(delete(NotificationPreference).where(NotificationPreference.user_id == user.id))
+    db.session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
+    db.session.execute(delete(TwoFactor).where(TwoFactor.user_id == user.id))
     user.email = f"closed-{user.id}@closed.invalid"
     user.name = FORMER_MEMBER
     user.password_hash = None

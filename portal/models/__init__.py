@@ -58,6 +58,7 @@ from portal.models.projects import (
     ProjectStatus,
 )
 from portal.models.territories import Cercle, Commune, MapVersion, Region
+from portal.models.two_factor import RecoveryCode, TwoFactor
 from portal.models.users import ApiToken, Invitation, LoginFailure, User, UserSession
 
 __all__ = [
@@ -115,4 +116,6 @@ __all__ = [
     "User",
     "UserSession",
     "Verification",
+    "RecoveryCode",
+    "TwoFactor",
 ]

@@ -66,6 +66,8 @@ class UserSession(db.Model):
     ended_reason: Mapped[str | None] = mapped_column(String(40))
     user_agent: Mapped[str | None] = mapped_column(String(300))
     address: Mapped[str | None] = mapped_column(String(64))
+    # When the browser was last seen, written at most once per SESSION_TOUCH_INTERVAL (idle timeout).
+    last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     user: Mapped[User] = relationship()
 

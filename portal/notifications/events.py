@@ -634,6 +634,9 @@ _TABLE = (
             Audience("commune", _commune_officials, _l("%(organisation)s confirmed its funding of “%(project)s”.")),
         ),
     ),
+    # Two-factor authentication turned on or off: the owner is told by mail, always (someone else may have done it).
+    Event("two_factor_enabled", security=True, audiences=(Audience("account", the_user),)),
+    Event("two_factor_disabled", security=True, audiences=(Audience("account", the_user),)),
 )
 
 # Disputes: opened, each workflow action (`dispute_<action>`), the thread, the deadlines passed.

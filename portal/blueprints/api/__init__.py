@@ -61,9 +61,9 @@ def register_api(app) -> None:
         tokens,
     )
 
+    api.ERROR_SCHEMA = system.ErrorSchema  # the contract's error shape for every documented error answer
     api.init_app(app)
     api.register_converter(IdConverter, lambda converter: {"type": "integer", "minimum": 1, "maximum": ID_MAX})
-    api.spec.components.schema("ApiError", schema=system.ErrorSchema)
     for name, schema in {
         **projects.BODY_SCHEMAS,
         **meetings.BODY_SCHEMAS,

@@ -6,7 +6,7 @@ from marshmallow import Schema, fields, validate
 from portal.blueprints.api import api_blueprint
 from portal.blueprints.api.auth import require_api_user
 from portal.blueprints.api.common import UtcDateTime
-from portal.domain import accounts
+from portal.domain import accounts, two_factor
 
 blp = api_blueprint("tokens", "Tokens and the signed-in account.")
 
@@ -14,7 +14,13 @@ blp = api_blueprint("tokens", "Tokens and the signed-in account.")
 class TokenRequestSchema(Schema):
     email = fields.String(required=True, validate=validate.Length(max=254))
     password = fields.String(required=True, validate=validate.Length(max=200))
-    otp = fields.String(validate=validate.Length(max=20))
+    otp = fields.String(
+        validate=validate.Length(max=20),
+        metadata={
+            "description": "For an account with two-factor authentication on: the code of its authenticator app, "
+            "or one of its recovery codes. Without it: 401 otp_required; wrong or used: 401 invalid_otp."
+        },
+    )
 
 
 class TokenSchema(Schema):
@@ -47,8 +53,11 @@ class MeSchema(Schema):
 @blp.arguments(TokenRequestSchema)
 @blp.response(201, TokenSchema)
 def create_token(credentials):
-    """Exchanges an email and password for a bearer token. Anyone with an account."""
-    user = accounts.authenticate(credentials["email"], credentials["password"], request.remote_addr)
+    """Exchanges an email and password (and, with two-factor authentication on, a code) for a bearer token. Anyone
+    with an account."""
+    user = two_factor.authenticate_for_token(
+        credentials["email"], credentials["password"], credentials.get("otp"), request.remote_addr
+    )
     token, row = accounts.issue_api_token(user)
     return {"token": token, "expires_at": row.expires_at}
 

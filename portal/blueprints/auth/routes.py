@@ -17,7 +17,7 @@ from portal.blueprints.auth.forms import (
 from portal.blueprints.forms import place_errors
 from portal.blueprints.guards import login_required
 from portal.blueprints.pages import safe_next
-from portal.domain import accounts
+from portal.domain import accounts, two_factor
 from portal.domain.territories import communes_named
 from portal.errors import Refused
 from portal.models import Commune
@@ -36,7 +36,11 @@ def login():
                 raise  # too many failures: 429 with Retry-After
             form.password.errors = [error.text()]
             return render_template("auth/login.html", form=form, next_url=next_url), 200
-        accounts.sign_in(user)
+        step = two_factor.after_password(user, next_url)
+        if step == "code":
+            return redirect(url_for("two_factor.verify"), code=303)
+        if step == "enrol":
+            return redirect(url_for("two_factor.manage"), code=303)
         return redirect(next_url, code=303)
     return render_template("auth/login.html", form=form, next_url=next_url), 422 if form.errors else 200
 
@@ -68,7 +72,9 @@ def reset_password(token):
     form = NewPasswordForm()
     if form.validate_on_submit():
         accounts.set_password(user, form.password.data, "password_reset")
-        accounts.start_session(user)
+        if two_factor.after_reset(user, url_for("main.home")) == "code":
+            flash(_("Your password has been changed. Give your code to sign in."), "info")
+            return redirect(url_for("two_factor.verify"), code=303)
         flash(_("Your password has been changed. You are signed in."), "info")
         return redirect(url_for("main.home"), code=303)
     return render_template("auth/reset_password.html", form=form)

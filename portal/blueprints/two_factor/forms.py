@@ -1,0 +1,26 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import PasswordField, StringField, SubmitField
+
+from portal.blueprints.forms import required, short_text
+
+
+class CodeForm(FlaskForm):
+    code = StringField(_l("Code"), validators=[required(), short_text(40)])
+    submit = SubmitField(_l("Continue"))
+
+
+class EnrolForm(FlaskForm):
+    code = StringField(_l("The code your app shows"), validators=[required(), short_text(40)])
+    submit = SubmitField(_l("Turn on two-factor authentication"))
+
+
+class RecoveryCodesForm(FlaskForm):
+    current_password = PasswordField(_l("Your password"), validators=[required(), short_text()])
+    submit_codes = SubmitField(_l("Make new recovery codes"))
+
+
+class DisableForm(FlaskForm):
+    current_password = PasswordField(_l("Your password"), validators=[required(), short_text()])
+    code = StringField(_l("A code of your app, or a recovery code"), validators=[required(), short_text(40)])
+    submit_disable = SubmitField(_l("Turn off two-factor authentication"))
