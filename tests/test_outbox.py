@@ -254,6 +254,8 @@ def test_a_permanent_refusal_is_dead_at_once_and_outbox_retry_queues_it_again(ma
 
 def test_two_workers_at_once_send_each_mail_exactly_once(mail_app, stub, monkeypatch):
     monkeypatch.setitem(mail_app.config, "OUTBOX_BATCH_SIZE", 4)
+    # Leases far longer than a batch takes, even on a loaded machine: a lapsed lease would be a legitimate resend.
+    monkeypatch.setitem(mail_app.config, "OUTBOX_LEASE_SECONDS", 30)
     ids = _queue(mail_app, 80)
     _deliver_all(mail_app, workers=2)
     assert stub.accepted_counts() == {message_id: 1 for message_id in ids}
