@@ -9,6 +9,7 @@ from portal.models.commitments import (
     CommitmentStatus,
     commune_today,
 )
+from portal.models.indicators import INDICATORS, INDICATORS_BY_CODE, IndicatorValue
 from portal.models.meetings import (
     MINUTES_ANSWERS,
     RSVP_ANSWERS,
@@ -101,4 +102,7 @@ __all__ = [
     "User",
     "UserSession",
     "Verification",
+    "INDICATORS",
+    "INDICATORS_BY_CODE",
+    "IndicatorValue",
 ]
