@@ -27,9 +27,11 @@ from portal.models import (
     CommitmentStatus,
     Commune,
     FundingLine,
+    MapVersion,
     Organisation,
     Project,
     ProjectStatus,
+    Region,
     commune_today,
 )
 
@@ -51,13 +53,19 @@ class StatsFilter:
     year: int | None = None  # of first submission
     sector: str | None = None
     country: str | None = None  # the proposing association's country of residence (ISO alpha-2)
+    commune_name: str | None = None  # part of a commune's name, ignoring case and accents
 
 
 def counted_projects(filters: StatsFilter = StatsFilter()):
     """select(Project.id) of the projects the statistics count: submitted at least once, filtered."""
     query = filter_projects(
         select(Project.id).where(Project.first_submitted_at.is_not(None)),
-        {"commune_id": filters.commune_id, "region": filters.region, "sector": filters.sector},
+        {
+            "commune_id": filters.commune_id,
+            "region": filters.region,
+            "sector": filters.sector,
+            "commune": filters.commune_name,
+        },
     )
     if filters.cercle:
         in_cercle = select(Commune.id).join(Cercle, Cercle.id == Commune.cercle_id).where(Cercle.code == filters.cercle)
@@ -231,3 +239,20 @@ def dashboard(filters: StatsFilter = StatsFilter()) -> Dashboard:
         facilities_built=facilities_built(projects),
         facilities_still_working=facilities_still_working(projects),
     )
+
+
+def filter_choices() -> tuple[list[Region], list[Cercle]]:
+    """The regions and cercles of the current map, by name: the choices of the dashboards' filters."""
+    regions = db.session.scalars(
+        select(Region)
+        .join(MapVersion, MapVersion.id == Region.map_version_id)
+        .where(MapVersion.is_current.is_(True))
+        .order_by(Region.name)
+    ).all()
+    cercles = db.session.scalars(
+        select(Cercle)
+        .join(MapVersion, MapVersion.id == Cercle.map_version_id)
+        .where(MapVersion.is_current.is_(True))
+        .order_by(Cercle.name)
+    ).all()
+    return regions, cercles
