@@ -123,6 +123,12 @@ def totals_by_year(serie: IndicatorSeries) -> dict[int, Decimal]:
     return dict(sorted(totals.items()))
 
 
+def commune_value(commune: Commune, value_id: int) -> IndicatorValue | None:
+    """One entered value of the commune (None for another commune's, or none)."""
+    value = db.session.get(IndicatorValue, value_id)
+    return value if value is not None and value.commune_id == commune.id else None
+
+
 def indicator_rows():
     """Every entered value with its commune, for the open-data CSV (streamed in id order)."""
     return db.session.scalars(

@@ -8,9 +8,9 @@ from dataclasses import dataclass
 
 BAR_HEIGHT = 18
 GAP = 6
-LABEL_WIDTH = 170
-BAR_AREA = 300
-WIDTH = LABEL_WIDTH + BAR_AREA + 90
+LABEL_WIDTH = 220
+BAR_AREA = 280
+WIDTH = LABEL_WIDTH + BAR_AREA + 150  # room for "F CFA 999,999,999" past the longest bar
 COLOURS = ("#1f5f8b", "#b35900", "#2e7d32", "#6a1b9a", "#8d6e00")  # dark enough on white (WCAG AA)
 
 

@@ -1,17 +1,30 @@
 """Dashboards, communes' migration profiles with projections, and the open-data page: all public, read only."""
 
-from flask import abort, current_app, render_template, request
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import format_decimal, format_percent
 from flask_babel import gettext as _
+from flask_login import current_user
 
 from portal import labels
+from portal.blueprints.forms import place_errors
+from portal.blueprints.guards import login_required
 from portal.blueprints.knowledge import bp
 from portal.blueprints.knowledge.charts import bar_chart
-from portal.domain.indicators import commune_profile, totals_by_year
+from portal.blueprints.knowledge.forms import IndicatorForm
+from portal.domain.indicators import (
+    can_enter_indicators,
+    commune_profile,
+    commune_value,
+    enter_indicator_value,
+    totals_by_year,
+)
+from portal.domain.planning import planning_sheet
 from portal.domain.projections import BAND_WIDTH, HORIZON_YEARS, linear_projection
 from portal.domain.stats import YEAR_MAX, YEAR_MIN, StatsFilter, dashboard, filter_choices
 from portal.domain.territories import get_commune
+from portal.errors import Refused
 from portal.i18n import format_total
+from portal.ids import parse_id
 from portal.models import SECTORS
 
 TEXT_MAX = 100
@@ -124,6 +137,7 @@ def profile(commune_id):
         number=_number,
         horizon=HORIZON_YEARS,
         band_width=BAND_WIDTH,
+        can_enter=can_enter_indicators(current_user, commune),
     )
 
 
@@ -135,4 +149,106 @@ def open_data():
         licence_name=current_app.config["OPEN_DATA_LICENCE_NAME"],
         licence_url=current_app.config["OPEN_DATA_LICENCE_URL"],
         reporting_org=current_app.config["IATI_REPORTING_ORG_NAME"],
+    )
+
+
+def _commune_for_entry(commune_id):
+    """The commune whose values the user enters: 404 if there is none, 403 for those who may not enter them."""
+    commune = get_commune(commune_id)
+    if commune is None:
+        abort(404)
+    if not can_enter_indicators(current_user, commune):
+        abort(403)
+    return commune
+
+
+def _render_entry(form, commune, status=200, value=None, errors=(), stale=None):
+    return (
+        render_template(
+            "knowledge/indicator_form.html",
+            form=form,
+            commune=commune,
+            value=value,
+            errors=errors,
+            stale=stale,
+            number=_number,
+            indicator_label=lambda code: labels.label(labels.INDICATOR_LABELS, code),
+        ),
+        status,
+    )
+
+
+@bp.route("/communes/<id:commune_id>/indicators/new", methods=["GET", "POST"])
+@login_required
+def new_indicator_value(commune_id):
+    """The form to enter an indicator's value for a year (a value already there is corrected). Officials of the
+    commune and mediators."""
+    commune = _commune_for_entry(commune_id)
+    form = IndicatorForm()
+    form.set_choices()
+    if not form.validate_on_submit():
+        return _render_entry(form, commune, 400 if form.is_submitted() else 200)
+    try:
+        enter_indicator_value(current_user, commune, form.raw())
+    except Refused as error:
+        return _render_entry(form, commune, error.status, errors=place_errors(form, error))
+    flash(_("The value is recorded."), "success")
+    return redirect(url_for("knowledge.profile", commune_id=commune.id), code=303)
+
+
+@bp.route("/communes/<id:commune_id>/indicators/<id:value_id>", methods=["GET", "POST"])
+@login_required
+def edit_indicator_value(commune_id, value_id):
+    """The form to correct a value and its source, over the version read. Officials of the commune and mediators."""
+    commune = _commune_for_entry(commune_id)
+    value = commune_value(commune, value_id)
+    if value is None:
+        abort(404)
+    form = IndicatorForm(
+        data={
+            "indicator": value.indicator,
+            "year": str(value.year),
+            "value": format(value.value.normalize(), "f"),
+            "source": value.source,
+            "country": value.country,
+            "sex": value.sex,
+            "version": str(value.version),
+        }
+        if request.method == "GET"
+        else None
+    )
+    form.set_choices()
+    if not form.validate_on_submit():
+        return _render_entry(form, commune, 400 if form.is_submitted() else 200, value=value)
+    # What identifies the value (indicator, year, breakdown) stays; the value and its source are corrected.
+    raw = {**form.raw(), "indicator": value.indicator, "year": value.year, "country": value.country, "sex": value.sex}
+    try:
+        enter_indicator_value(current_user, commune, raw, version=parse_id(form.version.data) or 0)
+    except Refused as error:
+        if error.code == "stale_version":
+            saved = commune_value(commune, value_id)
+            form.version.data = str(saved.version)  # saving again goes over the version shown beside the form
+            return _render_entry(form, commune, 409, value=saved, stale=saved)
+        return _render_entry(form, commune, error.status, value=value, errors=place_errors(form, error))
+    flash(_("The value is corrected."), "success")
+    return redirect(url_for("knowledge.profile", commune_id=commune.id), code=303)
+
+
+@bp.get("/communes/<id:commune_id>/planning")
+def planning(commune_id):
+    """The commune's printable PDSEC planning sheet: profile, projects, commitments and projections. Everyone (the
+    projects and commitments the viewer may see)."""
+    commune = get_commune(commune_id)
+    if commune is None:
+        abort(404)
+    sheet = planning_sheet(current_user, commune)
+    return render_template(
+        "knowledge/planning.html",
+        commune=commune,
+        sheet=sheet,
+        number=_number,
+        horizon=HORIZON_YEARS,
+        band_width=BAND_WIDTH,
+        indicator_label=lambda code: labels.label(labels.INDICATOR_LABELS, code),
+        unit_label=lambda code: labels.label(labels.UNIT_LABELS, code),
     )
