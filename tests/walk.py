@@ -19,6 +19,7 @@ from portal.extensions import db
 from portal.models import (
     ApiToken,
     CommitmentEvidence,
+    IndicatorValue,
     Invitation,
     Notification,
     OutboxMessage,
@@ -162,6 +163,20 @@ class World(Cast):
         self.meeting = make_meeting(self.commune_org, [self.association], [self.submitted])
         self.meeting_minuted = make_meeting(self.commune_org, [self.association], [self.submitted], minutes=True)
         self.meeting_other = make_meeting(self.commune_org_b, [self.association_b], [self.other])
+
+        # Indicators (helper-know) -----------------------------------------------------------------------
+        # indicator_value: commune A's population in 2024, entered by its mayor.
+        self.indicator_value = IndicatorValue(
+            commune_id=self.commune_a.id,
+            indicator="population",
+            year=2024,
+            value=12000,
+            unit="persons",
+            source="RGPH",
+            entered_by_id=self.users["mayor"].id,
+        )
+        db.session.add(self.indicator_value)
+        db.session.flush()
 
 
 @dataclass
