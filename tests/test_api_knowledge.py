@@ -238,3 +238,41 @@ def test_exports_answer_anonymous_visitors_and_partners_alike(client, cast, sess
     sign_in(client, cast.users["mayor"])  # a browser session never authenticates the API: same answer
     assert client.get("/api/v1/export/projects.csv").get_data() == anonymous
     assert session.query(Organisation).count() > 0
+
+
+def test_indicators_csv_lists_every_entered_value_with_its_commune_unit_and_source(client, cast, session):
+    from portal.models import IndicatorValue
+
+    session.add_all(
+        [
+            IndicatorValue(
+                commune_id=cast.commune_a.id,
+                indicator="population",
+                year=2024,
+                value=12000,
+                unit="persons",
+                source="RGPH 2024",
+            ),
+            IndicatorValue(
+                commune_id=cast.commune_a.id,
+                indicator="emigrants",
+                year=2024,
+                country="FR",
+                sex="f",
+                value="310.5",
+                unit="persons",
+                source="Enquête",
+            ),
+        ]
+    )
+    session.commit()
+    response = client.get("/api/v1/export/indicators.csv")
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    rows = _csv_rows(response)
+    assert [
+        (r["commune"], r["indicator"], r["year"], r["country"], r["sex"], r["value"], r["unit"], r["source"])
+        for r in rows
+    ] == [
+        ("Diéma", "population", "2024", "", "", "12000", "persons", "RGPH 2024"),
+        ("Diéma", "emigrants", "2024", "FR", "f", "310.5", "persons", "Enquête"),
+    ]

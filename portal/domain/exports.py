@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from portal.database import utcnow
-from portal.domain.indicators import indicator_rows
+from portal.domain.indicators import indicator_rows, plain_number
 from portal.domain.stats import DIASPORA_PARTY
 from portal.extensions import db
 from portal.models import AuditEvent, Cercle, Commune, FundingLine, Organisation, Project
@@ -170,7 +170,7 @@ def indicators_csv() -> str:
             row.year,
             row.country,
             row.sex,
-            str(row.value.normalize()) if row.value == row.value.to_integral() else str(row.value),
+            plain_number(row.value),
             row.unit,
             row.source,
         )

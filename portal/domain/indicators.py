@@ -110,6 +110,11 @@ def commune_profile(commune: Commune) -> list[IndicatorSeries]:
     return list(series.values())
 
 
+def plain_number(value: Decimal) -> str:
+    """A value as the exports and the API write it: "1250", "12.5" (never "1.25E+3")."""
+    return format(value.quantize(1), "f") if value == value.to_integral() else format(value.normalize(), "f")
+
+
 def totals_by_year(serie: IndicatorSeries) -> dict[int, Decimal]:
     """The commune's total of an indicator per year (breakdowns by country or sex left out when a total is
     given, else added up), oldest year first: the series that projections read."""

@@ -9,7 +9,7 @@ from portal.blueprints.api.communes import CommuneSchema
 from portal.blueprints.api.messages import in_range
 from portal.blueprints.api.system import ErrorSchema
 from portal.domain.exports import iati_xml, indicators_csv, projects_csv
-from portal.domain.indicators import commune_profile
+from portal.domain.indicators import commune_profile, plain_number
 from portal.domain.stats import (
     COMMITMENT_KEYS,
     COUNTED_STATUSES,
@@ -66,8 +66,7 @@ class IndicatorValueSchema(Schema):
     entered_by = fields.Nested(EnteredBySchema, allow_none=True)
 
     def dump_value(self, value):
-        number = value.value
-        return str(number.quantize(1)) if number == number.to_integral() else str(number)
+        return plain_number(value.value)
 
     def dump_country(self, value):
         return value.country or None
