@@ -2,7 +2,7 @@
 
 Always live (no cache): a committed change shows at once. What is counted (api.md, `GET /api/v1/stats`):
 - projects: every project submitted at least once (`first_submitted_at` set), by its current status — drafts
-  never counted;
+  never counted (the `draft` key is there, at 0);
 - funding: the funding lines (in XOF) of the counted projects from agreement on (public projects);
 - commitments and disputes: those of the counted projects.
 Filters narrow the projects: commune, region and cercle (codes, on every map version), sector, the
@@ -35,8 +35,9 @@ from portal.models import (
     commune_today,
 )
 
-# Every status a submitted project can be in: all but draft (a draft is never counted).
-COUNTED_STATUSES = tuple(status.value for status in ProjectStatus if status != ProjectStatus.DRAFT)
+# The keys of projects_by_status: every status, zeros included ("every key present", api.md). `draft` is always 0:
+# a project is counted from its first submission on, and a submitted project never goes back to draft.
+STATUS_KEYS = tuple(status.value for status in ProjectStatus)
 COMMITMENT_KEYS = (*(status.value for status in CommitmentStatus), "overdue")
 DISPUTE_STATUSES = ("open", "acknowledged", "in_mediation", "resolved", "closed", "dismissed")
 DIASPORA_PARTY = "association"
@@ -82,7 +83,7 @@ def counted_projects(filters: StatsFilter = StatsFilter()):
 
 
 def projects_by_status(projects) -> dict[str, int]:
-    counts = dict.fromkeys(COUNTED_STATUSES, 0)
+    counts = dict.fromkeys(STATUS_KEYS, 0)
     rows = db.session.execute(
         select(Project.status, func.count()).where(Project.id.in_(projects)).group_by(Project.status)
     )

@@ -12,8 +12,8 @@ from portal.domain.exports import iati_xml, indicators_csv, projects_csv
 from portal.domain.indicators import commune_profile, plain_number
 from portal.domain.stats import (
     COMMITMENT_KEYS,
-    COUNTED_STATUSES,
     DISPUTE_STATUSES,
+    STATUS_KEYS,
     YEAR_MAX,
     YEAR_MIN,
     StatsFilter,
@@ -45,7 +45,7 @@ def _counts(keys, description: str):
 
 
 class StatsSchema(Schema):
-    projects_by_status = _counts(COUNTED_STATUSES, "Projects")
+    projects_by_status = _counts(STATUS_KEYS, "Projects")
     funding_xof_by_party_kind = _counts(PARTY_KINDS, "Funding")
     commitments = _counts(COMMITMENT_KEYS, "Commitments")
     disputes = _counts(DISPUTE_STATUSES, "Disputes")

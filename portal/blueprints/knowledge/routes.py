@@ -61,7 +61,7 @@ def dashboards():
     charts = {
         "status": bar_chart(
             _("Projects by status"),
-            [(labels.label(labels.STATUS_LABELS, k), v, _number(v)) for k, v in data.by_status.items()],
+            [(labels.label(labels.STATUS_LABELS, k), v, _number(v)) for k, v in data.by_status.items() if k != "draft"],
         ),
         "sector": bar_chart(
             _("Projects by sector"),
