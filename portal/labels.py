@@ -104,6 +104,7 @@ INDICATOR_LABELS = {
     "diaspora_projects": _l("Diaspora-funded projects"),
     "diaspora_funding": _l("Diaspora funding of projects"),
     "facilities_built": _l("Facilities built"),
+    "facilities_working": _l("Facilities still working"),
 }
 UNIT_LABELS = {
     "persons": _l("persons"),

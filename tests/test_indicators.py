@@ -145,9 +145,10 @@ def test_every_commune_has_a_profile_with_every_indicator(client, cast, session)
         "diaspora_projects",
         "diaspora_funding",
         "facilities_built",
+        "facilities_working",
     ]
     computed = {indicator["code"] for indicator in body["indicators"] if indicator["computed"]}
-    assert computed == {"diaspora_projects", "diaspora_funding", "facilities_built"}
+    assert computed == {"diaspora_projects", "diaspora_funding", "facilities_built", "facilities_working"}
     assert all(indicator["values"] == [] for indicator in body["indicators"])
 
 

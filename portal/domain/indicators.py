@@ -3,7 +3,7 @@
 Entered values come from commune officials (their commune), mediators, or the `import-indicators` command;
 each one change is audited. Computed indicators are counted from the portal's own records, per year of first
 submission: diaspora-funded projects (public projects), their diaspora funding (XOF of the association's
-lines), and facilities built (projects handed over).
+lines), facilities built (projects handed over) and still working (their latest yearly check).
 """
 
 import csv
@@ -17,7 +17,7 @@ from sqlalchemy.orm import joinedload
 
 from portal.domain.audit import record
 from portal.domain.meetings import official_communes
-from portal.domain.stats import DIASPORA_PARTY
+from portal.domain.stats import DIASPORA_PARTY, facilities_still_working
 from portal.errors import Refused
 from portal.extensions import db
 from portal.models import (
@@ -86,10 +86,12 @@ def _computed_by_year(commune_id: int) -> dict[str, dict[int, int]]:
         .where(Project.commune_id == commune_id, Project.status.in_(public), FundingLine.party_kind == DIASPORA_PARTY)
         .group_by(year)
     ).all()
+    working = facilities_still_working(select(Project.id).where(Project.commune_id == commune_id))
     return {
         "diaspora_projects": {int(y): int(n) for y, n, _ in counts},
         "facilities_built": {int(y): int(h or 0) for y, _, h in counts},
         "diaspora_funding": {int(y): int(total or 0) for y, total in funding},
+        "facilities_working": working or {},
     }
 
 

@@ -161,8 +161,9 @@ def facilities_built(projects) -> int:
     )
 
 
-def facilities_still_working(projects) -> int | None:
-    """Facilities handed over whose last yearly check says they work; None while no condition is recorded."""
+def facilities_still_working(projects) -> dict[int, int] | None:
+    """Facilities handed over (among `projects`) whose latest yearly check says they work, by year of first
+    submission; None while the portal records no facility condition."""
     # wired to the facilities' condition (issue 11) at merge
     return None
 
@@ -215,7 +216,7 @@ class Dashboard:
     fulfilment_rate: float | None
     median_response_days: float | None
     facilities_built: int
-    facilities_still_working: int | None
+    facilities_still_working: dict[int, int] | None
     diaspora_share: float | None = field(init=False)
 
     def __post_init__(self):

@@ -36,6 +36,7 @@ INDICATORS = (
     IndicatorSpec("diaspora_projects", "projects", computed=True),
     IndicatorSpec("diaspora_funding", "XOF", computed=True),
     IndicatorSpec("facilities_built", "facilities", computed=True),
+    IndicatorSpec("facilities_working", "facilities", computed=True),
 )
 INDICATORS_BY_CODE = {spec.code: spec for spec in INDICATORS}
 ENTERED_INDICATORS = tuple(spec.code for spec in INDICATORS if not spec.computed)
