@@ -278,3 +278,25 @@ def test_indicators_csv_lists_every_entered_value_with_its_commune_unit_and_sour
         ("Diéma", "population", "2024", "", "", "12000", "persons", "RGPH 2024"),
         ("Diéma", "emigrants", "2024", "FR", "f", "310.5", "persons", "Enquête"),
     ]
+
+
+@pytest.mark.parametrize("url", ["/api/v1/stats", "/api/v1/export/projects.csv", "/api/v1/export/iati.xml"])
+def test_stats_and_exports_run_a_constant_number_of_queries(client, cast, session, url):
+    from tests.helpers import assert_constant_queries
+    from tests.project_factories import build_project
+
+    statuses = [S.SUBMITTED, S.AGREED, S.IN_PROGRESS, S.HANDED_OVER]
+
+    def add_rows(n):
+        session.add_all(
+            build_project(
+                cast.association,
+                cast.commune_a,
+                statuses[i % len(statuses)],
+                funding=(("association", cast.association, 600_000, "XOF"), ("partner", cast.partner, 400_000, "XOF")),
+            )
+            for i in range(n)
+        )
+        session.commit()
+
+    assert_constant_queries(client, url, add_rows, small=10, large=200)
