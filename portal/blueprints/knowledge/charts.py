@@ -48,3 +48,46 @@ def bar_chart(title: str, items: list[tuple[str, float, str]], colour_by_index: 
         for index, (label, value, shown) in enumerate(items)
     ]
     return BarChart(title=title, bars=bars, width=WIDTH, height=max(len(bars), 1) * (BAR_HEIGHT + GAP))
+
+
+@dataclass(frozen=True)
+class Segment:
+    x: int
+    width: int
+    colour: str
+
+
+@dataclass(frozen=True)
+class StackedBar:
+    label: str
+    shown: str  # the row's total as the reader's locale writes it
+    y: int
+    segments: list[Segment]
+    end: int  # where the row's bars end, for its total
+
+
+@dataclass(frozen=True)
+class StackedChart:
+    title: str
+    bars: list[StackedBar]
+    legend: list[tuple[str, str]]  # (series label, colour)
+    width: int
+    height: int
+    label_width: int = LABEL_WIDTH
+
+
+def stacked_chart(title: str, series: list[str], rows: list[tuple[str, list[float], str]]) -> StackedChart:
+    """Horizontal stacked bars: each row (label, one value per series, total as shown), scaled to the largest
+    row total; `series` are the labels of the segments, in the order of the values."""
+    largest = max((sum(values) for _, values, _ in rows), default=0) or 1
+    bars = []
+    for index, (label, values, shown) in enumerate(rows):
+        x, segments = LABEL_WIDTH, []
+        for position, value in enumerate(values):
+            width = round(BAR_AREA * value / largest) if value > 0 else 0
+            if width:
+                segments.append(Segment(x, width, COLOURS[position % len(COLOURS)]))
+            x += width
+        bars.append(StackedBar(label, shown, index * (BAR_HEIGHT + GAP), segments, x))
+    legend = [(name, COLOURS[position % len(COLOURS)]) for position, name in enumerate(series)]
+    return StackedChart(title, bars, legend, WIDTH, max(len(bars), 1) * (BAR_HEIGHT + GAP))

@@ -9,7 +9,7 @@ from portal import labels
 from portal.blueprints.forms import place_errors
 from portal.blueprints.guards import login_required
 from portal.blueprints.knowledge import bp
-from portal.blueprints.knowledge.charts import bar_chart
+from portal.blueprints.knowledge.charts import bar_chart, stacked_chart
 from portal.blueprints.knowledge.forms import IndicatorForm
 from portal.domain.indicators import (
     can_enter_indicators,
@@ -72,10 +72,11 @@ def dashboards():
             [(labels.label(labels.PARTY_KIND_LABELS, k), v, format_total(v)) for k, v in data.funding.items()],
             colour_by_index=True,
         ),
-        "years": bar_chart(
-            _("Funding of agreed projects by year of submission (F CFA)"),
+        "years": stacked_chart(
+            _("Funding of agreed projects by year of submission and party (F CFA)"),
+            [labels.label(labels.PARTY_KIND_LABELS, kind) for kind in data.funding],
             [
-                (str(year), sum(kinds.values()), format_total(sum(kinds.values())))
+                (str(year), [kinds[kind] for kind in data.funding], format_total(sum(kinds.values())))
                 for year, kinds in data.funding_by_year.items()
             ],
         ),
