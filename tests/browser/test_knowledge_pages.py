@@ -40,6 +40,7 @@ def test_the_entry_forms_are_light_self_contained_and_accessible(page, live_serv
     sign_in(page, "mayor@example.org")
     check_page(page, f"/communes/{commune_id}/indicators/new")
     check_page(page, f"/communes/{commune_id}/indicators/{value_id}")
+    check_page(page, f"/communes/{commune_id}/profile")  # with a link to correct each value
 
 
 def test_the_mayor_enters_a_value_without_javascript_and_sees_it_on_the_profile(browser, live_server):
