@@ -125,6 +125,14 @@ class Config:
     IDLE_TIMEOUT_PRIVILEGED = timedelta(minutes=int(os.environ.get("IDLE_TIMEOUT_PRIVILEGED_MINUTES") or 30))
     IDLE_TIMEOUT = timedelta(minutes=int(os.environ.get("IDLE_TIMEOUT_MINUTES") or 7 * 24 * 60))
     SESSION_TOUCH_INTERVAL = timedelta(minutes=2)
+    # Open data (portal/domain/exports.py): who reports the IATI activities, and the licence of every export.
+    IATI_REPORTING_ORG_REF = os.environ.get("IATI_REPORTING_ORG_REF", "ML-MMEIA")
+    IATI_REPORTING_ORG_TYPE = os.environ.get("IATI_REPORTING_ORG_TYPE", "10")  # IATI OrganisationType 10: government
+    IATI_REPORTING_ORG_NAME = os.environ.get(
+        "IATI_REPORTING_ORG_NAME", "Ministère des Maliens établis à l'Extérieur et de l'Intégration Africaine"
+    )
+    OPEN_DATA_LICENCE_NAME = os.environ.get("OPEN_DATA_LICENCE_NAME", "Creative Commons Attribution 4.0 (CC BY 4.0)")
+    OPEN_DATA_LICENCE_URL = os.environ.get("OPEN_DATA_LICENCE_URL", "https://creativecommons.org/licenses/by/4.0/")
 
 
 class DevelopmentConfig(Config):

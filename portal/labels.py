@@ -101,6 +101,36 @@ DISPUTE_STATUS_LABELS = {
     "closed": _l("Closed"),
     "dismissed": _l("Dismissed"),
 }
+# Knowledge for planning (issue 12): the indicators of a commune's migration profile, their units, and the
+# statuses of disputes as the dashboards count them.
+INDICATOR_LABELS = {
+    "population": _l("Population"),
+    "households_with_member_abroad": _l("Households with a member abroad"),
+    "emigrants": _l("Emigrants"),
+    "returnees": _l("Returnees"),
+    "remittances": _l("Estimated remittances"),
+    "associations": _l("Diaspora associations"),
+    "diaspora_projects": _l("Diaspora-funded projects"),
+    "diaspora_funding": _l("Diaspora funding of projects"),
+    "facilities_built": _l("Facilities built"),
+    "facilities_working": _l("Facilities still working"),
+}
+UNIT_LABELS = {
+    "persons": _l("persons"),
+    "households": _l("households"),
+    "XOF": _l("F CFA"),
+    "associations": _l("associations"),
+    "projects": _l("projects"),
+    "facilities": _l("facilities"),
+}
+DISPUTE_STATUS_COUNT_LABELS = {
+    "open": _l("Open"),
+    "acknowledged": _l("Acknowledged"),
+    "in_mediation": _l("In mediation"),
+    "resolved": _l("Resolved"),
+    "closed": _l("Closed"),
+    "dismissed": _l("Dismissed"),
+}
 
 
 def label(table: dict, code) -> str:

@@ -19,6 +19,7 @@ from portal.extensions import db
 from portal.models import (
     ApiToken,
     CommitmentEvidence,
+    IndicatorValue,
     Invitation,
     Notification,
     OutboxMessage,
@@ -197,6 +198,23 @@ class World(Cast):
             self.ministry, [self.association, self.partner], [], commune_id=self.agreed.commune_id
         )
         self.mediation_session.mediation = MediationSession(dispute_id=self.disputes["agreed"].id)
+        db.session.flush()
+        self._add_indicators()
+
+    # Indicators -----------------------------------------------------------------------------------------------
+
+    def _add_indicators(self):
+        """indicator_value: commune A's population in 2024, entered by its mayor."""
+        self.indicator_value = IndicatorValue(
+            commune_id=self.commune_a.id,
+            indicator="population",
+            year=2024,
+            value=12000,
+            unit="persons",
+            source="RGPH",
+            entered_by_id=self.users["mayor"].id,
+        )
+        db.session.add(self.indicator_value)
         db.session.flush()
 
 

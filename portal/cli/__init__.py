@@ -2,7 +2,19 @@
 
 from flask import Flask
 
-from portal.cli import audit, backup, bench, demo, jobs, notifications, outbox, projects, territories, translate
+from portal.cli import (
+    audit,
+    backup,
+    bench,
+    demo,
+    indicators,
+    jobs,
+    notifications,
+    outbox,
+    projects,
+    territories,
+    translate,
+)
 
 COMMANDS = (
     translate.translate,
@@ -16,6 +28,7 @@ COMMANDS = (
     projects.projects,
     backup.backup_command,
     backup.restore_command,
+    indicators.import_indicators_command,
 )
 
 

@@ -16,6 +16,7 @@ from portal.domain.commitments import record_commitment
 from portal.domain.commitments import transition as commitment_transition
 from portal.domain.disputes import open_dispute, post_message
 from portal.domain.disputes import transition as dispute_transition
+from portal.domain.indicators import SAMPLE_FILE, import_indicators
 from portal.domain.meetings import MeetingInput, answer_invitation, answer_minutes, post_minutes, schedule_meeting
 from portal.domain.projects import ProjectInput, create_project, transition
 from portal.domain.territories import ensure_default_territories
@@ -172,6 +173,7 @@ def seed_demo() -> dict:
     projects = seed_demo_projects(users, organisations)
     meetings = seed_demo_meetings(users, organisations)
     disputes = seed_demo_disputes(users, organisations)
+    import_indicators(SAMPLE_FILE, actor=users["mediator@example.org"])  # idempotent: unchanged values stay
     return {
         "accounts": len(users),
         "communes": [commune_a.name, commune_b.name],

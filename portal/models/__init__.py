@@ -17,6 +17,7 @@ from portal.models.disputes import (
     DisputeStatus,
     MediationSession,
 )
+from portal.models.indicators import INDICATORS, INDICATORS_BY_CODE, IndicatorValue
 from portal.models.meetings import (
     MINUTES_ANSWERS,
     RSVP_ANSWERS,
@@ -118,4 +119,7 @@ __all__ = [
     "Verification",
     "RecoveryCode",
     "TwoFactor",
+    "INDICATORS",
+    "INDICATORS_BY_CODE",
+    "IndicatorValue",
 ]

@@ -54,6 +54,7 @@ def register_api(app) -> None:
         commitments,
         communes,
         disputes,
+        knowledge,
         meetings,
         organisations,
         projects,
@@ -71,6 +72,6 @@ def register_api(app) -> None:
         **disputes.BODY_SCHEMAS,
     }.items():
         api.spec.components.schema(name, schema=schema)
-    for module in (system, tokens, communes, organisations, projects, meetings, commitments, disputes):
+    for module in (system, tokens, communes, organisations, projects, meetings, commitments, disputes, knowledge):
         csrf.exempt(module.blp)  # bearer tokens, never cookies, sign API requests: nothing for CSRF to forge
         api.register_blueprint(module.blp, url_prefix="/api/v1")
