@@ -58,6 +58,7 @@ def _register_blueprints(app: Flask) -> None:
     from portal.blueprints.admin import bp as admin_bp
     from portal.blueprints.api import register_api
     from portal.blueprints.auth import bp as auth_bp
+    from portal.blueprints.delivery import bp as delivery_bp
     from portal.blueprints.main import bp as main_bp
     from portal.blueprints.mediation import bp as mediation_bp
     from portal.blueprints.meetings import bp as meetings_bp
@@ -79,6 +80,7 @@ def _register_blueprints(app: Flask) -> None:
     ):
         app.register_blueprint(blueprint)
     app.register_blueprint(notifications_bp)
+    app.register_blueprint(delivery_bp)
     register_api(app)
 
 

@@ -92,6 +92,19 @@ COMMITMENT_KIND_LABELS = {
     "technical": _l("Technical"),
 }
 
+# After agreement: contributions paid, and whether a facility handed over still works.
+CONTRIBUTION_STATUS_LABELS = {
+    "reported": _l("Reported, awaiting confirmation"),
+    "confirmed": _l("Confirmed as received"),
+    "contested": _l("Contested"),
+}
+CONDITION_LABELS = {
+    "working": _l("Working"),
+    "partly": _l("Partly working"),
+    "not_working": _l("Not working"),
+    "unknown": _l("Not checked yet"),
+}
+
 
 def label(table: dict, code) -> str:
     """The code's label in the current language, or the code itself when the table does not know it."""

@@ -703,3 +703,27 @@ def organisation_commitments(user, organisation: Organisation, today: date, limi
         "owed": first({"owed_to": organisation.id}),
         "rate": fulfilment_rate(organisation.id, today),
     }
+
+
+# Pledges paid: contributions confirmed up to the pledge (portal/domain/contributions.py) -------------------
+
+
+def confirm_paid_pledge(actor, commitment: Commitment) -> Commitment:
+    """A pledge whose line's confirmed contributions reach its amount is confirmed on their own, from any state
+    but confirmed or cancelled: recorded on the commitment's history and told as a confirmation."""
+    if not is_pledge(commitment) or commitment.status in (S.CONFIRMED, S.CANCELLED):
+        return commitment
+    before = commitment.status
+    commitment.status = S.CONFIRMED
+    commitment.status_changed_at = utcnow()
+    _flush_or_stale()
+    record(
+        "commitment.confirm",
+        "commitment",
+        commitment.id,
+        actor=actor,
+        before={"status": before},
+        after={"status": commitment.status, "project_id": commitment.project_id, "by": "contributions"},
+    )
+    notify("commitment_confirm", commitment=commitment, actor=actor, comment=None)
+    return commitment

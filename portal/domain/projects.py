@@ -15,7 +15,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from portal import money
 from portal.database import utcnow
-from portal.domain import commitments
+from portal.domain import commitments, facilities
 from portal.domain.audit import record
 from portal.domain.settings import get_setting
 from portal.domain.territories import search_key
@@ -349,6 +349,8 @@ def transition(
         commitments.record_pledges(actor, project, pledges_due)
     if action == "submit":
         commitments.ask_funders_to_confirm(actor, project)
+    if action == "hand_over":
+        facilities.register_facility(project)
     return project
 
 

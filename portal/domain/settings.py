@@ -36,6 +36,9 @@ SETTINGS = {
         SettingSpec(
             "commitment_escalation_days", _l("Days overdue before a commitment goes to the mediators"), 30, 1, 365
         ),
+        SettingSpec(
+            "facility_check_days", _l("Days after its last check a facility's owner is asked for the next"), 365, 1, 730
+        ),
     ]
 }
 

@@ -9,6 +9,15 @@ from portal.models.commitments import (
     CommitmentStatus,
     commune_today,
 )
+from portal.models.delivery import (
+    CONDITIONS_OR_UNKNOWN,
+    FACILITY_CONDITIONS,
+    Contribution,
+    ContributionStatus,
+    DeliveryFile,
+    Facility,
+    FacilityCheck,
+)
 from portal.models.meetings import (
     MINUTES_ANSWERS,
     RSVP_ANSWERS,
@@ -101,4 +110,11 @@ __all__ = [
     "User",
     "UserSession",
     "Verification",
+    "CONDITIONS_OR_UNKNOWN",
+    "FACILITY_CONDITIONS",
+    "Contribution",
+    "ContributionStatus",
+    "DeliveryFile",
+    "Facility",
+    "FacilityCheck",
 ]

@@ -358,6 +358,56 @@ def _funder_members(context: Context) -> list[User]:
     return recipients.acting_members_of(context["funding_line"].organisation_id)
 
 
+# After agreement (contributions paid, facilities): the domain names the organisations in the context ------
+
+
+def _paying_members(context: Context) -> list[User]:
+    return recipients.acting_members([context["paying_id"]] if context.get("paying_id") else [])
+
+
+def _receiving_members(context: Context) -> list[User]:
+    return recipients.acting_members([context["receiving_id"]] if context.get("receiving_id") else [])
+
+
+def _owner_members(context: Context) -> list[User]:
+    owner_id = context["project"].owner_organisation_id
+    return recipients.acting_members([owner_id] if owner_id else [])
+
+
+def contribution_params(context: Context) -> dict:
+    contribution = context["contribution"]
+    return {
+        "project": context["project"].title,
+        "payer": context.get("payer") or "",
+        "amount": f"{contribution.amount} {contribution.currency}",
+        "comment": context.get("comment") or "",
+    }
+
+
+def contributions_link(context: Context) -> str:
+    return f"/projects/{context['project'].id}/contributions"
+
+
+def facility_link(context: Context) -> str:
+    return f"/projects/{context['project'].id}/facility"
+
+
+def contribution_event(name: str, to_paying=None, to_receiving=None) -> Event:
+    audiences = []
+    if to_paying is not None:
+        audiences.append(Audience("paying", _paying_members, to_paying))
+    if to_receiving is not None:
+        audiences.append(Audience("receiving", _receiving_members, to_receiving))
+    return Event(
+        name,
+        kind="commitments",
+        subject=the_project,
+        link=contributions_link,
+        params=contribution_params,
+        audiences=tuple(audiences),
+    )
+
+
 # The table ----------------------------------------------------------------------------------------------
 
 _TABLE = (
@@ -580,6 +630,56 @@ _TABLE = (
                 "association", _association_officers, _l("%(organisation)s confirmed its funding of “%(project)s”.")
             ),
             Audience("commune", _commune_officials, _l("%(organisation)s confirmed its funding of “%(project)s”.")),
+        ),
+    ),
+    # After agreement: contributions paid, and the facility's yearly check.
+    contribution_event(
+        "contribution_report",
+        to_receiving=_l("%(payer)s reports %(amount)s paid on “%(project)s”: confirm it was received, or contest it."),
+    ),
+    contribution_event(
+        "contribution_report_again",
+        to_receiving=_l("%(payer)s reports again %(amount)s paid on “%(project)s”: confirm it was received."),
+    ),
+    contribution_event(
+        "contribution_confirm",
+        to_paying=_l("The %(amount)s paid by %(payer)s on “%(project)s” are confirmed as received."),
+    ),
+    contribution_event(
+        "contribution_contest",
+        to_paying=_l("The %(amount)s paid by %(payer)s on “%(project)s” are contested: %(comment)s"),
+    ),
+    Event(
+        "facility_checked",
+        kind="projects",
+        subject=the_project,
+        link=facility_link,
+        params=lambda c: {"project": c["project"].title},
+        audiences=(
+            Audience(
+                "association",
+                _association_officers,
+                _l("The owner of the facility of “%(project)s” recorded its yearly check."),
+            ),
+            Audience(
+                "commune",
+                _commune_officials,
+                _l("The owner of the facility of “%(project)s” recorded its yearly check."),
+            ),
+        ),
+    ),
+    Event(
+        "facility_check_due",
+        kind="projects",
+        subject=the_project,
+        link=facility_link,
+        params=lambda c: {"project": c["project"].title},
+        audiences=(
+            Audience(
+                "owner",
+                _owner_members,
+                _l("Say whether the facility of “%(project)s” still works: its yearly check is due."),
+            ),
         ),
     ),
 )

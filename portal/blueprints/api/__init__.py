@@ -50,13 +50,18 @@ def api_blueprint(name: str, description: str) -> SmorestBlueprint:
 
 
 def register_api(app) -> None:
-    from portal.blueprints.api import commitments, communes, meetings, organisations, projects, system, tokens
+    from portal.blueprints.api import commitments, communes, delivery, meetings, organisations, projects, system, tokens
 
     api.init_app(app)
     api.register_converter(IdConverter, lambda converter: {"type": "integer", "minimum": 1, "maximum": ID_MAX})
     api.spec.components.schema("ApiError", schema=system.ErrorSchema)
-    for name, schema in {**projects.BODY_SCHEMAS, **meetings.BODY_SCHEMAS, **commitments.BODY_SCHEMAS}.items():
+    for name, schema in {
+        **projects.BODY_SCHEMAS,
+        **meetings.BODY_SCHEMAS,
+        **commitments.BODY_SCHEMAS,
+        **delivery.BODY_SCHEMAS,
+    }.items():
         api.spec.components.schema(name, schema=schema)
-    for module in (system, tokens, communes, organisations, projects, meetings, commitments):
+    for module in (system, tokens, communes, organisations, projects, meetings, commitments, delivery):
         csrf.exempt(module.blp)  # bearer tokens, never cookies, sign API requests: nothing for CSRF to forge
         api.register_blueprint(module.blp, url_prefix="/api/v1")

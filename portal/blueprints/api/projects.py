@@ -2,7 +2,7 @@
 
 from flask import request, url_for
 from marshmallow import EXCLUDE, RAISE, Schema, fields, validate
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import selectinload, undefer
 
 from portal import money
 from portal.blueprints.api import api_blueprint
@@ -209,7 +209,7 @@ def dump_project(project: Project) -> dict:
         ],
         "budget_total_xof": project.budget_total_xof,
         "funding_total_xof": project.funding_total_xof,
-        "received_total_xof": 0,  # contributions paid come with the after-agreement work
+        "received_total_xof": project.received_total_xof,
         "owner_organisation_id": project.owner_organisation_id,
         "created_at": project.created_at,
         "updated_at": project.updated_at,
@@ -243,7 +243,9 @@ def create_project():
 def list_projects(args):
     """The projects the caller may see, newest first, with filters. Anyone (public projects when anonymous)."""
     query = rules.filter_projects(visible_projects(api_user()), args).options(
-        selectinload(Project.budget_lines), selectinload(Project.funding_lines).joinedload(FundingLine.organisation)
+        selectinload(Project.budget_lines),
+        selectinload(Project.funding_lines).joinedload(FundingLine.organisation),
+        undefer(Project.received_total_xof),
     )
     return page_of(query.order_by(Project.id.desc()), args["page"], args["per_page"], dump_project)
 

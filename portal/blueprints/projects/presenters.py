@@ -21,6 +21,13 @@ HISTORY_LABELS = {
     "document_add": _l("Document added"),
     "escalate": _l("Sent to the mediators: the commune had not answered in time"),
     "funding_confirm": _l("A funder confirmed its line of the co-funding plan"),
+    "contribution.report": _l("A contribution paid was reported"),
+    "contribution.report_again": _l("A contested contribution was reported again"),
+    "contribution.confirm": _l("A contribution was confirmed as received"),
+    "contribution.contest": _l("A contribution was contested"),
+    "contribution.proof_add": _l("A proof of payment was added"),
+    "facility.check": _l("The facility's yearly check was recorded"),
+    "facility.check_reminded": _l("The facility's owner was reminded of its yearly check"),
 }
 
 

@@ -1,0 +1,323 @@
+"""After agreement: contributions paid on the funding lines (report, confirm, contest, proofs), the facility
+handed over and its yearly checks, and the commune's register of facilities."""
+
+from flask import request, url_for
+from marshmallow import RAISE, Schema, fields, validate
+
+from portal import money
+from portal.blueprints.api import api_blueprint
+from portal.blueprints.api.auth import api_user, require_api_user
+from portal.blueprints.api.common import Id, PageArgs, UtcDateTime, documented_body, list_schema, load_body, page_of
+from portal.blueprints.files import send_document
+from portal.domain import contributions as rules
+from portal.domain import facilities
+from portal.domain import projects as project_rules
+from portal.domain.territories import get_commune
+from portal.errors import Refused
+from portal.models import CONDITIONS_OR_UNKNOWN, FACILITY_CONDITIONS, Contribution, Facility, FacilityCheck
+
+blp = api_blueprint("delivery", "After agreement: contributions paid, facilities handed over and their condition.")
+
+
+# Schemas ------------------------------------------------------------------------------------------------
+
+
+class ContributionCreate(Schema):
+    class Meta:
+        unknown = RAISE
+
+    funding_line_id = Id(required=True, metadata={"description": "the line of the co-funding plan it pays"})
+    paid_on = fields.Date(required=True, metadata={"description": "the day it was paid; not in the future"})
+    amount = fields.Raw(required=True, metadata={"description": "decimal string (numbers accepted)"})
+    currency = fields.String(required=True, validate=validate.Length(equal=3))
+    reference = fields.String(allow_none=True, validate=validate.Length(max=rules.REFERENCE_MAX))
+
+
+class ContributionTransitionIn(Schema):
+    class Meta:
+        unknown = RAISE
+
+    action = fields.String(required=True, validate=validate.Length(max=40))
+    comment = fields.String(allow_none=True, validate=validate.Length(max=rules.COMMENT_MAX))
+    version = fields.Integer(strict=True, allow_none=True, metadata={"description": "the version read (optional)"})
+
+
+class FileOut(Schema):
+    filename = fields.String()
+    content_type = fields.String()
+    size = fields.Integer()
+    url = fields.String()
+
+
+class ContributionOut(Schema):
+    id = fields.Integer()
+    project_id = fields.Integer()
+    funding_line_id = fields.Integer()
+    payer = fields.String(metadata={"description": "the paying party's name"})
+    paid_on = fields.Date()
+    amount = fields.String()
+    currency = fields.String()
+    amount_xof = fields.Integer()
+    reference = fields.String(allow_none=True)
+    status = fields.String(metadata={"description": "reported, confirmed or contested"})
+    proof = fields.Nested(FileOut, allow_none=True)
+    version = fields.Integer()
+    created_at = UtcDateTime()
+    updated_at = UtcDateTime()
+
+
+class OwnerOut(Schema):
+    id = fields.Integer()
+    name = fields.String()
+
+
+class FacilityEntryOut(Schema):
+    project_id = fields.Integer()
+    title = fields.String()
+    sector = fields.String()
+    village = fields.String(allow_none=True)
+    year = fields.Integer(metadata={"description": "the year of hand-over"})
+    cost_xof = fields.Integer(metadata={"description": "the budget total, in XOF"})
+    owner = fields.Nested(OwnerOut, allow_none=True)
+    condition = fields.String(validate=validate.OneOf(CONDITIONS_OR_UNKNOWN))
+    condition_checked_at = UtcDateTime(allow_none=True)
+
+
+class FacilityCheckOut(Schema):
+    id = fields.Integer()
+    project_id = fields.Integer()
+    condition = fields.String(validate=validate.OneOf(FACILITY_CONDITIONS))
+    remark = fields.String()
+    photo = fields.Nested(FileOut, allow_none=True)
+    checked_at = UtcDateTime()
+
+
+class FacilityOut(FacilityEntryOut):
+    maintenance_plan = fields.String(allow_none=True)
+    handed_over_at = UtcDateTime()
+    checks = fields.List(fields.Nested(FacilityCheckOut))
+
+
+BODY_SCHEMAS = {"ContributionCreate": ContributionCreate, "ContributionTransition": ContributionTransitionIn}
+UPLOAD = {"type": "string", "format": "binary"}
+
+
+# Serialisation ------------------------------------------------------------------------------------------
+
+
+def dump_contribution(contribution: Contribution) -> dict:
+    proof = contribution.proof
+    return {
+        "id": contribution.id,
+        "project_id": contribution.project_id,
+        "funding_line_id": contribution.funding_line_id,
+        "payer": rules.payer_name(contribution.project, contribution.funding_line),
+        "paid_on": contribution.paid_on,
+        "amount": money.format_amount(contribution.amount, contribution.currency),
+        "currency": contribution.currency,
+        "amount_xof": contribution.amount_xof,
+        "reference": contribution.reference,
+        "status": contribution.status,
+        "proof": {
+            "filename": proof.filename,
+            "content_type": proof.content_type,
+            "size": proof.size,
+            "url": url_for("api_delivery.download_proof", contribution_id=contribution.id),
+        }
+        if proof
+        else None,
+        "version": contribution.version,
+        "created_at": contribution.created_at,
+        "updated_at": contribution.updated_at,
+    }
+
+
+def dump_entry(facility: Facility) -> dict:
+    project = facility.project
+    owner = project.owner_organisation
+    return {
+        "project_id": project.id,
+        "title": project.title,
+        "sector": project.sector,
+        "village": project.village,
+        "year": facilities.year_of(facility),
+        "cost_xof": project.budget_total_xof,
+        "owner": {"id": owner.id, "name": owner.name} if owner else None,
+        "condition": facility.condition,
+        "condition_checked_at": facility.condition_checked_at,
+    }
+
+
+def dump_check(check: FacilityCheck) -> dict:
+    photo = check.photo
+    return {
+        "id": check.id,
+        "project_id": check.project_id,
+        "condition": check.condition,
+        "remark": check.remark or "",
+        "photo": {
+            "filename": photo.filename,
+            "content_type": photo.content_type,
+            "size": photo.size,
+            "url": url_for("api_delivery.download_photo", project_id=check.project_id, check_id=check.id),
+        }
+        if photo
+        else None,
+        "checked_at": check.checked_at,
+    }
+
+
+# Contributions ------------------------------------------------------------------------------------------
+
+
+@blp.route("/projects/<id:project_id>/contributions")
+@blp.arguments(PageArgs, location="query")
+@blp.response(200, list_schema(ContributionOut, "ContributionList"))
+def list_contributions(args, project_id):
+    """The project's contributions paid, newest first. Whoever may see the project."""
+    project = project_rules.load_project(api_user(), project_id)
+    return page_of(rules.project_contributions(project), args["page"], args["per_page"], dump_contribution)
+
+
+@blp.route("/projects/<id:project_id>/contributions", methods=["POST"])
+@documented_body(blp, "ContributionCreate")
+@blp.response(201, ContributionOut)
+def report_contribution(project_id):
+    """Reports a tranche paid on a line of the co-funding plan, from agreement on. The paying party's members
+    (not observers); the commune's officials for a line naming nobody (the State, the population)."""
+    user = require_api_user()
+    project = project_rules.load_project(user, project_id)
+    rules.check_can_report(user, project)
+    data = load_body(ContributionCreate())
+    return dump_contribution(rules.report_contribution(user, project, data))
+
+
+@blp.route("/contributions/<id:contribution_id>")
+@blp.response(200, ContributionOut)
+def get_contribution(contribution_id):
+    """One contribution. Whoever may see its project (404 for anyone else)."""
+    return dump_contribution(rules.load_contribution(api_user(), contribution_id))
+
+
+@blp.route("/contributions/<id:contribution_id>/transitions", methods=["POST"])
+@documented_body(blp, "ContributionTransition")
+@blp.response(200, ContributionOut)
+def transition_contribution(contribution_id):
+    """confirm (the receiving side; a mediator for a contested one), contest (the receiving side, comment
+    required), report_again (the paying side, once contested); the answer is the contribution in its new state."""
+    user = require_api_user()
+    contribution = rules.load_contribution(user, contribution_id)
+    data = load_body(ContributionTransitionIn())
+    rules.transition(user, contribution, data["action"], data.get("comment"), version=data.get("version"))
+    return dump_contribution(contribution)
+
+
+@blp.route("/contributions/<id:contribution_id>/proof", methods=["POST"])
+@blp.doc(
+    requestBody={
+        "required": True,
+        "content": {
+            "multipart/form-data": {"schema": {"type": "object", "required": ["file"], "properties": {"file": UPLOAD}}}
+        },
+    }
+)
+@blp.response(200, ContributionOut)
+def upload_proof(contribution_id):
+    """Adds (or replaces) the proof of a contribution not yet confirmed (PDF, image, office document; 20 MB at
+    most). The paying side."""
+    user = require_api_user()
+    contribution = rules.load_contribution(user, contribution_id)
+    upload = request.files.get("file")
+    rules.add_proof(
+        user, contribution, upload.stream if upload and upload.filename else None, upload.filename if upload else None
+    )
+    return dump_contribution(contribution)
+
+
+@blp.route("/contributions/<id:contribution_id>/proof")
+def download_proof(contribution_id):
+    """The proof, as an attachment. Whoever may see the project, with the bearer token."""
+    return send_document(rules.load_contribution(api_user(), contribution_id).proof)
+
+
+# Facilities ---------------------------------------------------------------------------------------------
+
+
+def _facility_project(user, project_id):
+    project = project_rules.load_project(user, project_id)
+    if facilities.facility_of(project) is None:
+        raise Refused("not_found")
+    return project
+
+
+@blp.route("/communes/<id:commune_id>/facilities")
+@blp.arguments(PageArgs, location="query")
+@blp.response(200, list_schema(FacilityEntryOut, "FacilityList"))
+def commune_facilities(args, commune_id):
+    """The commune's register of handed-over facilities, newest hand-over first: cost (the budget total, XOF),
+    owner and current condition (working, partly, not_working, unknown). Anyone."""
+    if get_commune(commune_id) is None:
+        raise Refused("not_found")
+    return page_of(facilities.commune_register(commune_id), args["page"], args["per_page"], dump_entry)
+
+
+@blp.route("/projects/<id:project_id>/facility")
+@blp.response(200, FacilityOut)
+def get_facility(project_id):
+    """A handed-over project's facility with its maintenance plan and checks, newest first. Whoever may see the
+    project (404 before hand-over)."""
+    project = _facility_project(api_user(), project_id)
+    facility = facilities.facility_of(project)
+    return {
+        **dump_entry(facility),
+        "maintenance_plan": project.maintenance_plan,
+        "handed_over_at": facility.handed_over_at,
+        "checks": [dump_check(check) for check in facilities.facility_checks(project)],
+    }
+
+
+@blp.route("/projects/<id:project_id>/facility/checks", methods=["POST"])
+@blp.doc(
+    requestBody={
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["condition"],
+                    "properties": {
+                        "condition": {"type": "string", "enum": list(FACILITY_CONDITIONS)},
+                        "remark": {"type": "string", "maxLength": facilities.REMARK_MAX},
+                        "file": UPLOAD,
+                    },
+                }
+            }
+        },
+    }
+)
+@blp.response(201, FacilityCheckOut)
+def record_check(project_id):
+    """Records the yearly check of a facility handed over: condition, remark, an optional photo (an image).
+    The owner organisation's members (not observers)."""
+    user = require_api_user()
+    project = _facility_project(user, project_id)
+    if not facilities.can_check(user, project):
+        raise Refused("forbidden")
+    upload = request.files.get("file")
+    check = facilities.record_check(
+        user,
+        project,
+        request.form.get("condition"),
+        request.form.get("remark"),
+        upload.stream if upload and upload.filename else None,
+        upload.filename if upload else None,
+    )
+    return dump_check(check)
+
+
+@blp.route("/projects/<id:project_id>/facility/checks/<id:check_id>/photo")
+def download_photo(project_id, check_id):
+    """A check's photo, as an attachment. Whoever may see the project, with the bearer token."""
+    project = _facility_project(api_user(), project_id)
+    check = facilities.find_check(project, check_id)
+    return send_document(check.photo if check else None)

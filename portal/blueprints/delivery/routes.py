@@ -1,0 +1,215 @@
+"""A project's contributions page and its facility page. Thin: find the project (the domain's loader: 404 or
+403), parse what the person sent, call the operation, render."""
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from portal import money
+from portal.blueprints.delivery import bp
+from portal.blueprints.files import send_document
+from portal.blueprints.guards import login_required
+from portal.blueprints.pages import found
+from portal.blueprints.projects.presenters import file_size
+from portal.database import utcnow
+from portal.domain import contributions as rules
+from portal.domain import facilities
+from portal.domain import projects as project_rules
+from portal.errors import Refused
+from portal.extensions import db
+from portal.ids import parse_id
+from portal.labels import CONDITION_LABELS, CONTRIBUTION_STATUS_LABELS, label
+from portal.models import FACILITY_CONDITIONS, Project
+from portal.paging import page_number
+
+PER_PAGE = 20
+REPORT_FIELDS = ("funding_line_id", "paid_on", "amount", "currency", "reference")
+
+
+def _project(project_id: int, may=None) -> Project:
+    return found(project_rules.load_project, project_id, may, for_page=True)
+
+
+def _reloaded(project_id: int) -> Project:
+    db.session.rollback()
+    return _project(project_id)
+
+
+# Contributions ------------------------------------------------------------------------------------------
+
+
+def _render_contributions(project: Project, status: int = 200, *, report=None, action=None, notice=None):
+    pagination = db.paginate(
+        rules.project_contributions(project),
+        page=page_number(request.args.get("page")),
+        per_page=PER_PAGE,
+        error_out=False,
+        count=True,
+    )
+    summary = rules.funding_summary(current_user, project)
+    lines = rules.reportable_lines(current_user, project)
+    rows = [
+        {
+            "contribution": c,
+            "payer": rules.payer_name(project, c.funding_line),
+            "proof_size": file_size(c.proof.size) if c.proof else None,
+            "actions": [(name, rules.TRANSITIONS[name]) for name in rules.available_actions(current_user, c)],
+            "can_add_proof": rules.can_add_proof(current_user, c),
+        }
+        for c in pagination.items
+    ]
+    return render_template(
+        "delivery/contributions.html",
+        project=project,
+        summary=summary,
+        pledged_total=sum(row.pledged_xof for row in summary),
+        received_total=sum(row.received_xof for row in summary),
+        awaiting_total=sum(row.awaiting_xof for row in summary),
+        rows=rows,
+        pagination=pagination,
+        lines=lines,
+        currencies=money.accepted_currencies(utcnow().date()) if lines else [],
+        payer_names={line.id: rules.payer_name(project, line) for line in lines},
+        report_state=report or {},
+        action_state=action or {},
+        notice=notice,
+    ), status
+
+
+@bp.get("/<id:project_id>/contributions")
+def contributions(project_id):
+    """What each party pledged and actually paid on the project, its tranches and their proofs. Who may see it."""
+    return _render_contributions(_project(project_id))
+
+
+@bp.post("/<id:project_id>/contributions")
+@login_required
+def report(project_id):
+    """Reports a tranche paid on a line of the plan, with its proof. The paying party (not observers)."""
+    project = _project(project_id, may=rules.may_report)
+    values = {name: request.form.get(name, "") for name in REPORT_FIELDS}
+    sent = request.files.get("file")
+    data = {**values, "funding_line_id": parse_id(values["funding_line_id"]), "amount": values["amount"].strip()}
+    try:
+        rules.report_contribution(
+            current_user,
+            project,
+            data,
+            sent.stream if sent and sent.filename else None,
+            sent.filename if sent else None,
+        )
+    except Refused as error:
+        project = _reloaded(project_id)
+        if error.status == 409:
+            return _render_contributions(project, 409, notice=error.text())
+        errors = error.fields or {"amount": [error.text()]}
+        return _render_contributions(project, error.status, report={"errors": errors, **values})
+    flash(_("The contribution is reported: the receiving side confirms it."), "info")
+    return redirect(url_for("delivery.contributions", project_id=project.id), code=303)
+
+
+def _contribution(project_id: int, contribution_id: int):
+    contribution = found(rules.load_contribution, contribution_id)
+    if contribution.project_id != project_id:
+        abort(404)
+    return contribution
+
+
+@bp.post("/<id:project_id>/contributions/<id:contribution_id>/actions/<action>")
+@login_required
+def act(project_id, contribution_id, action):
+    """Confirms or contests a tranche (the receiving side; a mediator confirms a contested one), or reports a
+    contested one again with a new proof (the paying side)."""
+    if action not in rules.TRANSITIONS:
+        abort(404)
+    contribution = _contribution(project_id, contribution_id)
+    comment = request.form.get("comment", "")
+    sent = request.files.get("file")
+    try:
+        if action == "report_again" and sent and sent.filename:
+            rules.add_proof(current_user, contribution, sent.stream, sent.filename)
+        rules.transition(current_user, contribution, action, comment, version=parse_id(request.form.get("version")))
+    except Refused as error:
+        project = _reloaded(project_id)
+        if error.code in ("invalid_transition", "stale_version"):
+            notice = _("This action is no longer possible: the contribution changed meanwhile. The page shows it now.")
+            return _render_contributions(project, 409, notice=notice)
+        errors = error.fields or {"comment": [error.text()]}
+        state = {"id": contribution_id, "action": action, "errors": errors, "comment": comment}
+        return _render_contributions(project, error.status, action=state)
+    flash(
+        _("Done: the contribution is now “%(status)s”.", status=label(CONTRIBUTION_STATUS_LABELS, contribution.status)),
+        "info",
+    )
+    return redirect(url_for("delivery.contributions", project_id=project_id), code=303)
+
+
+@bp.get("/<id:project_id>/contributions/<id:contribution_id>/proof")
+def proof(project_id, contribution_id):
+    """A contribution's proof of payment, as a download. Who may see the project."""
+    return send_document(_contribution(project_id, contribution_id).proof)
+
+
+# The facility -------------------------------------------------------------------------------------------
+
+
+def _facility_project(project_id: int) -> Project:
+    """The project, once handed over: before that there is no facility to show (404)."""
+    project = _project(project_id)
+    if facilities.facility_of(project) is None:
+        abort(404)
+    return project
+
+
+def _render_facility(project: Project, status: int = 200, *, check=None):
+    checks = facilities.facility_checks(project)
+    return render_template(
+        "delivery/facility.html",
+        project=project,
+        facility=facilities.facility_of(project),
+        checks=[(c, file_size(c.photo.size) if c.photo else None) for c in checks],
+        can_check=facilities.can_check(current_user, project),
+        conditions=[(code, CONDITION_LABELS[code]) for code in FACILITY_CONDITIONS],
+        check_state=check or {},
+    ), status
+
+
+@bp.get("/<id:project_id>/facility")
+def facility(project_id):
+    """A facility handed over: its owner, maintenance plan, and the yearly checks of whether it works. Who may
+    see the project (everyone: a handed-over project is public)."""
+    return _render_facility(_facility_project(project_id))
+
+
+@bp.post("/<id:project_id>/facility/checks")
+@login_required
+def check(project_id):
+    """Records the yearly check: working, partly or not working, a remark and a photo. The owner's members."""
+    project = _facility_project(project_id)
+    if not facilities.can_check(current_user, project):
+        abort(403)
+    values = {"condition": request.form.get("condition", ""), "remark": request.form.get("remark", "")}
+    sent = request.files.get("file")
+    try:
+        facilities.record_check(
+            current_user,
+            project,
+            values["condition"],
+            values["remark"],
+            sent.stream if sent and sent.filename else None,
+            sent.filename if sent else None,
+        )
+    except Refused as error:
+        project = _reloaded(project_id)
+        errors = error.fields or {"condition": [error.text()]}
+        return _render_facility(project, error.status, check={"errors": errors, **values})
+    flash(_("The check is recorded: the commune's register shows it."), "info")
+    return redirect(url_for("delivery.facility", project_id=project_id), code=303)
+
+
+@bp.get("/<id:project_id>/facility/checks/<id:check_id>/photo")
+def photo(project_id, check_id):
+    """A check's photo, as a download. Who may see the project."""
+    project = _facility_project(project_id)
+    found_check = facilities.find_check(project, check_id)
+    return send_document(found_check.photo if found_check else None)

@@ -1,0 +1,145 @@
+"""After agreement: contributions actually paid on the funding lines, and the facilities handed over with the
+yearly word of their owner on whether they still work.
+
+`Project.received_total_xof` (the contributions confirmed, in whole XOF) is a deferred SQL sum declared here:
+read on one project it costs one query; lists undefer it (one subquery per row of the page).
+"""
+
+import enum
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    func,
+    select,
+)
+from sqlalchemy.orm import Mapped, backref, column_property, mapped_column, relationship
+
+from portal.database import UTCDateTime, one_of, utcnow
+from portal.extensions import db
+from portal.models.projects import FundingLine, Project
+from portal.models.users import User
+
+
+class DeliveryFile(db.Model):
+    """A file kept after agreement (a transfer receipt, a photo of the facility), stored outside static/ under a
+    random name, checked by its content like project documents."""
+
+    __tablename__ = "delivery_files"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), index=True)
+    filename: Mapped[str] = mapped_column(String(200))
+    stored_name: Mapped[str] = mapped_column(String(64), unique=True)
+    content_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(Integer)
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ContributionStatus(enum.StrEnum):
+    REPORTED = "reported"
+    CONFIRMED = "confirmed"
+    CONTESTED = "contested"
+
+
+class Contribution(db.Model):
+    """A tranche actually paid on a funding line: reported by the paying party, confirmed or contested by the
+    receiving side. The amount keeps its currency and the rate of the day it was entered."""
+
+    __tablename__ = "contributions"
+    __table_args__ = (
+        CheckConstraint(one_of("status", ContributionStatus), name="status"),
+        CheckConstraint("amount > 0", name="amount_positive"),
+        Index("ix_contributions_project", "project_id", "id"),
+        Index("ix_contributions_line_status", "funding_line_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    funding_line_id: Mapped[int] = mapped_column(ForeignKey("funding_lines.id", ondelete="CASCADE"))
+    paid_on: Mapped[date] = mapped_column(Date)
+    amount: Mapped[Decimal] = mapped_column(Numeric(14, 2))
+    currency: Mapped[str] = mapped_column(String(3))
+    rate_to_xof: Mapped[Decimal] = mapped_column(Numeric(18, 6))
+    amount_xof: Mapped[int] = mapped_column(BigInteger)
+    reference: Mapped[str | None] = mapped_column(String(200))  # the transfer's reference, as the payer gives it
+    status: Mapped[str] = mapped_column(String(20), default=ContributionStatus.REPORTED)
+    proof_id: Mapped[int | None] = mapped_column(ForeignKey("delivery_files.id", ondelete="SET NULL"))
+    reported_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    status_changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    project: Mapped[Project] = relationship()
+    funding_line: Mapped[FundingLine] = relationship()
+    proof: Mapped[DeliveryFile | None] = relationship()
+    reported_by: Mapped[User | None] = relationship()
+
+    __mapper_args__ = {"version_id_col": version}
+
+    def __repr__(self) -> str:
+        return f"<Contribution {self.id} {self.status} {self.amount} {self.currency}>"
+
+
+# What a facility's owner says of it once a year; "unknown" until the first word.
+FACILITY_CONDITIONS = ("working", "partly", "not_working")
+CONDITIONS_OR_UNKNOWN = (*FACILITY_CONDITIONS, "unknown")
+
+
+class Facility(db.Model):
+    """A facility handed over (one per project from its hand-over on): its current condition, from the latest
+    yearly check, and when its owner was last reminded of a check."""
+
+    __tablename__ = "facilities"
+    __table_args__ = (CheckConstraint(one_of("condition", CONDITIONS_OR_UNKNOWN), name="condition"),)
+
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True)
+    commune_id: Mapped[int] = mapped_column(ForeignKey("communes.id"), index=True)
+    handed_over_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    condition: Mapped[str] = mapped_column(String(20), default="unknown")
+    condition_checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    check_reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    project: Mapped[Project] = relationship(backref=backref("facility", uselist=False, viewonly=True))
+
+
+class FacilityCheck(db.Model):
+    """The owner's yearly word: working, partly or not working, with a remark and a photo."""
+
+    __tablename__ = "facility_checks"
+    __table_args__ = (
+        CheckConstraint(one_of("condition", FACILITY_CONDITIONS), name="condition"),
+        Index("ix_facility_checks_project", "project_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("facilities.project_id", ondelete="CASCADE"))
+    condition: Mapped[str] = mapped_column(String(20))
+    remark: Mapped[str] = mapped_column(Text, default="")
+    photo_id: Mapped[int | None] = mapped_column(ForeignKey("delivery_files.id", ondelete="SET NULL"))
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    checked_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    photo: Mapped[DeliveryFile | None] = relationship()
+    recorded_by: Mapped[User | None] = relationship()
+
+
+# Contributions actually paid and confirmed, in whole XOF (api.md: `received_total_xof`, 0 while none).
+Project.received_total_xof = column_property(
+    select(func.coalesce(func.sum(Contribution.amount_xof), 0))
+    .where(Contribution.project_id == Project.id, Contribution.status == ContributionStatus.CONFIRMED)
+    .correlate_except(Contribution)
+    .scalar_subquery(),
+    deferred=True,
+)
