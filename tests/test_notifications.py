@@ -10,7 +10,7 @@ from sqlalchemy import func, insert, select
 
 from portal.cli.jobs import SCHEDULED_JOBS, scheduled_jobs
 from portal.database import utcnow
-from portal.domain import accounts, commitments, documents, meetings, projects
+from portal.domain import accounts, commitments, contributions, documents, facilities, meetings, projects
 from portal.domain import organisations as rules
 from portal.domain.audit import write_anchor
 from portal.domain.mail import set_mail_preferences
@@ -35,6 +35,7 @@ from portal.notifications.notify import notify
 from portal.notifications.outbox import expire_sent, queue_mail
 from portal.notifications.preferences import choosable_kinds
 from tests.commitment_factories import co_funded_project, make_commitment
+from tests.delivery_factories import make_contribution, make_facility
 from tests.factories import add_member, make_user
 from tests.helpers import assert_constant_queries, count_queries
 from tests.mail import link_in, mails_to
@@ -370,6 +371,48 @@ SCENARIOS = {
             "deputy": both("project_submit"),
             "representative": both("funding_line_to_confirm"),
         },
+    ),
+    # After agreement (helper-after): contributions go to the receiving side (the commune's officials) and back to
+    # the paying side (the association's acting members); a facility's check to the association's officers and
+    # the commune's officials; its yearly reminder to the owner's acting members.
+    "the association reports a tranche paid": (
+        lambda c: contributions.report_contribution(
+            c.users["officer"],
+            (p := co_funded_project(c)),
+            {"funding_line_id": p.funding_lines[0].id, "paid_on": "2026-06-01", "amount": "1000", "currency": "XOF"},
+        ),
+        {k: both("contribution_report") for k in ("mayor", "deputy")},
+    ),
+    "the commune confirms a tranche": (
+        lambda c: contributions.transition(
+            c.users["mayor"], make_contribution(co_funded_project(c), 0, 1000), "confirm"
+        ),
+        {k: both("contribution_confirm") for k in ("officer", "member")},
+    ),
+    "the commune contests a tranche": (
+        lambda c: contributions.transition(
+            c.users["mayor"], make_contribution(co_funded_project(c), 0, 1000), "contest", "Non reçu"
+        ),
+        {k: both("contribution_contest") for k in ("officer", "member")},
+    ),
+    "the association reports a contested tranche again": (
+        lambda c: contributions.transition(
+            c.users["member"], make_contribution(co_funded_project(c), 0, 1000, status="contested"), "report_again"
+        ),
+        {k: both("contribution_report_again") for k in ("mayor", "deputy")},
+    ),
+    "the owner records the facility's yearly check": (
+        lambda c: facilities.record_check(
+            c.users["mayor"], make_facility(c.association, c.commune_a, c.commune_org), "working", ""
+        ),
+        {k: both("facility_checked") for k in ("officer", "deputy")},
+    ),
+    "an overdue yearly check is reminded to the owner": (
+        lambda c: (
+            make_facility(c.association, c.commune_a, c.commune_org, handed_over_days_ago=400),
+            facilities.send_check_reminders(),
+        ),
+        {k: both("facility_check_due") for k in ("mayor", "deputy")},
     ),
 }
 
@@ -714,6 +757,7 @@ def test_a_test_app_leaves_the_scheduled_jobs_to_its_tests_unless_told(app, monk
         ("meeting_reminders", timedelta(minutes=15), meetings.send_reminders),
         ("commitment_reminders", timedelta(hours=1), commitments.send_reminders),
         ("commitment_escalation", timedelta(hours=1), commitments.escalate_overdue),
+        ("facility_check_reminders", timedelta(days=1), facilities.send_check_reminders),
     ]
 
 

@@ -211,9 +211,7 @@ def transition(actor, contribution: Contribution, action: str, comment=None, ver
         comment=comment,
     )
     db.session.expire(contribution.project, ["received_total_xof"])
-    notify(
-        f"contribution_{action}", contribution=contribution, project=contribution.project, actor=actor, comment=comment
-    )
+    _notify(f"contribution_{action}", actor, contribution, comment)
     if contribution.status == S.CONFIRMED:
         _confirm_pledge_if_paid(actor, contribution.funding_line)
     return contribution

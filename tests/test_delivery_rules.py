@@ -1,0 +1,403 @@
+"""After agreement, restated from issue 11 and product.md: contributions paid (reported by the paying party,
+confirmed or contested by the receiving side) as a matrix of state × role × action; who reports; XOF sums of
+pledged versus received; pledges confirmed by the tranches that reach them; the facility handed over, its yearly
+check by its owner, the commune's register and the reminder job."""
+
+import io
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import func, select
+
+from portal.cli.jobs import SCHEDULED_JOBS
+from portal.database import utcnow
+from portal.domain import contributions as rules
+from portal.domain import facilities, projects
+from portal.errors import Refused
+from portal.extensions import db
+from portal.models import (
+    Commitment,
+    Facility,
+    FacilityCheck,
+    Notification,
+    OutboxMessage,
+    Project,
+    ProjectStatus,
+    commune_today,
+)
+from portal.notifications.jobs import run_due_jobs
+from tests.delivery_factories import make_contribution
+from tests.project_factories import make_project
+from tests.walk import PDF
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+ROLES = ["officer", "member", "mayor", "deputy", "mayor_b", "representative", "observer", "mediator", "admin", "nobody"]
+STATES = ["reported", "confirmed", "contested"]
+# A tranche of the partner's line (the partner pays: its representative; its observer only reads); the commune
+# receives (its mayor and deputy); a mediator confirms a contested one.
+PAYING = {"representative"}
+RECEIVING = {"mayor", "deputy"}
+WHO = {
+    "confirm": {"reported": RECEIVING, "contested": {"mediator"}},
+    "contest": {"reported": RECEIVING},
+    "report_again": {"contested": PAYING},
+}
+TO = {"confirm": "confirmed", "contest": "contested", "report_again": "reported"}
+
+
+@pytest.fixture(autouse=True)
+def _in_app_context(app_context):
+    """The operations render mails (notifications), which needs the application."""
+
+
+def agreed_project(cast, status=ProjectStatus.AGREED, **kwargs) -> Project:
+    """Association A's project in commune A, budget 1,000,000 F CFA, funded 600,000 by the association and
+    400,000 by the partner, which confirmed its line."""
+    project = make_project(
+        cast.association,
+        cast.commune_a,
+        status,
+        funding=(("association", cast.association, 600_000, "XOF"), ("partner", cast.partner, 400_000, "XOF")),
+        **kwargs,
+    )
+    project.funding_lines[1].confirmed_at = utcnow()
+    db.session.flush()
+    return project
+
+
+def expected(role: str, state: str, action: str) -> str:
+    if not any(role in who for who in WHO[action].values()):
+        return "forbidden"
+    if state not in WHO[action]:
+        return "invalid_transition"
+    if role not in WHO[action][state]:
+        return "forbidden"
+    if action == "contest":
+        return "comment_required"
+    return "done"
+
+
+@pytest.mark.parametrize("action", sorted(WHO))
+@pytest.mark.parametrize("state", STATES)
+def test_the_transition_table(session, cast, state, action):
+    project = agreed_project(cast)
+    for role in ROLES:
+        contribution = make_contribution(project, 1, 100_000, status=state)
+        with session.begin_nested() as savepoint:
+            try:
+                rules.transition(cast.users[role], rules.load_contribution(cast.users[role], contribution.id), action)
+                got = "done"
+                assert contribution.status == TO[action]
+            except Refused as refusal:
+                got = refusal.code
+            savepoint.rollback()
+        assert got == expected(role, state, action), (role, state, action, got)
+
+
+def test_a_contest_with_its_reason_goes_through_and_tells_the_payer(session, cast):
+    project = agreed_project(cast)
+    contribution = make_contribution(project, 1, 100_000)
+    rules.transition(cast.users["mayor"], contribution, "contest", "Rien reçu sur le compte de la commune.")
+    assert contribution.status == "contested"
+    told = session.scalars(select(Notification.user_id).where(Notification.event == "contribution_contest")).all()
+    assert set(told) == {cast.users["representative"].id}
+
+
+def test_the_commune_pays_its_own_line_and_the_association_confirms(session, cast):
+    project = make_project(
+        cast.association,
+        cast.commune_a,
+        ProjectStatus.IN_PROGRESS,
+        funding=(("association", None, 700_000, "XOF"), ("commune", None, 300_000, "XOF")),
+    )
+    commune_line = project.funding_lines[1]
+    with pytest.raises(Refused) as refused:
+        rules.report_contribution(
+            cast.users["officer"],
+            project,
+            {"funding_line_id": commune_line.id, "paid_on": "2026-01-10", "amount": "1000", "currency": "XOF"},
+        )
+    assert refused.value.code == "forbidden"
+    paid = rules.report_contribution(
+        cast.users["mayor"],
+        project,
+        {"funding_line_id": commune_line.id, "paid_on": "2026-01-10", "amount": "300000", "currency": "XOF"},
+    )
+    with pytest.raises(Refused) as refused:
+        rules.transition(cast.users["deputy"], paid, "confirm")
+    assert refused.value.code == "forbidden"
+    rules.transition(cast.users["member"], paid, "confirm")
+    assert paid.status == "confirmed"
+
+
+@pytest.mark.parametrize(
+    "status, role, answer",
+    [
+        ("in_consultation", "representative", "invalid_transition"),  # reported once the project is agreed
+        ("agreed", "representative", "done"),
+        ("in_progress", "officer", "done"),
+        ("handed_over", "member", "done"),
+        ("agreed", "observer", "forbidden"),  # observers only read
+        ("agreed", "mayor", "forbidden"),  # the commune pays no line of this plan
+        ("agreed", "mediator", "forbidden"),
+        ("agreed", "nobody", "forbidden"),
+    ],
+)
+def test_who_reports_a_tranche_and_when(session, cast, status, role, answer):
+    project = agreed_project(cast, status)
+    line = project.funding_lines[1] if role in ("representative", "observer") else project.funding_lines[0]
+    data = {"funding_line_id": line.id, "paid_on": "2026-06-01", "amount": "50000", "currency": "XOF"}
+    try:
+        rules.report_contribution(cast.users[role], project, data)
+        got = "done"
+    except Refused as refusal:
+        got = refusal.code
+    assert got == answer
+
+
+def test_a_funder_confirms_its_line_before_it_reports_on_it(session, cast):
+    project = agreed_project(cast)
+    project.funding_lines[1].confirmed_at = None
+    data = {"funding_line_id": project.funding_lines[1].id, "paid_on": "2026-06-01", "amount": "1", "currency": "XOF"}
+    with pytest.raises(Refused) as refused:
+        rules.report_contribution(cast.users["representative"], project, data)
+    assert refused.value.code == "invalid_transition"
+
+
+@pytest.mark.parametrize(
+    "change, field",
+    [
+        ({"paid_on": "demain"}, "paid_on"),
+        ({"amount": "100.50"}, "amount"),  # XOF has no decimals
+        ({"amount": "-5"}, "amount"),
+        ({"currency": "ZZZ"}, "currency"),
+        ({"funding_line_id": None}, "funding_line_id"),
+        ({"reference": "x" * 201}, "reference"),
+    ],
+)
+def test_what_a_report_refuses_names_its_field(session, cast, change, field):
+    project = agreed_project(cast)
+    data = {
+        "funding_line_id": project.funding_lines[0].id,
+        "paid_on": "2026-06-01",
+        "amount": "1000",
+        "currency": "XOF",
+    }
+    with pytest.raises(Refused) as refused:
+        rules.report_contribution(cast.users["officer"], project, {**data, **change})
+    assert refused.value.code == "validation_failed"
+    assert field in refused.value.fields
+
+
+def test_a_payment_dated_tomorrow_in_bamako_is_refused(session, cast):
+    project = agreed_project(cast)
+    tomorrow = (commune_today() + timedelta(days=1)).isoformat()
+    data = {"funding_line_id": project.funding_lines[0].id, "paid_on": tomorrow, "amount": "1000", "currency": "XOF"}
+    with pytest.raises(Refused) as refused:
+        rules.report_contribution(cast.users["officer"], project, data)
+    assert list(refused.value.fields) == ["paid_on"]
+
+
+def test_received_counts_confirmed_tranches_only_in_whole_xof(session, cast):
+    project = agreed_project(cast)
+    make_contribution(project, 0, 1000, "EUR", status="confirmed")  # 1000 × 655.957 = 655,957 F CFA
+    make_contribution(project, 0, 250_000, status="confirmed")
+    make_contribution(project, 1, 100_000, status="reported")  # not yet received
+    make_contribution(project, 1, 40_000, status="contested")
+    session.expire_all()
+    assert session.get(Project, project.id).received_total_xof == 655_957 + 250_000
+    summary = rules.funding_summary(cast.users["officer"], session.get(Project, project.id))
+    assert [(r.pledged_xof, r.received_xof, r.awaiting_xof, r.gap_xof) for r in summary] == [
+        (600_000, 905_957, 0, 0),
+        (400_000, 0, 140_000, 400_000),
+    ]
+
+
+def test_a_project_without_contributions_has_received_nothing(session, cast):
+    project = agreed_project(cast)
+    session.expire_all()
+    assert session.get(Project, project.id).received_total_xof == 0
+
+
+def test_confirmed_tranches_that_reach_the_pledge_confirm_its_commitment(session, cast):
+    project = agreed_project(cast, ProjectStatus.IN_CONSULTATION)
+    projects.transition(cast.users["mayor"], project, "agree")
+    pledge = session.scalar(select(Commitment).where(Commitment.funding_line_id == project.funding_lines[0].id))
+    assert pledge.status == "open"
+    first = rules.report_contribution(
+        cast.users["officer"],
+        project,
+        {
+            "funding_line_id": project.funding_lines[0].id,
+            "paid_on": "2026-06-01",
+            "amount": "350000",
+            "currency": "XOF",
+        },
+    )
+    rules.transition(cast.users["mayor"], first, "confirm")
+    assert pledge.status == "open"  # 350,000 of 600,000
+    second = rules.report_contribution(
+        cast.users["member"],
+        project,
+        {
+            "funding_line_id": project.funding_lines[0].id,
+            "paid_on": "2026-07-01",
+            "amount": "250000",
+            "currency": "XOF",
+        },
+    )
+    assert pledge.status == "open"  # reported is not received
+    rules.transition(cast.users["deputy"], second, "confirm")
+    assert pledge.status == "confirmed"
+    partner_pledge = session.scalar(select(Commitment).where(Commitment.funding_line_id == project.funding_lines[1].id))
+    assert partner_pledge.status == "open"
+    session.expire_all()
+    assert session.get(Project, project.id).received_total_xof == 600_000
+
+
+def test_each_step_is_on_the_projects_history(session, cast):
+    project = agreed_project(cast)
+    paid = rules.report_contribution(
+        cast.users["representative"],
+        project,
+        {"funding_line_id": project.funding_lines[1].id, "paid_on": "2026-06-01", "amount": "100", "currency": "EUR"},
+        io.BytesIO(PDF),
+        "virement.pdf",
+    )
+    assert paid.amount == Decimal("100.00") and paid.amount_xof == 65_596  # 65,595.7 rounded half-even
+    assert paid.proof.filename == "virement.pdf" and paid.proof.content_type == "application/pdf"
+    rules.transition(cast.users["mayor"], paid, "contest", "Le virement n'est pas arrivé.")
+    rules.transition(cast.users["representative"], paid, "report_again")
+    rules.transition(cast.users["mayor"], paid, "confirm")
+    actions = [event["action"] for event in projects.project_history(project)]
+    assert actions[-4:] == [
+        "contribution.report",
+        "contribution.contest",
+        "contribution.report_again",
+        "contribution.confirm",
+    ]
+
+
+# The facility --------------------------------------------------------------------------------------------
+
+
+def handed_over(cast) -> Project:
+    """A project handed over through the workflow, the commune its owner."""
+    project = agreed_project(cast, ProjectStatus.COMPLETED, village="Lakamané")
+    projects.transition(
+        cast.users["mayor"],
+        project,
+        "hand_over",
+        owner_organisation_id=cast.commune_org.id,
+        maintenance_plan="Le comité de gestion de l'eau entretient la pompe; 50 000 F CFA par an.",
+    )
+    return project
+
+
+def test_hand_over_enters_the_facility_in_its_communes_register(session, cast):
+    project = handed_over(cast)
+    facility = session.get(Facility, project.id)
+    assert (facility.commune_id, facility.condition, facility.condition_checked_at) == (
+        cast.commune_a.id,
+        "unknown",
+        None,
+    )
+    register = session.scalars(facilities.commune_register(cast.commune_a.id)).unique().all()
+    assert [f.project_id for f in register] == [project.id]
+    assert session.scalars(facilities.commune_register(cast.commune_b.id)).unique().all() == []
+
+
+@pytest.mark.parametrize(
+    "role, answer",
+    [
+        ("mayor", "done"),  # the owner (the commune)
+        ("deputy", "done"),
+        ("officer", "forbidden"),
+        ("representative", "forbidden"),
+        ("mediator", "forbidden"),
+        ("mayor_b", "forbidden"),
+        ("nobody", "forbidden"),
+    ],
+)
+def test_only_the_owner_records_the_yearly_check(session, cast, role, answer):
+    project = handed_over(cast)
+    try:
+        facilities.record_check(cast.users[role], project, "working", "La pompe marche.")
+        got = "done"
+    except Refused as refusal:
+        got = refusal.code
+    assert got == answer
+
+
+def test_a_committee_owner_records_it_and_the_commune_does_not(session, cast):
+    from tests.factories import add_member, make_organisation, make_user
+
+    committee = make_organisation("committee", "ASACO de Diéma", commune=cast.commune_a)
+    president = make_user("asaco@test.org", "Présidente de l'ASACO")
+    add_member(president, committee, "president")
+    project = agreed_project(cast, ProjectStatus.COMPLETED)
+    projects.transition(
+        cast.users["mayor"], project, "hand_over", owner_organisation_id=committee.id, maintenance_plan="L'ASACO."
+    )
+    facilities.record_check(president, project, "partly", "Le générateur est en panne.")
+    with pytest.raises(Refused) as refused:
+        facilities.record_check(cast.users["mayor"], project, "working", "")
+    assert refused.value.code == "forbidden"
+    assert session.get(Facility, project.id).condition == "partly"
+
+
+def test_a_check_updates_the_condition_keeps_its_photo_and_tells_the_parties(session, cast):
+    project = handed_over(cast)
+    check = facilities.record_check(
+        cast.users["mayor"], project, "not_working", "Pompe cassée.", io.BytesIO(PNG), "pompe.png"
+    )
+    facility = session.get(Facility, project.id)
+    assert facility.condition == "not_working" and facility.condition_checked_at == check.checked_at
+    assert check.photo.content_type == "image/png"
+    told = set(session.scalars(select(Notification.user_id).where(Notification.event == "facility_checked")))
+    assert told == {cast.users["officer"].id, cast.users["deputy"].id}  # the actor is not told
+
+
+@pytest.mark.parametrize(
+    "condition, remark, upload, code",
+    [
+        ("broken", "", None, "validation_failed"),
+        ("", "", None, "validation_failed"),
+        ("working", "x" * 20_001, None, "validation_failed"),
+        ("working", "", (PDF, "devis.pdf"), "unsupported_file_type"),  # a photo is an image
+    ],
+)
+def test_what_a_check_refuses(session, cast, condition, remark, upload, code):
+    project = handed_over(cast)
+    stream, name = (io.BytesIO(upload[0]), upload[1]) if upload else (None, None)
+    with pytest.raises(Refused) as refused:
+        facilities.record_check(cast.users["mayor"], project, condition, remark, stream, name)
+    assert refused.value.code == code
+    assert session.scalar(select(func.count()).select_from(FacilityCheck)) == 0
+
+
+def test_a_project_not_handed_over_has_no_facility_to_check(session, cast):
+    project = agreed_project(cast, ProjectStatus.COMPLETED)
+    with pytest.raises(Refused) as refused:
+        facilities.record_check(cast.users["mayor"], project, "working", "")
+    assert refused.value.code == "not_found"
+
+
+def _mails(session, event):
+    return session.scalar(select(func.count()).select_from(OutboxMessage).where(OutboxMessage.event == event))
+
+
+def test_an_overdue_yearly_check_is_reminded_to_the_owner_once(app, session, cast):
+    project = handed_over(cast)
+    jobs = [job for job in SCHEDULED_JOBS if job.name == "facility_check_reminders"]
+    now = utcnow()
+    assert run_due_jobs(app, jobs, now=now + timedelta(days=364)) == ["facility_check_reminders"]
+    assert _mails(session, "facility_check_due") == 0  # not yet a year
+    assert run_due_jobs(app, jobs, now=now + timedelta(days=366)) == ["facility_check_reminders"]
+    assert _mails(session, "facility_check_due") == 2  # the commune's mayor and deputy
+    assert run_due_jobs(app, jobs, now=now + timedelta(days=368)) == ["facility_check_reminders"]
+    assert _mails(session, "facility_check_due") == 2  # once
+    facilities.record_check(cast.users["mayor"], session.get(Project, project.id), "working", "")
+    assert session.get(Facility, project.id).check_reminded_at is None  # the next year counts from this check
