@@ -6,6 +6,7 @@ import pytz
 from babel import Locale
 from babel.dates import format_time, get_timezone_location
 from babel.numbers import format_currency
+from babel.units import format_unit
 from flask import current_app, g, has_request_context, request, session
 from flask_babel import format_date, format_datetime, get_locale, get_timezone
 from flask_login import current_user
@@ -134,3 +135,13 @@ def country_name(code: str | None) -> str:
 def format_day(value) -> str:
     """A calendar date (a due date), in the viewer's language: "1 déc. 2026"."""
     return format_date(value, "medium") if value else ""
+
+
+def format_file_size(size: int) -> str:
+    """A file's size in the viewer's language: "12,3 ko", "4,5 Mo"."""
+    unit, value = (
+        ("digital-kilobyte", Decimal(size) / 1000)
+        if size < 1_000_000
+        else ("digital-megabyte", Decimal(size) / 1_000_000)
+    )
+    return format_unit(value.quantize(Decimal("0.1")).normalize(), unit, length="short", locale=get_locale())

@@ -31,6 +31,7 @@ from tests.meeting_factories import make_meeting
 from tests.project_factories import make_project
 
 ROLES = ["anonymous", "admin", "mediator", "mayor", "officer", "member", "representative", "observer", "nobody"]
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 
 
@@ -162,6 +163,55 @@ class World(Cast):
         self.meeting = make_meeting(self.commune_org, [self.association], [self.submitted])
         self.meeting_minuted = make_meeting(self.commune_org, [self.association], [self.submitted], minutes=True)
         self.meeting_other = make_meeting(self.commune_org_b, [self.association_b], [self.other])
+
+        # After agreement (helper-after) ------------------------------------------------------------------
+        self._add_after_agreement(upload_dir)
+
+    def _add_after_agreement(self, upload_dir):
+        """- contributions["agreed"]: a tranche reported by association A on the agreed project's association line
+          (the commune receives it), with a proof; contributions["other"]: one on the other project;
+        - handed_over: a public project of association A handed over to commune A's organisation, in the register,
+          with a check (facility_check) whose photo is a PNG."""
+        from portal.models import DeliveryFile, FacilityCheck
+        from tests.delivery_factories import make_contribution, make_facility
+
+        self.contributions = {
+            "agreed": make_contribution(self.agreed, 0, 100_000),
+            "other": make_contribution(self.other, 0, 50_000),
+        }
+        self.delivery_files = {}
+        for name, contribution in self.contributions.items():
+            stored_name = f"walk-proof-{name}-{contribution.id}"
+            (upload_dir / stored_name).write_bytes(PDF)
+            proof = DeliveryFile(
+                project_id=contribution.project_id,
+                filename=f"Virement {name}.pdf",
+                stored_name=stored_name,
+                content_type="application/pdf",
+                size=len(PDF),
+            )
+            db.session.add(proof)
+            db.session.flush()
+            contribution.proof_id = proof.id
+        self.handed_over = make_facility(
+            self.association, self.commune_a, self.commune_org, "working", title="Puits de Lakamané"
+        )
+        stored_name = f"walk-photo-{self.handed_over.id}"
+        (upload_dir / stored_name).write_bytes(PNG)
+        photo = DeliveryFile(
+            project_id=self.handed_over.id,
+            filename="puits.png",
+            stored_name=stored_name,
+            content_type="image/png",
+            size=len(PNG),
+        )
+        db.session.add(photo)
+        db.session.flush()
+        self.facility_check = FacilityCheck(
+            project_id=self.handed_over.id, condition="working", remark="La pompe marche.", photo_id=photo.id
+        )
+        db.session.add(self.facility_check)
+        db.session.flush()
 
 
 @dataclass

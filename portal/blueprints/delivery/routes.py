@@ -10,13 +10,13 @@ from portal.blueprints.delivery import bp
 from portal.blueprints.files import send_document
 from portal.blueprints.guards import login_required
 from portal.blueprints.pages import found
-from portal.blueprints.projects.presenters import file_size
 from portal.database import utcnow
 from portal.domain import contributions as rules
 from portal.domain import facilities
 from portal.domain import projects as project_rules
 from portal.errors import Refused
 from portal.extensions import db
+from portal.i18n import format_file_size as file_size
 from portal.ids import parse_id
 from portal.labels import CONDITION_LABELS, CONTRIBUTION_STATUS_LABELS, label
 from portal.models import FACILITY_CONDITIONS, Project

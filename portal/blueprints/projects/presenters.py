@@ -3,7 +3,6 @@
 from decimal import Decimal
 
 from babel.numbers import format_percent
-from babel.units import format_unit
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -11,6 +10,7 @@ from flask_login import current_user
 
 from portal.domain import commitments as pledges
 from portal.domain import projects as rules
+from portal.i18n import format_file_size
 from portal.labels import STATUS_LABELS, label
 from portal.models import Project
 
@@ -65,12 +65,7 @@ def money_summary(project: Project) -> dict:
 
 
 def file_size(size: int) -> str:
-    unit, value = (
-        ("digital-kilobyte", Decimal(size) / 1000)
-        if size < 1_000_000
-        else ("digital-megabyte", Decimal(size) / 1_000_000)
-    )
-    return format_unit(value.quantize(Decimal("0.1")).normalize(), unit, length="short", locale=get_locale())
+    return format_file_size(size)
 
 
 def timeline(project: Project) -> list[dict]:

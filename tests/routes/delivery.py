@@ -1,0 +1,99 @@
+"""After agreement, on a project's pages, walked at the records of tests/walk.py, with the statuses of issue 11
+and product.md: who may see the project sees its contributions and their proofs; the paying party (not an
+observer) reports a tranche from agreement on (409 before); the receiving side (the commune) confirms or
+contests (with a reason); a handed-over project's facility is public and its owner (the commune) records the
+yearly check; before hand-over there is no facility (404). An anonymous visitor signs in first (302) where a
+login is needed; what goes through redirects (303)."""
+
+import io
+
+from tests.routes import HUGE, HUGE_ID, Sample
+from tests.routes.projects import (
+    AGREED,
+    DRAFT,
+    NONE,
+    OTHER,
+    SEE_AGREED,
+    SEE_DRAFT,
+    SEE_OTHER,
+    SEE_SUBMITTED,
+    SUBMITTED,
+    page,
+    seen,
+)
+from tests.walk import PNG
+
+EMPTY: dict = {}
+C_AGREED = AGREED + "/contributions/{w.contributions[agreed].id}"
+C_OTHER = OTHER + "/contributions/{w.contributions[other].id}"
+HANDED = "/projects/{w.handed_over.id}"
+PAYERS = {"officer": 422, "member": 422}  # association A pays its own line
+NOBODY_LOGGED = {"anonymous": 302, "*": 404}
+
+
+def png():
+    return (io.BytesIO(PNG), "puits.png")
+
+
+ROUTES = {
+    **page("/contributions"),
+    ("/projects/<id:project_id>/contributions", "POST"): [
+        Sample(DRAFT + "/contributions", seen(SEE_DRAFT, officer=409, member=409), "draft", form=EMPTY),
+        Sample(SUBMITTED + "/contributions", seen(SEE_SUBMITTED, officer=409, member=409), "submitted", form=EMPTY),
+        # The partner pays its line too (its form is refused the same way), the commune pays none of this plan.
+        Sample(AGREED + "/contributions", seen(SEE_AGREED, **PAYERS, representative=422), "agreed, empty", form=EMPTY),
+        Sample(
+            AGREED + "/contributions",
+            seen(SEE_AGREED, officer=303, member=303),  # the partner pays its own line only
+            "agreed, a whole tranche",
+            form={
+                "funding_line_id": "{w.agreed.funding_lines[0].id}",
+                "paid_on": "2026-01-15",
+                "amount": "150000",
+                "currency": "XOF",
+            },
+        ),
+        Sample(OTHER + "/contributions", seen(SEE_OTHER), "other", form=EMPTY),
+        Sample(NONE + "/contributions", {"*": 404}, HUGE_ID, form=EMPTY),
+    ],
+    ("/projects/<id:project_id>/contributions/<id:contribution_id>/actions/<action>", "POST"): [
+        Sample(C_AGREED + "/actions/confirm", seen(SEE_AGREED, mayor=303), "confirm"),
+        Sample(C_AGREED + "/actions/contest", seen(SEE_AGREED, mayor=422), "contest without a reason", form=EMPTY),
+        Sample(C_OTHER + "/actions/confirm", seen(SEE_OTHER), "other"),
+        Sample(C_AGREED + "/actions/fly", NOBODY_LOGGED, "unknown action"),
+        Sample(
+            AGREED + "/contributions/{w.contributions[other].id}/actions/confirm",
+            NOBODY_LOGGED,
+            "another project's contribution",
+        ),
+        Sample(NONE + f"/contributions/{HUGE}/actions/confirm", {"*": 404}, HUGE_ID),
+    ],
+    ("/projects/<id:project_id>/contributions/<id:contribution_id>/proof", "GET"): [
+        Sample(C_AGREED + "/proof", SEE_AGREED, "agreed"),
+        Sample(C_OTHER + "/proof", SEE_OTHER, "other"),
+        Sample(AGREED + "/contributions/{w.contributions[other].id}/proof", NOBODY_LOGGED, "elsewhere"),
+        Sample(NONE + f"/contributions/{HUGE}/proof", {"*": 404}, HUGE_ID),
+    ],
+    ("/projects/<id:project_id>/facility", "GET"): [
+        Sample(HANDED + "/facility", {"*": 200}, "handed over"),
+        Sample(AGREED + "/facility", {"*": 404}, "not handed over yet"),
+        Sample(DRAFT + "/facility", NOBODY_LOGGED, "draft"),
+        Sample(NONE + "/facility", {"*": 404}, HUGE_ID),
+    ],
+    ("/projects/<id:project_id>/facility/checks", "POST"): [
+        Sample(HANDED + "/facility/checks", {"anonymous": 302, "mayor": 422, "*": 403}, "empty", form=EMPTY),
+        Sample(
+            HANDED + "/facility/checks",
+            {"anonymous": 302, "mayor": 303, "*": 403},
+            "working, with a photo",
+            form={"condition": "working", "remark": "Tout fonctionne.", "file": png},
+        ),
+        Sample(AGREED + "/facility/checks", NOBODY_LOGGED, "not handed over yet", form=EMPTY),
+        Sample(NONE + "/facility/checks", {"*": 404}, HUGE_ID, form=EMPTY),
+    ],
+    ("/projects/<id:project_id>/facility/checks/<id:check_id>/photo", "GET"): [
+        Sample(HANDED + "/facility/checks/{w.facility_check.id}/photo", {"*": 200}, "handed over"),
+        Sample(HANDED + f"/facility/checks/{HUGE}/photo", {"*": 404}, HUGE_ID),
+        Sample(AGREED + "/facility/checks/{w.facility_check.id}/photo", {"*": 404}, "another project's"),
+    ],
+}
