@@ -1,0 +1,176 @@
+"""After agreement on the pages: pledged versus received on the contributions page and the project page; a
+tranche reported, confirmed and contested without JavaScript, a failed form keeping what was typed; the facility
+page and its yearly check; the commune's public register; CSRF on every form; constant queries."""
+
+import html
+import io
+import re
+
+from portal.models import Contribution, ProjectStatus
+from tests.commitment_factories import co_funded_project
+from tests.delivery_factories import make_contribution, make_facility
+from tests.factories import sign_in
+from tests.helpers import assert_constant_queries
+from tests.walk import PDF, PNG
+
+
+def text_of(response) -> str:
+    text = html.unescape(re.sub(r"<[^>]+>", "", response.get_data(as_text=True)))
+    return re.sub(r"\s+", " ", text.replace("\u00a0", " ").replace("\u202f", " "))
+
+
+def test_pledged_received_and_the_gap_are_on_the_pages_of_an_agreed_project(client, cast, session):
+    project = co_funded_project(cast)
+    project.funding_lines[1].confirmed_at = project.created_at
+    make_contribution(project, 0, 400_000, status="confirmed")
+    make_contribution(project, 1, 100_000)
+    session.commit()
+    page = text_of(client.get(f"/projects/{project.id}/contributions", headers={"Accept-Language": "en"}))
+    # The association: 600,000 pledged, 400,000 received, 200,000 still to receive; the partner: 100,000 reported.
+    table = page[page.index("Pledged and received") : page.index("Tranches")]
+    assert (
+        "Diaspora association — Association des ressortissants de Diéma "
+        "F CFA 600,000 F CFA 400,000 F CFA 0 F CFA 200,000 "
+        "Partner — Partenaire technique F CFA 400,000 F CFA 0 F CFA 100,000 F CFA 400,000 "
+        "Total F CFA 1,000,000 F CFA 400,000 F CFA 100,000 F CFA 600,000"
+    ) in table.replace("TotalF", "Total F").replace("000F", "000 F")
+    shown = text_of(client.get(f"/projects/{project.id}", headers={"Accept-Language": "en"}))
+    assert "Received and confirmed: F CFA 400,000 of F CFA 1,000,000 pledged." in shown
+
+
+def test_a_tranche_reported_then_confirmed_without_javascript(client, cast, session, login_as):
+    project = co_funded_project(cast)
+    session.commit()
+    login_as("officer")
+    url = f"/projects/{project.id}/contributions"
+    form = {
+        "funding_line_id": str(project.funding_lines[0].id),
+        "paid_on": "2026-03-02",
+        "amount": "600000",
+        "currency": "XOF",
+        "reference": "VIR-77",
+        "file": (io.BytesIO(PDF), "virement.pdf"),
+    }
+    assert client.post(url, data=form).status_code == 303
+    [paid] = session.query(Contribution).filter_by(project_id=project.id).all()
+    assert (paid.amount_xof, paid.reference, paid.proof.filename) == (600_000, "VIR-77", "virement.pdf")
+    login_as("mayor")
+    page = client.get(url).get_data(as_text=True)
+    assert f'action="{url}/{paid.id}/actions/confirm"' in page and f'action="{url}/{paid.id}/actions/contest"' in page
+    assert client.post(f"{url}/{paid.id}/actions/confirm", data={"version": str(paid.version)}).status_code == 303
+    session.expire_all()
+    assert session.get(Contribution, paid.id).status == "confirmed"
+
+
+def test_a_failed_report_keeps_what_was_typed_and_says_what_is_wrong_next_to_it(client, cast, session, login_as):
+    project = co_funded_project(cast)
+    session.commit()
+    login_as("member")
+    response = client.post(
+        f"/projects/{project.id}/contributions",
+        data={
+            "funding_line_id": str(project.funding_lines[0].id),
+            "paid_on": "2026-03-02",
+            "amount": "12,5 mille",
+            "currency": "XOF",
+            "reference": "VIR-88",
+        },
+        headers={"Accept-Language": "en"},
+    )
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert 'value="12,5 mille"' in page and 'value="VIR-88"' in page and 'value="2026-03-02"' in page
+    assert 'id="contribution-amount-error"' in page and 'aria-invalid="true"' in page
+
+
+def test_a_contest_without_its_reason_is_refused_next_to_the_field(client, cast, session, login_as):
+    project = co_funded_project(cast)
+    paid = make_contribution(project, 0, 1000)
+    session.commit()
+    login_as("mayor")
+    response = client.post(f"/projects/{project.id}/contributions/{paid.id}/actions/contest", data={"comment": " "})
+    assert response.status_code == 422
+    assert f'id="contribution-{paid.id}-contest-comment-error"' in response.get_data(as_text=True)
+
+
+def test_the_facility_page_and_its_check_without_javascript(client, cast, session, login_as):
+    project = make_facility(cast.association, cast.commune_a, cast.commune_org, title="Puits de Lakamané")
+    session.commit()
+    anonymous = client.get(f"/projects/{project.id}/facility", headers={"Accept-Language": "en"})
+    assert anonymous.status_code == 200 and "Not checked yet" in text_of(anonymous)
+    assert 'id="record-check"' not in anonymous.get_data(as_text=True)
+    login_as("mayor")
+    assert 'id="record-check"' in client.get(f"/projects/{project.id}/facility").get_data(as_text=True)
+    refused = client.post(f"/projects/{project.id}/facility/checks", data={"remark": "Rien à dire"})
+    assert refused.status_code == 422 and "Rien à dire" in refused.get_data(as_text=True)
+    made = client.post(
+        f"/projects/{project.id}/facility/checks",
+        data={"condition": "not_working", "remark": "La pompe est cassée.", "file": (io.BytesIO(PNG), "pompe.png")},
+    )
+    assert made.status_code == 303
+    page = text_of(client.get(f"/projects/{project.id}/facility", headers={"Accept-Language": "en"}))
+    assert "Not working" in page and "La pompe est cassée." in page and "pompe.png" in page
+    register = text_of(client.get(f"/communes/{cast.commune_a.id}", headers={"Accept-Language": "en"}))
+    assert "Puits de Lakamané" in register and "Not working" in register and cast.commune_org.name in register
+
+
+def test_the_register_on_the_commune_page_lists_what_was_handed_over_only(client, cast, session):
+    make_facility(
+        cast.association,
+        cast.commune_a,
+        cast.commune_org,
+        "partly",
+        title="Maternité de Diéma",
+        sector="health",
+        village="Diéma-Centre",
+    )
+    co_funded_project(cast, ProjectStatus.COMPLETED, title="Pas encore remis")
+    session.commit()
+    page = text_of(client.get(f"/communes/{cast.commune_a.id}", headers={"Accept-Language": "en"}))
+    register = page[page.rindex("What the diaspora built") : page.index("A shared record")]
+    assert "Maternité de Diéma Health Diéma-Centre" in register and "Partly working" in register
+    assert "Pas encore remis" not in register
+
+
+def test_every_form_needs_its_csrf_token(csrf_app, cast, session):
+    project = co_funded_project(cast)
+    paid = make_contribution(project, 0, 1000)
+    handed = make_facility(cast.association, cast.commune_a, cast.commune_org)
+    session.commit()
+    client = csrf_app.test_client()
+    sign_in(client, cast.users["mayor"])
+    for url, data in [
+        (f"/projects/{project.id}/contributions/{paid.id}/actions/confirm", {}),
+        (f"/projects/{handed.id}/facility/checks", {"condition": "working"}),
+    ]:
+        assert client.post(url, data=data).status_code == 400, url
+    page = client.get(f"/projects/{handed.id}/facility").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    assert (
+        client.post(
+            f"/projects/{handed.id}/facility/checks", data={"condition": "working", "csrf_token": token}
+        ).status_code
+        == 303
+    )
+    sign_in(client, cast.users["officer"])
+    assert client.post(f"/projects/{project.id}/contributions", data={}).status_code == 400
+
+
+def test_the_pages_run_constant_queries(client, cast, session, login_as):
+    project = co_funded_project(cast)
+    session.commit()
+    login_as("mayor")
+
+    def add_contributions(n):
+        for _ in range(n):
+            make_contribution(project, 0, 1000)
+        session.commit()
+
+    assert_constant_queries(client, f"/projects/{project.id}/contributions", add_contributions, small=5, large=60)
+
+    def add_facilities(n):
+        for i in range(n):
+            make_facility(cast.association, cast.commune_a, cast.commune_org, title=f"Puits {i}")
+        session.commit()
+
+    assert_constant_queries(client, f"/communes/{cast.commune_a.id}", add_facilities, small=5, large=60)
