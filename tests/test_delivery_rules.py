@@ -401,3 +401,32 @@ def test_an_overdue_yearly_check_is_reminded_to_the_owner_once(app, session, cas
     assert _mails(session, "facility_check_due") == 2  # once
     facilities.record_check(cast.users["mayor"], session.get(Project, project.id), "working", "")
     assert session.get(Facility, project.id).check_reminded_at is None  # the next year counts from this check
+
+
+def test_tranches_in_the_lines_own_currency_pay_it_in_full_whatever_each_rounds_to(session, cast):
+    # 7,500 EUR pledged = 4,919,678 F CFA (4,919,677.5 half-even); paid as 4,500 EUR (2,951,806 F CFA, from
+    # 2,951,806.5) and 3,000 EUR (1,967,871 F CFA): a franc short in XOF, yet the whole line in euros.
+    project = make_project(
+        cast.association,
+        cast.commune_a,
+        ProjectStatus.IN_CONSULTATION,
+        budget=(("Forage", 7500, "EUR"),),
+        funding=(("association", cast.association, 7500, "EUR"),),
+    )
+    projects.transition(cast.users["mayor"], project, "agree")
+    pledge = session.scalar(select(Commitment).where(Commitment.project_id == project.id))
+    for amount in ("4500", "3000"):
+        paid = rules.report_contribution(
+            cast.users["officer"],
+            project,
+            {
+                "funding_line_id": project.funding_lines[0].id,
+                "paid_on": "2026-02-01",
+                "amount": amount,
+                "currency": "EUR",
+            },
+        )
+        rules.transition(cast.users["mayor"], paid, "confirm")
+    assert pledge.status == "confirmed"
+    [line] = rules.funding_summary(cast.users["officer"], project)
+    assert (line.pledged_xof, line.received_xof, line.gap_xof) == (4_919_678, 4_919_677, 0)

@@ -167,6 +167,7 @@ def seed_demo() -> dict:
     }
     projects = seed_demo_projects(users, organisations)
     meetings = seed_demo_meetings(users, organisations)
+    seed_demo_after_agreement(users, organisations)
     return {
         "accounts": len(users),
         "communes": [commune_a.name, commune_b.name],
@@ -486,6 +487,103 @@ def _demo_commitments(meeting: Meeting, project_id: int, users: dict, organisati
         )
         for who, action, comment in steps:
             commitment_transition(people[who], commitment, action, comment)
+
+
+# After agreement (helper-after): tranches paid, and a facility handed over in each demo commune with its yearly
+# check, made through the same operations as the pages.
+
+GUIDIME_WELL = "Puits pastoral de Kremis"
+
+
+def seed_demo_after_agreement(users: dict, organisations: dict) -> None:
+    from portal.domain import contributions, facilities
+    from portal.models import Contribution, FacilityCheck
+
+    officer, mayor = users["association@example.org"], users["mayor@example.org"]
+    officer_b, mayor_b = users["association2@example.org"], users["mayor2@example.org"]
+    if db.session.scalar(select(Project.id).where(Project.title == GUIDIME_WELL)) is None:
+        well = create_project(
+            officer_b,
+            ProjectInput(
+                title=GUIDIME_WELL,
+                sector="water",
+                commune_id=organisations["town_b"].commune_id,
+                association_id=organisations["b"].id,
+                village="Kremis",
+                summary=f"{GUIDIME_WELL} : projet porté par {organisations['b'].name}.",
+                pdsec_period="2019-2023",
+                budget_lines=[{"label": "Puits busé et abreuvoir", "amount": "7200000", "currency": "XOF"}],
+                funding_lines=[
+                    {
+                        "party_kind": "association",
+                        "organisation_id": organisations["b"].id,
+                        "amount": "6000000",
+                        "currency": "XOF",
+                    },
+                    {
+                        "party_kind": "commune",
+                        "organisation_id": organisations["town_b"].id,
+                        "amount": "1200000",
+                        "currency": "XOF",
+                    },
+                ],
+            ),
+        )
+        for who, action, _comment in PATHS["handed_over"]:
+            extra = {}
+            if action == "hand_over":
+                extra = {
+                    "owner_organisation_id": organisations["town_b"].id,
+                    "maintenance_plan": "Le comité des éleveurs entretient le puits ; la mairie remplace la margelle.",
+                }
+            transition(officer_b if who == "officer" else mayor_b, well, action, None, **extra)
+
+    def paid(title, payer, receiver, lines, check=None):
+        project = db.session.scalar(select(Project).where(Project.title == title))
+        if project is None or db.session.scalar(select(Contribution.id).where(Contribution.project_id == project.id)):
+            return
+        for index, amount, currency, days_ago, confirm in lines:
+            line = project.funding_lines[index]
+            tranche = contributions.report_contribution(
+                payer[index],
+                project,
+                {
+                    "funding_line_id": line.id,
+                    "paid_on": (utcnow() - timedelta(days=days_ago)).date().isoformat(),
+                    "amount": amount,
+                    "currency": currency,
+                    "reference": f"VIR-{project.id}-{index}-{days_ago}",
+                },
+            )
+            if confirm:
+                contributions.transition(receiver[index], tranche, "confirm")
+        if check and not db.session.scalar(select(FacilityCheck.id).where(FacilityCheck.project_id == project.id)):
+            owner, condition, remark = check
+            facilities.record_check(owner, project, condition, remark)
+
+    # Lakamané's borehole: the association and the commune paid their lines in full, confirmed; it works.
+    paid(
+        "Forage et château d’eau à Lakamané",
+        {0: officer, 1: mayor},
+        {0: mayor, 1: officer},
+        [(0, "4500", "EUR", 200, True), (0, "3000", "EUR", 120, True), (1, "3500000", "XOF", 90, True)],
+        (mayor, "working", "Le château d’eau est plein ; la pompe a été révisée en mars."),
+    )
+    # Diéma's maternity: the association's first tranche confirmed, the second reported and awaiting the commune.
+    paid(
+        "Maternité de Diéma",
+        {0: officer},
+        {0: mayor},
+        [(0, "6000", "EUR", 60, True), (0, "3000", "EUR", 5, False)],
+    )
+    # Kremis' well: paid and handed over; partly working.
+    paid(
+        GUIDIME_WELL,
+        {0: officer_b, 1: mayor_b},
+        {0: mayor_b, 1: officer_b},
+        [(0, "6000000", "XOF", 300, True), (1, "1200000", "XOF", 280, True)],
+        (mayor_b, "partly", "L’abreuvoir fuit ; le comité a commandé un joint."),
+    )
 
 
 @click.command("seed-demo")

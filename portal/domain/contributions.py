@@ -252,16 +252,28 @@ def _notify(event: str, actor, contribution: Contribution, comment) -> None:
     )
 
 
+def _confirmed_on(line: FundingLine) -> tuple[int, object]:
+    """(XOF, amount in the line's own currency) of the line's confirmed contributions."""
+    xof, own = db.session.execute(
+        select(
+            func.coalesce(func.sum(Contribution.amount_xof), 0),
+            func.coalesce(func.sum(case((Contribution.currency == line.currency, Contribution.amount))), 0),
+        ).where(Contribution.funding_line_id == line.id, Contribution.status == S.CONFIRMED)
+    ).one()
+    return int(xof), own
+
+
+def paid_in_full(line: FundingLine, received_xof: int, received_own) -> bool:
+    """A line is paid once what was confirmed reaches it in XOF, or in its own currency (tranches in euros of a
+    line in euros: each converted on its own may round a franc below the line)."""
+    return received_xof >= line.amount_xof or received_own >= line.amount
+
+
 def _confirm_pledge_if_paid(actor, line: FundingLine) -> None:
-    received = db.session.scalar(
-        select(func.coalesce(func.sum(Contribution.amount_xof), 0)).where(
-            Contribution.funding_line_id == line.id, Contribution.status == S.CONFIRMED
-        )
-    )
-    pledges = db.session.scalars(select(Commitment).where(Commitment.funding_line_id == line.id)).all()
-    for pledge in pledges:
-        if received >= (pledge.amount_xof or 0):
-            commitments.confirm_paid_pledge(actor, pledge)
+    if not paid_in_full(line, *_confirmed_on(line)):
+        return
+    for pledge in db.session.scalars(select(Commitment).where(Commitment.funding_line_id == line.id)).all():
+        commitments.confirm_paid_pledge(actor, pledge)
 
 
 # Reporting ------------------------------------------------------------------------------------------------
@@ -419,27 +431,32 @@ class LineSummary:
     pledged_xof: int
     received_xof: int  # confirmed
     awaiting_xof: int  # reported or contested, not confirmed
+    paid_in_full: bool
 
     @property
     def gap_xof(self) -> int:
-        return max(self.pledged_xof - self.received_xof, 0)
+        return 0 if self.paid_in_full else max(self.pledged_xof - self.received_xof, 0)
 
 
 def funding_summary(user, project: Project) -> list[LineSummary]:
     """Pledged versus received for each line of the plan, in XOF: one query over the contributions."""
+    confirmed = Contribution.status == S.CONFIRMED
+    same_currency = Contribution.currency == FundingLine.currency
     rows = db.session.execute(
         select(
             Contribution.funding_line_id,
-            func.coalesce(func.sum(case((Contribution.status == S.CONFIRMED, Contribution.amount_xof))), 0),
-            func.coalesce(func.sum(case((Contribution.status != S.CONFIRMED, Contribution.amount_xof))), 0),
+            func.coalesce(func.sum(case((confirmed, Contribution.amount_xof))), 0),
+            func.coalesce(func.sum(case((~confirmed, Contribution.amount_xof))), 0),
+            func.coalesce(func.sum(case((confirmed & same_currency, Contribution.amount))), 0),
         )
+        .join(FundingLine, FundingLine.id == Contribution.funding_line_id)
         .where(Contribution.project_id == project.id)
         .group_by(Contribution.funding_line_id)
     ).all()
-    sums = {line_id: (int(received), int(awaiting)) for line_id, received, awaiting in rows}
+    sums = {line_id: (int(received), int(awaiting), own) for line_id, received, awaiting, own in rows}
     summary = []
     for line in project.funding_lines:
-        received, awaiting = sums.get(line.id, (0, 0))
+        received, awaiting, own = sums.get(line.id, (0, 0, 0))
         named = line.organisation.name if line.organisation and commitments.names_funder(user, project, line) else None
-        summary.append(LineSummary(line, named, line.amount_xof, received, awaiting))
+        summary.append(LineSummary(line, named, line.amount_xof, received, awaiting, paid_in_full(line, received, own)))
     return summary
