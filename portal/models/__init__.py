@@ -17,6 +17,8 @@ from portal.models.delivery import (
     DeliveryFile,
     Facility,
     FacilityCheck,
+    ProgressReport,
+    ProjectReporting,
 )
 from portal.models.meetings import (
     MINUTES_ANSWERS,
@@ -117,4 +119,6 @@ __all__ = [
     "DeliveryFile",
     "Facility",
     "FacilityCheck",
+    "ProgressReport",
+    "ProjectReporting",
 ]

@@ -10,6 +10,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy import (
+    JSON,
     BigInteger,
     CheckConstraint,
     Date,
@@ -133,6 +134,56 @@ class FacilityCheck(db.Model):
 
     photo: Mapped[DeliveryFile | None] = relationship()
     recorded_by: Mapped[User | None] = relationship()
+
+
+class ProjectReporting(db.Model):
+    """When an agreed project's next progress report is due (every `period_months` from agreement, then from each
+    report), and when its lateness was reminded to the commune and flagged to the mediators."""
+
+    __tablename__ = "project_reporting"
+    __table_args__ = (
+        CheckConstraint("period_months BETWEEN 1 AND 12", name="period"),
+        Index("ix_project_reporting_due", "next_due_on"),
+    )
+
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True)
+    period_months: Mapped[int] = mapped_column(Integer)
+    next_due_on: Mapped[date] = mapped_column(Date)
+    reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    flagged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    project: Mapped[Project] = relationship(backref=backref("reporting", uselist=False, viewonly=True))
+
+
+class ProgressReport(db.Model):
+    """The commune's (maître d'ouvrage) report on the works: percent complete, spending against the budget lines
+    (whole XOF), a photo, remarks; the association's comment."""
+
+    __tablename__ = "progress_reports"
+    __table_args__ = (
+        CheckConstraint("percent_complete BETWEEN 0 AND 100", name="percent"),
+        Index("ix_progress_reports_project", "project_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    percent_complete: Mapped[int] = mapped_column(Integer)
+    spending: Mapped[list] = mapped_column(JSON, default=list)  # [{"budget_line_id", "label", "spent_xof"}]
+    remarks: Mapped[str] = mapped_column(Text, default="")
+    photo_id: Mapped[int | None] = mapped_column(ForeignKey("delivery_files.id", ondelete="SET NULL"))
+    reported_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    reported_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    association_comment: Mapped[str | None] = mapped_column(Text)
+    commented_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    commented_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    photo: Mapped[DeliveryFile | None] = relationship()
+    reported_by: Mapped[User | None] = relationship(foreign_keys=[reported_by_id])
+    commented_by: Mapped[User | None] = relationship(foreign_keys=[commented_by_id])
+
+    @property
+    def spent_xof(self) -> int:
+        return sum(int(row.get("spent_xof") or 0) for row in self.spending or [])
 
 
 # Contributions actually paid and confirmed, in whole XOF (api.md: `received_total_xof`, 0 while none).

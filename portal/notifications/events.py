@@ -682,6 +682,56 @@ _TABLE = (
             ),
         ),
     ),
+    Event(
+        "progress_report_posted",
+        kind="projects",
+        subject=the_project,
+        link=lambda c: f"/projects/{c['project'].id}/progress",
+        params=lambda c: {"project": c["project"].title, "percent": c["report"].percent_complete},
+        audiences=(
+            Audience(
+                "association",
+                _association_officers,
+                _l("The commune reports “%(project)s” %(percent)s %% complete: read its report and comment."),
+            ),
+        ),
+    ),
+    Event(
+        "progress_report_commented",
+        kind="projects",
+        subject=the_project,
+        link=lambda c: f"/projects/{c['project'].id}/progress",
+        params=lambda c: {"project": c["project"].title, "comment": c.get("comment") or ""},
+        audiences=(
+            Audience(
+                "commune", _commune_officials, _l("The association commented the progress report of “%(project)s”.")
+            ),
+        ),
+    ),
+    Event(
+        "progress_report_due",
+        kind="projects",
+        subject=the_project,
+        link=lambda c: f"/projects/{c['project'].id}/progress",
+        params=lambda c: {"project": c["project"].title, "due_on": c["due_on"].isoformat()},
+        audiences=(
+            Audience("commune", _commune_officials, _l("The progress report of “%(project)s” was due on %(due_on)s.")),
+        ),
+    ),
+    Event(
+        "progress_report_missing",
+        kind="escalations",
+        subject=the_project,
+        link=lambda c: f"/projects/{c['project'].id}/progress",
+        params=lambda c: {"project": c["project"].title, "due_on": c["due_on"].isoformat()},
+        audiences=(
+            Audience(
+                "mediators",
+                _mediators,
+                _l("The commune has not reported on “%(project)s” since its report due on %(due_on)s."),
+            ),
+        ),
+    ),
 )
 
 EVENTS: dict[str, Event] = {}

@@ -10,7 +10,7 @@ from portal.blueprints.api.auth import api_user, require_api_user
 from portal.blueprints.api.common import Id, PageArgs, UtcDateTime, documented_body, list_schema, load_body, page_of
 from portal.blueprints.files import send_document
 from portal.domain import contributions as rules
-from portal.domain import facilities
+from portal.domain import facilities, progress
 from portal.domain import projects as project_rules
 from portal.domain.territories import get_commune
 from portal.errors import Refused
@@ -321,3 +321,122 @@ def download_photo(project_id, check_id):
     project = _facility_project(api_user(), project_id)
     check = facilities.find_check(project, check_id)
     return send_document(check.photo if check else None)
+
+
+# Progress reports ---------------------------------------------------------------------------------------
+
+
+class SpendingIn(Schema):
+    class Meta:
+        unknown = RAISE
+
+    budget_line_id = Id(required=True)
+    spent_xof = fields.Integer(strict=True, required=True, validate=validate.Range(min=0, max=10**12 - 1))
+
+
+class ProgressReportCreate(Schema):
+    class Meta:
+        unknown = RAISE
+
+    percent_complete = fields.Integer(strict=True, required=True, validate=validate.Range(min=0, max=100))
+    spending = fields.List(fields.Nested(SpendingIn), load_default=list, validate=validate.Length(max=100))
+    remarks = fields.String(allow_none=True, validate=validate.Length(max=progress.REMARKS_MAX))
+
+
+class ProgressCommentIn(Schema):
+    class Meta:
+        unknown = RAISE
+
+    comment = fields.String(required=True, validate=validate.Length(max=progress.REMARKS_MAX))
+
+
+class SpendingOut(Schema):
+    budget_line_id = fields.Integer()
+    label = fields.String()
+    spent_xof = fields.Integer()
+
+
+class ProgressReportOut(Schema):
+    id = fields.Integer()
+    project_id = fields.Integer()
+    percent_complete = fields.Integer()
+    spending = fields.List(fields.Nested(SpendingOut))
+    spent_xof = fields.Integer()
+    remarks = fields.String()
+    photo = fields.Nested(FileOut, allow_none=True)
+    reported_at = UtcDateTime()
+    association_comment = fields.String(allow_none=True)
+    commented_at = UtcDateTime(allow_none=True)
+
+
+BODY_SCHEMAS.update({"ProgressReportCreate": ProgressReportCreate, "ProgressComment": ProgressCommentIn})
+
+
+def dump_report(report) -> dict:
+    photo = report.photo
+    return {
+        "id": report.id,
+        "project_id": report.project_id,
+        "percent_complete": report.percent_complete,
+        "spending": list(report.spending or []),
+        "spent_xof": report.spent_xof,
+        "remarks": report.remarks or "",
+        "photo": {
+            "filename": photo.filename,
+            "content_type": photo.content_type,
+            "size": photo.size,
+            "url": url_for("api_delivery.download_report_photo", project_id=report.project_id, report_id=report.id),
+        }
+        if photo
+        else None,
+        "reported_at": report.reported_at,
+        "association_comment": report.association_comment,
+        "commented_at": report.commented_at,
+    }
+
+
+@blp.route("/projects/<id:project_id>/progress_reports")
+@blp.arguments(PageArgs, location="query")
+@blp.response(200, list_schema(ProgressReportOut, "ProgressReportList"))
+def list_reports(args, project_id):
+    """The commune's progress reports on the works, newest first. Whoever may see the project."""
+    project = project_rules.load_project(api_user(), project_id)
+    return page_of(progress.project_reports(project), args["page"], args["per_page"], dump_report)
+
+
+@blp.route("/projects/<id:project_id>/progress_reports", methods=["POST"])
+@documented_body(blp, "ProgressReportCreate")
+@blp.response(201, ProgressReportOut)
+def post_report(project_id):
+    """Reports on the works (percent complete, spending per budget line in whole XOF, remarks) while the project
+    is agreed or in progress. The commune's officials."""
+    user = require_api_user()
+    project = project_rules.load_project(user, project_id)
+    if not progress.is_reporter(user, project):
+        raise Refused("forbidden")
+    data = load_body(ProgressReportCreate())
+    spent = {row["budget_line_id"]: row["spent_xof"] for row in data["spending"]}
+    return dump_report(progress.post_report(user, project, data["percent_complete"], spent, data.get("remarks")))
+
+
+@blp.route("/projects/<id:project_id>/progress_reports/<id:report_id>/comment", methods=["POST"])
+@documented_body(blp, "ProgressComment")
+@blp.response(200, ProgressReportOut)
+def comment_report(project_id, report_id):
+    """Comments a progress report (a new comment replaces the previous one). The association's officers."""
+    user = require_api_user()
+    project = project_rules.load_project(user, project_id)
+    report = progress.find_report(project, report_id)
+    if report is None:
+        raise Refused("not_found")
+    if not progress.can_comment(user, report, project):
+        raise Refused("forbidden")
+    data = load_body(ProgressCommentIn())
+    return dump_report(progress.comment_report(user, project, report, data["comment"]))
+
+
+@blp.route("/projects/<id:project_id>/progress_reports/<id:report_id>/photo")
+def download_report_photo(project_id, report_id):
+    """A progress report's photo, as an attachment. Whoever may see the project, with the bearer token."""
+    report = progress.find_report(project_rules.load_project(api_user(), project_id), report_id)
+    return send_document(report.photo if report else None)

@@ -81,6 +81,12 @@ class TransitionIn(Schema):
     pledge_due_date = fields.Date(
         allow_none=True, metadata={"description": "agree: when the plan's pledges fall due (default: +90 days)"}
     )
+    reporting_period = fields.Integer(
+        strict=True,
+        allow_none=True,
+        validate=in_range(1, 12),
+        metadata={"description": "agree: months between two progress reports (default: 3, quarterly)"},
+    )
 
 
 class MoneyLineOut(Schema):
@@ -286,6 +292,7 @@ def transition_project(project_id):
         owner_organisation_id=data.get("owner_organisation_id"),
         maintenance_plan=data.get("maintenance_plan"),
         pledge_due_date=data.get("pledge_due_date"),
+        reporting_period=data.get("reporting_period"),
     )
     return dump_project(project)
 

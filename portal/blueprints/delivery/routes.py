@@ -12,7 +12,7 @@ from portal.blueprints.guards import login_required
 from portal.blueprints.pages import found
 from portal.database import utcnow
 from portal.domain import contributions as rules
-from portal.domain import facilities
+from portal.domain import facilities, progress
 from portal.domain import projects as project_rules
 from portal.errors import Refused
 from portal.extensions import db
@@ -213,3 +213,88 @@ def photo(project_id, check_id):
     project = _facility_project(project_id)
     found_check = facilities.find_check(project, check_id)
     return send_document(found_check.photo if found_check else None)
+
+
+# Progress reports ---------------------------------------------------------------------------------------
+
+
+def _render_progress(project: Project, status: int = 200, *, report=None, comment=None):
+    pagination = db.paginate(
+        progress.project_reports(project),
+        page=page_number(request.args.get("page")),
+        per_page=PER_PAGE,
+        error_out=False,
+        count=True,
+    )
+    can_report = progress.can_report(current_user, project)
+    return render_template(
+        "delivery/progress.html",
+        project=project,
+        reporting=progress.reporting_of(project),
+        reports=[(r, file_size(r.photo.size) if r.photo else None) for r in pagination.items],
+        pagination=pagination,
+        can_report=can_report,
+        can_comment=progress.can_comment(current_user, None, project),
+        report_state=report or {},
+        comment_state=comment or {},
+    ), status
+
+
+@bp.get("/<id:project_id>/progress")
+def progress_reports(project_id):
+    """The commune's progress reports on the works, with the association's comments. Who may see the project."""
+    return _render_progress(_project(project_id))
+
+
+@bp.post("/<id:project_id>/progress")
+@login_required
+def post_progress(project_id):
+    """Reports on the works: percent complete, spending per budget line, remarks, a photo. The commune's officials."""
+    project = _project(project_id, may=progress.is_reporter)
+    values = {"percent_complete": request.form.get("percent_complete", ""), "remarks": request.form.get("remarks", "")}
+    spent = {line.id: request.form.get(f"spent_{line.id}", "") for line in project.budget_lines}
+    sent = request.files.get("file")
+    try:
+        progress.post_report(
+            current_user,
+            project,
+            values["percent_complete"],
+            spent,
+            values["remarks"],
+            sent.stream if sent and sent.filename else None,
+            sent.filename if sent else None,
+        )
+    except Refused as error:
+        project = _reloaded(project_id)
+        errors = error.fields or {"percent_complete": [error.text()]}
+        return _render_progress(project, error.status, report={"errors": errors, "spent": spent, **values})
+    flash(_("The progress report is posted: the association is told."), "info")
+    return redirect(url_for("delivery.progress_reports", project_id=project_id), code=303)
+
+
+@bp.post("/<id:project_id>/progress/<id:report_id>/comment")
+@login_required
+def comment_progress(project_id, report_id):
+    """Comments a progress report. The association's officers."""
+    project = _project(project_id)
+    report = progress.find_report(project, report_id)
+    if report is None:
+        abort(404)
+    comment = request.form.get("comment", "")
+    try:
+        progress.comment_report(current_user, project, report, comment)
+    except Refused as error:
+        project = _reloaded(project_id)
+        errors = error.fields or {"comment": [error.text()]}
+        if error.status == 403:
+            abort(403)
+        return _render_progress(project, error.status, comment={"id": report_id, "errors": errors, "comment": comment})
+    flash(_("Your comment is added to the report."), "info")
+    return redirect(url_for("delivery.progress_reports", project_id=project_id), code=303)
+
+
+@bp.get("/<id:project_id>/progress/<id:report_id>/photo")
+def progress_photo(project_id, report_id):
+    """A progress report's photo, as a download. Who may see the project."""
+    report = progress.find_report(_project(project_id), report_id)
+    return send_document(report.photo if report else None)

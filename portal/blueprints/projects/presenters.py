@@ -28,6 +28,9 @@ HISTORY_LABELS = {
     "contribution.proof_add": _l("A proof of payment was added"),
     "facility.check": _l("The facility's yearly check was recorded"),
     "facility.check_reminded": _l("The facility's owner was reminded of its yearly check"),
+    "progress.report": _l("The commune reported on the works"),
+    "progress.comment": _l("The association commented a progress report"),
+    "progress.flag": _l("A progress report is late: the mediators were told"),
 }
 
 
