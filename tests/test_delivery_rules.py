@@ -430,3 +430,142 @@ def test_tranches_in_the_lines_own_currency_pay_it_in_full_whatever_each_rounds_
     assert pledge.status == "confirmed"
     [line] = rules.funding_summary(cast.users["officer"], project)
     assert (line.pledged_xof, line.received_xof, line.gap_xof) == (4_919_678, 4_919_677, 0)
+
+
+# Progress reports ----------------------------------------------------------------------------------------
+
+
+def test_agree_starts_the_reports_every_period_given_or_quarterly(session, cast):
+    from portal.domain import progress
+    from portal.models import ProjectReporting
+
+    quarterly = agreed_project(cast, ProjectStatus.IN_CONSULTATION)
+    projects.transition(cast.users["mayor"], quarterly, "agree")
+    reporting = session.get(ProjectReporting, quarterly.id)
+    assert (reporting.period_months, reporting.next_due_on) == (3, progress.add_months(commune_today(), 3))
+    monthly = agreed_project(cast, ProjectStatus.IN_CONSULTATION)
+    projects.transition(cast.users["mayor"], monthly, "agree", reporting_period=1)
+    assert session.get(ProjectReporting, monthly.id).period_months == 1
+    refused = agreed_project(cast, ProjectStatus.IN_CONSULTATION)
+    with pytest.raises(Refused) as error:
+        projects.transition(cast.users["mayor"], refused, "agree", reporting_period=13)
+    assert list(error.value.fields) == ["reporting_period"] and refused.status == "in_consultation"
+
+
+def test_months_are_added_to_the_months_last_day_when_needed():
+    from datetime import date
+
+    from portal.domain.progress import add_months
+
+    assert add_months(date(2026, 1, 31), 1) == date(2026, 2, 28)
+    assert add_months(date(2026, 11, 30), 3) == date(2027, 2, 28)
+    assert add_months(date(2026, 5, 15), 12) == date(2027, 5, 15)
+
+
+@pytest.mark.parametrize(
+    "status, role, answer",
+    [
+        ("agreed", "mayor", "done"),
+        ("in_progress", "deputy", "done"),
+        ("completed", "mayor", "invalid_transition"),  # no report is due once the works are completed
+        ("in_consultation", "mayor", "invalid_transition"),
+        ("in_progress", "officer", "forbidden"),
+        ("in_progress", "representative", "forbidden"),
+        ("in_progress", "mediator", "forbidden"),
+        ("in_progress", "mayor_b", "forbidden"),
+    ],
+)
+def test_who_reports_progress_and_when(session, cast, status, role, answer):
+    from portal.domain import progress
+
+    project = agreed_project(cast, status)
+    try:
+        progress.post_report(cast.users[role], project, 40, {}, "")
+        got = "done"
+    except Refused as refusal:
+        got = refusal.code
+    assert got == answer
+
+
+def test_a_report_keeps_spending_per_budget_line_and_the_association_comments(session, cast):
+    from portal.domain import progress
+
+    project = agreed_project(
+        cast, ProjectStatus.IN_PROGRESS, budget=(("Forage", 700_000, "XOF"), ("Pompe", 300_000, "XOF"))
+    )
+    forage, pompe = project.budget_lines
+    report = progress.post_report(
+        cast.users["mayor"],
+        project,
+        "55",
+        {forage.id: "400 000", pompe.id: ""},
+        "Forage fait.",
+        io.BytesIO(PNG),
+        "f.png",
+    )
+    assert report.spending == [
+        {"budget_line_id": forage.id, "label": "Forage", "spent_xof": 400_000},
+        {"budget_line_id": pompe.id, "label": "Pompe", "spent_xof": 0},
+    ]
+    assert (report.percent_complete, report.spent_xof, report.photo.content_type) == (55, 400_000, "image/png")
+    told = set(session.scalars(select(Notification.user_id).where(Notification.event == "progress_report_posted")))
+    assert told == {cast.users["officer"].id}
+    for role in ("mayor", "member", "representative"):
+        with pytest.raises(Refused) as refused:
+            progress.comment_report(cast.users[role], project, report, "Bien.")
+        assert refused.value.code == "forbidden", role
+    with pytest.raises(Refused) as refused:
+        progress.comment_report(cast.users["officer"], project, report, "  ")
+    assert refused.value.code == "comment_required"
+    progress.comment_report(cast.users["officer"], project, report, "Merci : la pompe, quand ?")
+    assert report.association_comment == "Merci : la pompe, quand ?"
+
+
+@pytest.mark.parametrize(
+    "percent, spent, field",
+    [
+        ("101", {}, "percent_complete"),
+        ("-1", {}, "percent_complete"),
+        ("beaucoup", {}, "percent_complete"),
+        ("50", {"first": "-5"}, "spending.0"),
+        ("50", {"first": "12,5"}, "spending.0"),
+        ("50", {999_999: "5"}, "spending"),  # not a budget line of the project
+    ],
+)
+def test_what_a_report_refuses(session, cast, percent, spent, field):
+    from portal.domain import progress
+
+    project = agreed_project(cast, ProjectStatus.IN_PROGRESS)
+    spent = {project.budget_lines[0].id if key == "first" else key: value for key, value in spent.items()}
+    with pytest.raises(Refused) as refused:
+        progress.post_report(cast.users["mayor"], project, percent, spent, "")
+    assert refused.value.code == "validation_failed" and field in refused.value.fields
+
+
+def test_a_late_report_is_reminded_then_flagged_to_the_mediators_once_each(app, session, cast):
+    from portal.domain import progress
+    from portal.models import ProjectReporting
+
+    project = agreed_project(cast, ProjectStatus.IN_CONSULTATION)
+    projects.transition(cast.users["mayor"], project, "agree", reporting_period=1)
+    due = session.get(ProjectReporting, project.id).next_due_on
+    jobs = [job for job in SCHEDULED_JOBS if job.name == "progress_report_reminders"]
+    now = utcnow()
+
+    def at(day):  # noon in Bamako (UTC) that day
+        return now.replace(year=day.year, month=day.month, day=day.day, hour=12)
+
+    assert run_due_jobs(app, jobs, now=at(due)) == ["progress_report_reminders"]
+    assert _mails(session, "progress_report_due") == 0  # due today: not late yet
+    run_due_jobs(app, jobs, now=at(due + timedelta(days=1)))
+    assert _mails(session, "progress_report_due") == 2  # the mayor and the deputy
+    run_due_jobs(app, jobs, now=at(due + timedelta(days=30)))
+    assert (_mails(session, "progress_report_due"), _mails(session, "progress_report_missing")) == (2, 0)
+    run_due_jobs(app, jobs, now=at(due + timedelta(days=31)))
+    assert _mails(session, "progress_report_missing") == 1  # the mediator, once
+    run_due_jobs(app, jobs, now=at(due + timedelta(days=40)))
+    assert (_mails(session, "progress_report_due"), _mails(session, "progress_report_missing")) == (2, 1)
+    progress.post_report(cast.users["mayor"], session.get(Project, project.id), 30, {}, "")
+    reporting = session.get(ProjectReporting, project.id)
+    assert (reporting.reminded_at, reporting.flagged_at) == (None, None)
+    assert reporting.next_due_on == progress.add_months(commune_today(), 1)

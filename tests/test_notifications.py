@@ -10,7 +10,7 @@ from sqlalchemy import func, insert, select
 
 from portal.cli.jobs import SCHEDULED_JOBS, scheduled_jobs
 from portal.database import utcnow
-from portal.domain import accounts, commitments, contributions, documents, facilities, meetings, projects
+from portal.domain import accounts, commitments, contributions, documents, facilities, meetings, progress, projects
 from portal.domain import organisations as rules
 from portal.domain.audit import write_anchor
 from portal.domain.mail import set_mail_preferences
@@ -25,6 +25,7 @@ from portal.models import (
     NotificationPreference,
     OutboxMessage,
     User,
+    commune_today,
 )
 from portal.models import ProjectStatus as S
 from portal.notifications import jobs
@@ -414,6 +415,35 @@ SCENARIOS = {
         ),
         {k: both("facility_check_due") for k in ("mayor", "deputy")},
     ),
+    "the commune reports progress": (
+        lambda c: progress.post_report(c.users["mayor"], co_funded_project(c, S.IN_PROGRESS), 40, {}, ""),
+        {"officer": both("progress_report_posted")},
+    ),
+    "the association comments a progress report": (
+        lambda c: progress.comment_report(
+            c.users["officer"],
+            (p := co_funded_project(c, S.IN_PROGRESS)),
+            progress.post_report(c.users["deputy"], p, 40, {}, ""),
+            "La pompe ?",
+        ),
+        {
+            "officer": both("progress_report_posted"),
+            "mayor": both("progress_report_commented"),
+            "deputy": both("progress_report_commented"),
+        },
+    ),
+    "a late progress report is reminded, then flagged": (
+        lambda c: (
+            progress.start_reporting(p := co_funded_project(c, S.IN_PROGRESS), 1),
+            setattr(progress.reporting_of(p), "next_due_on", commune_today() - timedelta(days=45)),
+            progress.remind_late_reports(),
+        ),
+        {
+            "mayor": both("progress_report_due"),
+            "deputy": both("progress_report_due"),
+            "mediator": both("progress_report_missing"),
+        },
+    ),
 }
 
 
@@ -758,6 +788,7 @@ def test_a_test_app_leaves_the_scheduled_jobs_to_its_tests_unless_told(app, monk
         ("commitment_reminders", timedelta(hours=1), commitments.send_reminders),
         ("commitment_escalation", timedelta(hours=1), commitments.escalate_overdue),
         ("facility_check_reminders", timedelta(days=1), facilities.send_check_reminders),
+        ("progress_report_reminders", timedelta(days=1), progress.remind_late_reports),
     ]
 
 

@@ -212,6 +212,25 @@ class World(Cast):
         )
         db.session.add(self.facility_check)
         db.session.flush()
+        # progress_report: the commune's report on the agreed project, with a PNG photo.
+        from portal.models import ProgressReport
+
+        stored_name = f"walk-progress-{self.agreed.id}"
+        (upload_dir / stored_name).write_bytes(PNG)
+        progress_photo = DeliveryFile(
+            project_id=self.agreed.id,
+            filename="chantier.png",
+            stored_name=stored_name,
+            content_type="image/png",
+            size=len(PNG),
+        )
+        db.session.add(progress_photo)
+        db.session.flush()
+        self.progress_report = ProgressReport(
+            project_id=self.agreed.id, percent_complete=20, spending=[], remarks="Fouilles.", photo_id=progress_photo.id
+        )
+        db.session.add(self.progress_report)
+        db.session.flush()
 
 
 @dataclass

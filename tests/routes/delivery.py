@@ -96,4 +96,40 @@ ROUTES = {
         Sample(HANDED + f"/facility/checks/{HUGE}/photo", {"*": 404}, HUGE_ID),
         Sample(AGREED + "/facility/checks/{w.facility_check.id}/photo", {"*": 404}, "another project's"),
     ],
+    **page("/progress"),
+    # The commune's officials report while the works are agreed or under way (409 before and after); the association's
+    # officers comment (a comment is required).
+    ("/projects/<id:project_id>/progress", "POST"): [
+        Sample(AGREED + "/progress", seen(SEE_AGREED, mayor=422), "agreed, empty", form=EMPTY),
+        Sample(AGREED + "/progress", seen(SEE_AGREED, mayor=303), "agreed, 20 %", form={"percent_complete": "20"}),
+        Sample(SUBMITTED + "/progress", seen(SEE_SUBMITTED, mayor=409), "submitted", form={"percent_complete": "20"}),
+        Sample(OTHER + "/progress", seen(SEE_OTHER), "other", form=EMPTY),
+        Sample(DRAFT + "/progress", seen(SEE_DRAFT), "draft", form=EMPTY),
+        Sample(NONE + "/progress", {"*": 404}, HUGE_ID, form=EMPTY),
+    ],
+    ("/projects/<id:project_id>/progress/<id:report_id>/comment", "POST"): [
+        Sample(AGREED + "/progress/{w.progress_report.id}/comment", seen(SEE_AGREED, officer=422), "empty", form=EMPTY),
+        Sample(
+            AGREED + "/progress/{w.progress_report.id}/comment",
+            seen(SEE_AGREED, officer=303),
+            "a comment",
+            form={"comment": "Et la pompe ?"},
+        ),
+        Sample(
+            OTHER + "/progress/{w.progress_report.id}/comment",
+            seen(SEE_OTHER) | {"admin": 404, "mediator": 404, "observer": 404},
+            "another project's",
+            form=EMPTY,
+        ),
+        Sample(NONE + f"/progress/{HUGE}/comment", {"*": 404}, HUGE_ID, form=EMPTY),
+    ],
+    ("/projects/<id:project_id>/progress/<id:report_id>/photo", "GET"): [
+        Sample(AGREED + "/progress/{w.progress_report.id}/photo", SEE_AGREED, "agreed"),
+        Sample(
+            OTHER + "/progress/{w.progress_report.id}/photo",
+            SEE_OTHER | {"admin": 404, "mediator": 404, "observer": 404},
+            "another project's",
+        ),
+        Sample(NONE + f"/progress/{HUGE}/photo", {"*": 404}, HUGE_ID),
+    ],
 }

@@ -103,4 +103,45 @@ ROUTES = {
         Sample(AGREED + "/facility/checks/{w.facility_check.id}/photo", {"*": 404}, "another project's"),
         Sample(HANDED + f"/facility/checks/{HUGE}/photo", {"*": 404}, HUGE_ID),
     ],
+    ("/api/v1/projects/<id:project_id>/progress_reports", "GET"): reads("/progress_reports"),
+    ("/api/v1/projects/<id:project_id>/progress_reports", "POST"): [
+        Sample(AGREED + "/progress_reports", write(SEE_AGREED, mayor=422), "agreed, empty", json=EMPTY),
+        Sample(
+            AGREED + "/progress_reports", write(SEE_AGREED, mayor=201), "agreed, 20 %", json={"percent_complete": 20}
+        ),
+        Sample(
+            SUBMITTED + "/progress_reports",
+            write(SEE_SUBMITTED, mayor=409),
+            "submitted",
+            json={"percent_complete": 20},
+        ),
+        Sample(OTHER + "/progress_reports", write(SEE_OTHER), "other", json=EMPTY),
+        Sample(NONE + "/progress_reports", {"*": 404}, HUGE_ID, json=EMPTY),
+    ],
+    ("/api/v1/projects/<id:project_id>/progress_reports/<id:report_id>/comment", "POST"): [
+        Sample(
+            AGREED + "/progress_reports/{w.progress_report.id}/comment",
+            write(SEE_AGREED, officer=422),
+            "empty",
+            json=EMPTY,
+        ),
+        Sample(
+            AGREED + "/progress_reports/{w.progress_report.id}/comment",
+            write(SEE_AGREED, officer=200),
+            "a comment",
+            json={"comment": "Et la pompe ?"},
+        ),
+        Sample(
+            OTHER + "/progress_reports/{w.progress_report.id}/comment",
+            {"anonymous": 401, "*": 404},
+            "another project's",
+            json={"comment": "?"},
+        ),
+        Sample(NONE + f"/progress_reports/{HUGE}/comment", {"*": 404}, HUGE_ID, json=EMPTY),
+    ],
+    ("/api/v1/projects/<id:project_id>/progress_reports/<id:report_id>/photo", "GET"): [
+        Sample(AGREED + "/progress_reports/{w.progress_report.id}/photo", read(SEE_AGREED), "agreed"),
+        Sample(OTHER + "/progress_reports/{w.progress_report.id}/photo", {"*": 404}, "another project's"),
+        Sample(NONE + f"/progress_reports/{HUGE}/photo", {"*": 404}, HUGE_ID),
+    ],
 }
