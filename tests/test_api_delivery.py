@@ -222,3 +222,31 @@ def test_the_lists_run_constant_queries(client, cast, session):
     assert_constant_queries(
         client, f"/api/v1/communes/{cast.commune_a.id}/facilities?per_page=100", add_facilities, small=5, large=120
     )
+
+
+def test_progress_reports_through_the_api(client, cast, session, tokens):
+    project = co_funded_project(cast, ProjectStatus.IN_CONSULTATION)
+    other = co_funded_project(cast, ProjectStatus.IN_CONSULTATION)
+    session.commit()
+    agreed = act(client, tokens["mayor"], project.id, "agree", reporting_period=2)
+    assert agreed["status"] == "agreed"
+    url = f"/api/v1/projects/{project.id}/progress_reports"
+    line_id = project.budget_lines[0].id
+    body = {
+        "percent_complete": 25,
+        "spending": [{"budget_line_id": line_id, "spent_xof": 300_000}],
+        "remarks": "Fouilles.",
+    }
+    assert client.post(url, json=body, headers=tokens["officer"]).status_code == 403
+    bad = client.post(url, json={**body, "percent_complete": 101}, headers=tokens["mayor"])
+    assert bad.status_code == 422 and list(bad.get_json()["error"]["fields"]) == ["percent_complete"]
+    made = client.post(url, json=body, headers=tokens["mayor"])
+    assert made.status_code == 201
+    report = made.get_json()
+    assert (report["percent_complete"], report["spent_xof"], report["spending"][0]["label"]) == (25, 300_000, "Travaux")
+    comment = client.post(f"{url}/{report['id']}/comment", json={"comment": "Merci."}, headers=tokens["officer"])
+    assert comment.status_code == 200 and comment.get_json()["association_comment"] == "Merci."
+    listed = client.get(url).get_json()
+    assert [r["id"] for r in listed["items"]] == [report["id"]] and listed["total"] == 1
+    wrong = act(client, tokens["mayor"], other.id, "agree", expect=422, reporting_period=0)
+    assert list(wrong["error"]["fields"]) == ["reporting_period"]

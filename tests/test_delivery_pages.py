@@ -174,3 +174,50 @@ def test_the_pages_run_constant_queries(client, cast, session, login_as):
         session.commit()
 
     assert_constant_queries(client, f"/communes/{cast.commune_a.id}", add_facilities, small=5, large=60)
+
+
+def test_the_agree_form_takes_the_reporting_period_and_the_commune_reports_on_its_page(client, cast, session, login_as):
+    from portal.models import ProgressReport, ProjectReporting
+
+    project = co_funded_project(cast, ProjectStatus.IN_CONSULTATION)
+    session.commit()
+    login_as("mayor")
+    page = client.get(f"/projects/{project.id}").get_data(as_text=True)
+    assert 'name="reporting_period"' in page
+    refused = client.post(f"/projects/{project.id}/actions/agree", data={"reporting_period": "24"})
+    assert refused.status_code == 422 and 'id="agree-reporting-period-error"' in refused.get_data(as_text=True)
+    assert 'value="24"' in refused.get_data(as_text=True)
+    assert client.post(f"/projects/{project.id}/actions/agree", data={"reporting_period": "6"}).status_code == 303
+    assert session.get(ProjectReporting, project.id).period_months == 6
+    url = f"/projects/{project.id}/progress"
+    line = project.budget_lines[0]
+    failed = client.post(url, data={"percent_complete": "120", f"spent_{line.id}": "250000", "remarks": "Fondations."})
+    assert failed.status_code == 422
+    kept = failed.get_data(as_text=True)
+    assert 'value="120"' in kept and 'value="250000"' in kept and "Fondations." in kept
+    made = client.post(
+        url,
+        data={"percent_complete": "35", f"spent_{line.id}": "250000", "file": (io.BytesIO(PNG), "chantier.png")},
+    )
+    assert made.status_code == 303
+    [report] = session.query(ProgressReport).filter_by(project_id=project.id).all()
+    login_as("officer")
+    assert client.post(f"{url}/{report.id}/comment", data={"comment": "Merci pour les photos."}).status_code == 303
+    shown = text_of(client.get(url, headers={"Accept-Language": "en"}))
+    assert "35 % complete" in shown and "chantier.png" in shown and "Merci pour les photos." in shown
+    assert re.search(r"Travaux\s*F CFA 250,000", shown)
+
+
+def test_the_progress_page_runs_constant_queries(client, cast, session):
+    from portal.domain import progress
+
+    project = co_funded_project(cast, ProjectStatus.IN_PROGRESS)
+    session.commit()
+
+    def add_reports(n):
+        with client.application.app_context():
+            for _ in range(n):
+                progress.post_report(cast.users["mayor"], project, 10, {}, "")
+        session.commit()
+
+    assert_constant_queries(client, f"/projects/{project.id}/progress", add_reports, small=5, large=40)

@@ -576,6 +576,25 @@ def seed_demo_after_agreement(users: dict, organisations: dict) -> None:
         {0: mayor},
         [(0, "6000", "EUR", 60, True), (0, "3000", "EUR", 5, False)],
     )
+    # Diéma's maternity: the commune's progress report, and the association's comment on it.
+    from portal.domain import progress
+    from portal.models import ProgressReport
+
+    maternity = db.session.scalar(select(Project).where(Project.title == "Maternité de Diéma"))
+    if maternity is not None and not db.session.scalar(
+        select(ProgressReport.id).where(ProgressReport.project_id == maternity.id)
+    ):
+        building = maternity.budget_lines[0]
+        report = progress.post_report(
+            mayor,
+            maternity,
+            45,
+            {building.id: "9000000"},
+            "Murs montés jusqu’au chaînage ; la toiture attend la deuxième tranche de l’association.",
+        )
+        progress.comment_report(
+            officer, maternity, report, "La deuxième tranche est partie le 25 : merci de confirmer."
+        )
     # Kremis' well: paid and handed over; partly working.
     paid(
         GUIDIME_WELL,

@@ -1,6 +1,6 @@
 """After agreement in Chromium: from the mayor's agreement to a handed-over facility marked working, through the
-pages (the association reports its tranche, the mayor confirms it, starts, completes and hands over the works,
-then records the yearly check), with the page check on each new page, and the facility on its commune's public
+pages (the association reports its tranche, the mayor confirms it, starts the works and reports on them, completes
+and hands them over, then records the yearly check), with the page check on each new page, and the facility on its commune's public
 register."""
 
 from sqlalchemy import select
@@ -75,6 +75,12 @@ def test_from_agreement_to_a_handed_over_facility_marked_working(page, live_serv
     page.goto(f"/projects/{project_id}")
     assert "2 400 000" in page.locator("#delivery").inner_text().replace("\u202f", " ").replace("\u00a0", " ")
     act(page, project_id, "start_implementation")
+    check_page(page, f"/projects/{project_id}/progress")  # with the form to report on the works
+    form = page.locator("#post-report")
+    form.get_by_label("Pourcentage d’achèvement").fill("60")
+    with page.expect_navigation():
+        form.locator("button[type=submit]").click()
+    assert "achevé à 60 %" in page.locator("main").inner_text()
     act(page, project_id, "complete")
 
     def hand_over(form):
