@@ -98,6 +98,11 @@ CONTRIBUTION_STATUS_LABELS = {
     "confirmed": _l("Confirmed as received"),
     "contested": _l("Contested"),
 }
+AMENDMENT_STATUS_LABELS = {
+    "proposed": _l("Proposed, awaiting the other side"),
+    "accepted": _l("Accepted"),
+    "rejected": _l("Rejected"),
+}
 CONDITION_LABELS = {
     "working": _l("Working"),
     "partly": _l("Partly working"),

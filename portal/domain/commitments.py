@@ -727,3 +727,25 @@ def confirm_paid_pledge(actor, commitment: Commitment) -> Commitment:
     )
     notify("commitment_confirm", commitment=commitment, actor=actor, comment=None)
     return commitment
+
+
+def amend_pledges(actor, line: FundingLine) -> list[Commitment]:
+    """After an accepted amendment: the pledge of a changed line owes the line's new amount (a cancelled one
+    stays cancelled); recorded on each commitment's history."""
+    pledges = db.session.scalars(
+        select(Commitment).where(Commitment.funding_line_id == line.id, Commitment.status != S.CANCELLED)
+    ).all()
+    for pledge in pledges:
+        before = {"amount": str(pledge.amount), "currency": pledge.currency}
+        pledge.amount, pledge.currency = line.amount, line.currency
+        pledge.rate_to_xof, pledge.amount_xof = line.rate_to_xof, line.amount_xof
+        _flush_or_stale()
+        record(
+            "commitment.amend",
+            "commitment",
+            pledge.id,
+            actor=actor,
+            before=before,
+            after={"amount": str(line.amount), "currency": line.currency, "project_id": pledge.project_id},
+        )
+    return pledges

@@ -12,6 +12,8 @@ from portal.models.commitments import (
 from portal.models.delivery import (
     CONDITIONS_OR_UNKNOWN,
     FACILITY_CONDITIONS,
+    Amendment,
+    AmendmentStatus,
     Contribution,
     ContributionStatus,
     DeliveryFile,
@@ -119,6 +121,8 @@ __all__ = [
     "DeliveryFile",
     "Facility",
     "FacilityCheck",
+    "Amendment",
+    "AmendmentStatus",
     "ProgressReport",
     "ProjectReporting",
 ]

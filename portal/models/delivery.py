@@ -186,6 +186,44 @@ class ProgressReport(db.Model):
         return sum(int(row.get("spent_xof") or 0) for row in self.spending or [])
 
 
+class AmendmentStatus(enum.StrEnum):
+    PROPOSED = "proposed"
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
+
+
+class Amendment(db.Model):
+    """A change to an agreed project's budget or funding plan, proposed by the association or the commune, in
+    force once the other accepts it. `before` and `after` keep the amounts of the lines it changes:
+    {"budget": {line id: amount}, "funding": {line id: amount}}, each in its line's currency."""
+
+    __tablename__ = "amendments"
+    __table_args__ = (
+        CheckConstraint(one_of("status", AmendmentStatus), name="status"),
+        Index("ix_amendments_project", "project_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    proposed_by_organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
+    proposed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    reason: Mapped[str] = mapped_column(Text)
+    before: Mapped[dict] = mapped_column(JSON)
+    after: Mapped[dict] = mapped_column(JSON)
+    project_version: Mapped[int] = mapped_column(Integer)  # the project's version it was proposed over
+    status: Mapped[str] = mapped_column(String(20), default=AmendmentStatus.PROPOSED)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decision_comment: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    project: Mapped[Project] = relationship()
+    proposed_by: Mapped[User | None] = relationship(foreign_keys=[proposed_by_id])
+
+    __mapper_args__ = {"version_id_col": version}
+
+
 # Contributions actually paid and confirmed, in whole XOF (api.md: `received_total_xof`, 0 while none).
 Project.received_total_xof = column_property(
     select(func.coalesce(func.sum(Contribution.amount_xof), 0))

@@ -732,6 +732,21 @@ _TABLE = (
             ),
         ),
     ),
+    project_event(
+        "amendment_proposed",
+        to_association=_l("%(actor)s proposes an amendment of the budget or funding of “%(project)s”: %(comment)s"),
+        to_commune=_l("%(actor)s proposes an amendment of the budget or funding of “%(project)s”: %(comment)s"),
+    ),
+    project_event(
+        "amendment_accept",
+        to_association=_l("The amendment of “%(project)s” is accepted: its new amounts are in force."),
+        to_commune=_l("The amendment of “%(project)s” is accepted: its new amounts are in force."),
+    ),
+    project_event(
+        "amendment_reject",
+        to_association=_l("The amendment of “%(project)s” is rejected: %(comment)s"),
+        to_commune=_l("The amendment of “%(project)s” is rejected: %(comment)s"),
+    ),
 )
 
 EVENTS: dict[str, Event] = {}

@@ -9,8 +9,8 @@ from portal.blueprints.api import api_blueprint
 from portal.blueprints.api.auth import api_user, require_api_user
 from portal.blueprints.api.common import Id, PageArgs, UtcDateTime, documented_body, list_schema, load_body, page_of
 from portal.blueprints.files import send_document
+from portal.domain import amendments, facilities, progress
 from portal.domain import contributions as rules
-from portal.domain import facilities, progress
 from portal.domain import projects as project_rules
 from portal.domain.territories import get_commune
 from portal.errors import Refused
@@ -440,3 +440,100 @@ def download_report_photo(project_id, report_id):
     """A progress report's photo, as an attachment. Whoever may see the project, with the bearer token."""
     report = progress.find_report(project_rules.load_project(api_user(), project_id), report_id)
     return send_document(report.photo if report else None)
+
+
+# Amendments ---------------------------------------------------------------------------------------------
+
+
+class LineAmountIn(Schema):
+    class Meta:
+        unknown = RAISE
+
+    line_id = Id(required=True)
+    amount = fields.Raw(required=True, metadata={"description": "the line's new amount, in its currency"})
+
+
+class AmendmentCreate(Schema):
+    class Meta:
+        unknown = RAISE
+
+    budget_lines = fields.List(fields.Nested(LineAmountIn), load_default=list, validate=validate.Length(max=100))
+    funding_lines = fields.List(fields.Nested(LineAmountIn), load_default=list, validate=validate.Length(max=100))
+    reason = fields.String(required=True, validate=validate.Length(max=amendments.REASON_MAX))
+    version = fields.Integer(strict=True, required=True, metadata={"description": "the project's version read"})
+
+
+class AmendmentTransitionIn(Schema):
+    class Meta:
+        unknown = RAISE
+
+    action = fields.String(required=True, validate=validate.Length(max=40))
+    comment = fields.String(allow_none=True, validate=validate.Length(max=amendments.REASON_MAX))
+
+
+class AmendmentOut(Schema):
+    id = fields.Integer()
+    project_id = fields.Integer()
+    status = fields.String(metadata={"description": "proposed, accepted or rejected"})
+    proposed_by_organisation_id = fields.Integer()
+    reason = fields.String()
+    before = fields.Dict(metadata={"description": '{"budget": {line id: amount}, "funding": {...}}'})
+    after = fields.Dict()
+    decision_comment = fields.String(allow_none=True)
+    created_at = UtcDateTime()
+    decided_at = UtcDateTime(allow_none=True)
+
+
+BODY_SCHEMAS.update({"AmendmentCreate": AmendmentCreate, "AmendmentTransition": AmendmentTransitionIn})
+
+
+def dump_amendment(amendment) -> dict:
+    return {
+        "id": amendment.id,
+        "project_id": amendment.project_id,
+        "status": amendment.status,
+        "proposed_by_organisation_id": amendment.proposed_by_organisation_id,
+        "reason": amendment.reason,
+        "before": amendment.before,
+        "after": amendment.after,
+        "decision_comment": amendment.decision_comment,
+        "created_at": amendment.created_at,
+        "decided_at": amendment.decided_at,
+    }
+
+
+@blp.route("/projects/<id:project_id>/amendments")
+@blp.response(200, list_schema(AmendmentOut, "AmendmentList"))
+def list_amendments(project_id):
+    """The project's amendments, newest first, each with its before and after. Whoever may see the project."""
+    items = [
+        dump_amendment(a) for a in amendments.project_amendments(project_rules.load_project(api_user(), project_id))
+    ]
+    return {"items": items, "page": 1, "per_page": max(len(items), 1), "total": len(items)}
+
+
+@blp.route("/projects/<id:project_id>/amendments", methods=["POST"])
+@documented_body(blp, "AmendmentCreate")
+@blp.response(201, AmendmentOut)
+def propose_amendment(project_id):
+    """Proposes new amounts for lines of the budget or the funding plan, over the project's `version`; in force
+    once the other side accepts it. The association's officers and the commune's officials."""
+    user = require_api_user()
+    project = project_rules.load_project(user, project_id)
+    if not amendments.is_proposer(user, project):
+        raise Refused("forbidden")
+    data = load_body(AmendmentCreate())
+    budget = {row["line_id"]: row["amount"] for row in data["budget_lines"]}
+    funding = {row["line_id"]: row["amount"] for row in data["funding_lines"]}
+    return dump_amendment(amendments.propose(user, project, budget, funding, data["reason"], data["version"]))
+
+
+@blp.route("/amendments/<id:amendment_id>/transitions", methods=["POST"])
+@documented_body(blp, "AmendmentTransition")
+@blp.response(200, AmendmentOut)
+def decide_amendment(amendment_id):
+    """accept (the new amounts take effect) or reject (comment required) a proposed amendment. The other side."""
+    user = require_api_user()
+    amendment = amendments.load_amendment(user, amendment_id)
+    data = load_body(AmendmentTransitionIn())
+    return dump_amendment(amendments.decide(user, amendment, data["action"], data.get("comment")))

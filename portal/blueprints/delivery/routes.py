@@ -11,14 +11,14 @@ from portal.blueprints.files import send_document
 from portal.blueprints.guards import login_required
 from portal.blueprints.pages import found
 from portal.database import utcnow
+from portal.domain import amendments, facilities, progress
 from portal.domain import contributions as rules
-from portal.domain import facilities, progress
 from portal.domain import projects as project_rules
 from portal.errors import Refused
 from portal.extensions import db
 from portal.i18n import format_file_size as file_size
 from portal.ids import parse_id
-from portal.labels import CONDITION_LABELS, CONTRIBUTION_STATUS_LABELS, label
+from portal.labels import AMENDMENT_STATUS_LABELS, CONDITION_LABELS, CONTRIBUTION_STATUS_LABELS, label
 from portal.models import FACILITY_CONDITIONS, Project
 from portal.paging import page_number
 
@@ -298,3 +298,88 @@ def progress_photo(project_id, report_id):
     """A progress report's photo, as a download. Who may see the project."""
     report = progress.find_report(_project(project_id), report_id)
     return send_document(report.photo if report else None)
+
+
+# Amendments ---------------------------------------------------------------------------------------------
+
+
+def _render_amendments(project: Project, status: int = 200, *, proposal=None, decision=None, notice=None):
+    lines = {str(line.id): line for line in [*project.budget_lines, *project.funding_lines]}
+    rows = [
+        {
+            "amendment": a,
+            "changes": [
+                (kind, lines.get(line_id), a.before.get(kind, {}).get(line_id), amount)
+                for kind in ("budget", "funding")
+                for line_id, amount in a.after.get(kind, {}).items()
+            ],
+            "actions": [(name, amendments.TRANSITIONS[name]) for name in amendments.available_actions(current_user, a)],
+        }
+        for a in amendments.project_amendments(project)
+    ]
+    return render_template(
+        "delivery/amendments.html",
+        project=project,
+        rows=rows,
+        can_propose=amendments.can_propose(current_user, project),
+        proposal_state=proposal or {},
+        decision_state=decision or {},
+        notice=notice,
+    ), status
+
+
+@bp.get("/<id:project_id>/amendments")
+def amendments_page(project_id):
+    """The project's amendments, each with its before and after, and the form to propose one. Who may see it."""
+    return _render_amendments(_project(project_id))
+
+
+@bp.post("/<id:project_id>/amendments")
+@login_required
+def propose_amendment(project_id):
+    """Proposes new amounts for lines of the budget or the funding plan. The association's officers and the
+    commune's officials."""
+    project = _project(project_id, may=amendments.is_proposer)
+    budget = {line.id: request.form.get(f"budget_{line.id}", "").strip() for line in project.budget_lines}
+    funding = {line.id: request.form.get(f"funding_{line.id}", "").strip() for line in project.funding_lines}
+    reason = request.form.get("reason", "")
+    try:
+        amendments.propose(current_user, project, budget, funding, reason, parse_id(request.form.get("version")))
+    except Refused as error:
+        project = _reloaded(project_id)
+        if error.status == 409:
+            return _render_amendments(project, 409, notice=error.text())
+        state = {
+            "errors": error.fields or {"reason": [error.text()]},
+            "budget": budget,
+            "funding": funding,
+            "reason": reason,
+        }
+        return _render_amendments(project, error.status, proposal=state)
+    flash(_("The amendment is proposed: it takes effect once the other side accepts it."), "info")
+    return redirect(url_for("delivery.amendments_page", project_id=project_id), code=303)
+
+
+@bp.post("/<id:project_id>/amendments/<id:amendment_id>/actions/<action>")
+@login_required
+def decide_amendment(project_id, amendment_id, action):
+    """Accepts or rejects (with a reason) a proposed amendment. The other side: the commune's officials for the
+    association's proposal, the association's officers for the commune's."""
+    if action not in amendments.TRANSITIONS:
+        abort(404)
+    amendment = found(amendments.load_amendment, amendment_id)
+    if amendment.project_id != project_id:
+        abort(404)
+    comment = request.form.get("comment", "")
+    try:
+        amendments.decide(current_user, amendment, action, comment)
+    except Refused as error:
+        project = _reloaded(project_id)
+        if error.status == 403:
+            abort(403)
+        if error.status == 409:
+            return _render_amendments(project, 409, notice=error.text())
+        state = {"id": amendment_id, "action": action, "errors": error.fields or {"comment": [error.text()]}}
+        return _render_amendments(project, error.status, decision={**state, "comment": comment})
+    flash(_("Done: the amendment is %(status)s.", status=label(AMENDMENT_STATUS_LABELS, amendment.status)), "info")
+    return redirect(url_for("delivery.amendments_page", project_id=project_id), code=303)
