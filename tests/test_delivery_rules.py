@@ -569,3 +569,102 @@ def test_a_late_report_is_reminded_then_flagged_to_the_mediators_once_each(app, 
     reporting = session.get(ProjectReporting, project.id)
     assert (reporting.reminded_at, reporting.flagged_at) == (None, None)
     assert reporting.next_due_on == progress.add_months(commune_today(), 1)
+
+
+# Amendments ----------------------------------------------------------------------------------------------
+
+from portal.domain import amendments  # noqa: E402
+
+
+def test_an_amendment_changes_the_budget_only_once_the_other_side_accepts(session, cast):
+    project = agreed_project(cast, ProjectStatus.IN_CONSULTATION)  # budget 1,000,000; 600,000 + 400,000
+    projects.transition(cast.users["mayor"], project, "agree")
+    travaux = project.budget_lines[0]
+    association_line, partner_line = project.funding_lines
+    amendment = amendments.propose(
+        cast.users["officer"],
+        project,
+        {travaux.id: "1200000"},
+        {association_line.id: "800000"},
+        "Le forage doit descendre à 120 m.",
+        project.version,
+    )
+    assert amendment.before == {"budget": {str(travaux.id): "1000000"}, "funding": {str(association_line.id): "600000"}}
+    assert amendment.after == {"budget": {str(travaux.id): "1200000"}, "funding": {str(association_line.id): "800000"}}
+    assert project.budget_total_xof == 1_000_000  # not before it is accepted
+    for role in ("officer", "member", "representative", "mediator"):
+        with pytest.raises(Refused) as refused:
+            amendments.decide(cast.users[role], amendment, "accept")
+        assert refused.value.code == "forbidden", role
+    version = project.version
+    amendments.decide(cast.users["mayor"], amendment, "accept")
+    assert (project.budget_total_xof, project.funding_total_xof) == (1_200_000, 1_200_000)
+    assert project.version > version
+    pledge = session.scalar(select(Commitment).where(Commitment.funding_line_id == association_line.id))
+    assert (pledge.amount_xof, pledge.amount) == (800_000, Decimal("800000"))
+    assert partner_line.confirmed_at is not None  # its line did not change: no new confirmation
+    actions = [event["action"] for event in projects.project_history(project)]
+    assert actions[-2:] == ["amendment.propose", "amendment.accept"]
+
+
+def test_a_funder_whose_line_changes_confirms_it_again(session, cast):
+    project = agreed_project(cast, ProjectStatus.IN_PROGRESS)
+    partner_line = project.funding_lines[1]
+    amendment = amendments.propose(
+        cast.users["mayor"], project, {}, {partner_line.id: "500000"}, "Le partenaire ajoute la pompe.", None
+    )
+    with pytest.raises(Refused) as refused:
+        amendments.decide(cast.users["mayor"], amendment, "accept")  # the commune proposed: the association accepts
+    assert refused.value.code == "forbidden"
+    amendments.decide(cast.users["officer"], amendment, "accept")
+    assert partner_line.confirmed_at is None and partner_line.amount_xof == 500_000
+    asked = session.scalars(select(Notification.user_id).where(Notification.event == "funding_line_to_confirm")).all()
+    assert asked == [cast.users["representative"].id]
+
+
+@pytest.mark.parametrize(
+    "status, role, budget, funding, reason, code",
+    [
+        ("in_progress", "observer", {}, {0: "700000"}, "x", "forbidden"),
+        ("in_progress", "representative", {}, {0: "700000"}, "x", "forbidden"),
+        ("in_progress", "mediator", {}, {0: "700000"}, "x", "forbidden"),
+        ("completed", "officer", {}, {0: "700000"}, "x", "invalid_transition"),
+        ("in_consultation", "officer", {}, {0: "700000"}, "x", "invalid_transition"),
+        ("in_progress", "officer", {}, {}, "x", "validation_failed"),  # nothing changes
+        ("in_progress", "officer", {}, {0: "700000"}, " ", "comment_required"),
+        ("in_progress", "officer", {0: "1500000"}, {}, "x", "funding_incomplete"),
+        ("in_progress", "officer", {}, {0: "12.5"}, "x", "validation_failed"),
+    ],
+)
+def test_what_a_proposal_refuses(session, cast, status, role, budget, funding, reason, code):
+    project = agreed_project(cast, status)
+    budget = {project.budget_lines[i].id: v for i, v in budget.items()}
+    funding = {project.funding_lines[i].id: v for i, v in funding.items()}
+    with pytest.raises(Refused) as refused:
+        amendments.propose(cast.users[role], project, budget, funding, reason, None)
+    assert refused.value.code == code
+
+
+def test_one_amendment_at_a_time_each_over_the_version_it_read(session, cast):
+    project = agreed_project(cast, ProjectStatus.IN_PROGRESS)
+    line = project.funding_lines[0]
+    read = project.version
+    first = amendments.propose(cast.users["officer"], project, {}, {line.id: "700000"}, "Plus.", read)
+    with pytest.raises(Refused) as refused:
+        amendments.propose(cast.users["mayor"], project, {}, {line.id: "650000"}, "Moins.", read)
+    assert refused.value.code == "invalid_transition"
+    with pytest.raises(Refused) as refused:
+        amendments.decide(cast.users["mayor"], first, "reject", " ")
+    assert refused.value.code == "comment_required"
+    amendments.decide(cast.users["mayor"], first, "reject", "Pas maintenant.")
+    assert project.funding_total_xof == 1_000_000
+    second = amendments.propose(cast.users["mayor"], project, {}, {line.id: "650000"}, "Moins.", read)
+    project.village = "Lakamané"  # the project changes meanwhile (another accepted amendment, an edit)
+    project.updated_at = utcnow()
+    db.session.flush()
+    with pytest.raises(Refused) as refused:
+        amendments.decide(cast.users["officer"], second, "accept")
+    assert refused.value.code == "stale_version"
+    with pytest.raises(Refused) as refused:
+        amendments.propose(cast.users["officer"], project, {}, {line.id: "650000"}, "Moins.", read)
+    assert refused.value.code == "invalid_transition"  # the second still awaits its answer

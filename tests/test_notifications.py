@@ -10,7 +10,17 @@ from sqlalchemy import func, insert, select
 
 from portal.cli.jobs import SCHEDULED_JOBS, scheduled_jobs
 from portal.database import utcnow
-from portal.domain import accounts, commitments, contributions, documents, facilities, meetings, progress, projects
+from portal.domain import (
+    accounts,
+    amendments,
+    commitments,
+    contributions,
+    documents,
+    facilities,
+    meetings,
+    progress,
+    projects,
+)
 from portal.domain import organisations as rules
 from portal.domain.audit import write_anchor
 from portal.domain.mail import set_mail_preferences
@@ -430,6 +440,56 @@ SCENARIOS = {
             "officer": both("progress_report_posted"),
             "mayor": both("progress_report_commented"),
             "deputy": both("progress_report_commented"),
+        },
+    ),
+    "the association proposes an amendment": (
+        lambda c: amendments.propose(
+            c.users["officer"],
+            (p := co_funded_project(c, S.IN_PROGRESS)),
+            {},
+            {p.funding_lines[0].id: "700000"},
+            "Plus.",
+            None,
+        ),
+        {k: both("amendment_proposed") for k in ("mayor", "deputy")},
+    ),
+    "the commune accepts an amendment": (
+        lambda c: amendments.decide(
+            c.users["mayor"],
+            amendments.propose(
+                c.users["officer"],
+                (p := co_funded_project(c, S.IN_PROGRESS)),
+                {},
+                {p.funding_lines[0].id: "700000"},
+                "Plus.",
+                None,
+            ),
+            "accept",
+        ),
+        {
+            "deputy": both("amendment_proposed") | both("amendment_accept"),
+            "mayor": both("amendment_proposed"),
+            "officer": both("amendment_accept"),
+        },
+    ),
+    "the commune rejects an amendment": (
+        lambda c: amendments.decide(
+            c.users["mayor"],
+            amendments.propose(
+                c.users["officer"],
+                (p := co_funded_project(c, S.IN_PROGRESS)),
+                {},
+                {p.funding_lines[0].id: "700000"},
+                "Plus.",
+                None,
+            ),
+            "reject",
+            "Non.",
+        ),
+        {
+            "deputy": both("amendment_proposed") | both("amendment_reject"),
+            "mayor": both("amendment_proposed"),
+            "officer": both("amendment_reject"),
         },
     ),
     "a late progress report is reminded, then flagged": (

@@ -231,6 +231,21 @@ class World(Cast):
         )
         db.session.add(self.progress_report)
         db.session.flush()
+        # amendment: association A proposes 700,000 F CFA instead of 600,000 on the agreed project's own line.
+        from portal.models import Amendment
+
+        line = self.agreed.funding_lines[0]
+        self.amendment = Amendment(
+            project_id=self.agreed.id,
+            proposed_by_organisation_id=self.association.id,
+            proposed_by_id=self.users["officer"].id,
+            reason="Le forage descend plus bas.",
+            before={"budget": {}, "funding": {str(line.id): "600000"}},
+            after={"budget": {}, "funding": {str(line.id): "700000"}},
+            project_version=self.agreed.version,
+        )
+        db.session.add(self.amendment)
+        db.session.flush()
 
 
 @dataclass

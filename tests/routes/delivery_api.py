@@ -144,4 +144,35 @@ ROUTES = {
         Sample(OTHER + "/progress_reports/{w.progress_report.id}/photo", {"*": 404}, "another project's"),
         Sample(NONE + f"/progress_reports/{HUGE}/photo", {"*": 404}, HUGE_ID),
     ],
+    ("/api/v1/projects/<id:project_id>/amendments", "GET"): reads("/amendments"),
+    ("/api/v1/projects/<id:project_id>/amendments", "POST"): [
+        Sample(AGREED + "/amendments", write(SEE_AGREED, officer=422, mayor=422), "agreed, empty", json=EMPTY),
+        Sample(
+            AGREED + "/amendments",
+            write(SEE_AGREED, officer=409, mayor=409),  # one already awaits its answer
+            "agreed, a whole proposal",
+            json=lambda w: {
+                "funding_lines": [{"line_id": w.agreed.funding_lines[0].id, "amount": "650000"}],
+                "reason": "Moins.",
+                "version": w.agreed.version,
+            },
+        ),
+        Sample(OTHER + "/amendments", write(SEE_OTHER), "other", json=EMPTY),
+        Sample(NONE + "/amendments", {"*": 404}, HUGE_ID, json=EMPTY),
+    ],
+    ("/api/v1/amendments/<id:amendment_id>/transitions", "POST"): [
+        Sample(
+            "/api/v1/amendments/{w.amendment.id}/transitions",
+            write(SEE_AGREED, mayor=200),
+            "accept",
+            json={"action": "accept"},
+        ),
+        Sample(
+            "/api/v1/amendments/{w.amendment.id}/transitions",
+            write(SEE_AGREED, mayor=422),
+            "reject, no reason",
+            json={"action": "reject"},
+        ),
+        Sample(f"/api/v1/amendments/{HUGE}/transitions", {"*": 404}, HUGE_ID, json={"action": "accept"}),
+    ],
 }
