@@ -250,3 +250,30 @@ def test_progress_reports_through_the_api(client, cast, session, tokens):
     assert [r["id"] for r in listed["items"]] == [report["id"]] and listed["total"] == 1
     wrong = act(client, tokens["mayor"], other.id, "agree", expect=422, reporting_period=0)
     assert list(wrong["error"]["fields"]) == ["reporting_period"]
+
+
+def test_amendments_through_the_api(client, cast, session, tokens):
+    project = co_funded_project(cast, ProjectStatus.IN_PROGRESS)
+    session.commit()
+    read = client.get(f"/api/v1/projects/{project.id}").get_json()
+    body = {
+        "budget_lines": [],
+        "funding_lines": [{"line_id": project.funding_lines[0].id, "amount": "700000"}],
+        "reason": "Le forage descend plus bas.",
+        "version": read["version"],
+    }
+    url = f"/api/v1/projects/{project.id}/amendments"
+    assert client.post(url, json=body, headers=tokens["representative"]).status_code == 403
+    stale = client.post(url, json={**body, "version": read["version"] - 1}, headers=tokens["officer"])
+    assert stale.status_code == 409 and stale.get_json()["error"]["code"] == "stale_version"
+    made = client.post(url, json=body, headers=tokens["officer"])
+    assert made.status_code == 201 and made.get_json()["status"] == "proposed"
+    amendment = made.get_json()
+    assert client.get(f"/api/v1/projects/{project.id}").get_json()["funding_total_xof"] == 1_000_000
+    transitions = f"/api/v1/amendments/{amendment['id']}/transitions"
+    assert client.post(transitions, json={"action": "accept"}, headers=tokens["officer"]).status_code == 403
+    accepted = client.post(transitions, json={"action": "accept"}, headers=tokens["mayor"])
+    assert accepted.status_code == 200 and accepted.get_json()["status"] == "accepted"
+    after = client.get(f"/api/v1/projects/{project.id}").get_json()
+    assert after["funding_total_xof"] == 1_100_000 and after["version"] > read["version"]
+    assert [a["id"] for a in client.get(url).get_json()["items"]] == [amendment["id"]]

@@ -221,3 +221,28 @@ def test_the_progress_page_runs_constant_queries(client, cast, session):
         session.commit()
 
     assert_constant_queries(client, f"/projects/{project.id}/progress", add_reports, small=5, large=40)
+
+
+def test_an_amendment_proposed_and_accepted_without_javascript(client, cast, session, login_as):
+    from portal.models import Amendment, Project
+
+    project = co_funded_project(cast, ProjectStatus.IN_PROGRESS)
+    session.commit()
+    line = project.funding_lines[0]
+    url = f"/projects/{project.id}/amendments"
+    login_as("officer")
+    failed = client.post(url, data={f"funding_{line.id}": "12.5", "reason": "Plus.", "version": str(project.version)})
+    assert failed.status_code == 422 and 'value="12.5"' in failed.get_data(as_text=True)
+    made = client.post(
+        url,
+        data={f"funding_{line.id}": "700000", "reason": "Le forage descend plus bas.", "version": str(project.version)},
+    )
+    assert made.status_code == 303
+    [amendment] = session.query(Amendment).filter_by(project_id=project.id).all()
+    login_as("mayor")
+    page = text_of(client.get(url, headers={"Accept-Language": "en"}))
+    assert "Proposed, awaiting the other side" in page
+    assert re.search(r"Funding — Diaspora association\s*F CFA 600,000\s*F CFA 700,000", page)
+    assert client.post(f"{url}/{amendment.id}/actions/accept").status_code == 303
+    session.expire_all()
+    assert session.get(Project, project.id).funding_total_xof == 1_100_000

@@ -595,6 +595,22 @@ def seed_demo_after_agreement(users: dict, organisations: dict) -> None:
         progress.comment_report(
             officer, maternity, report, "La deuxième tranche est partie le 25 : merci de confirmer."
         )
+    # Dianguirdé's school: the association proposed dearer benches, and the mayor accepted the amendment.
+    from portal.domain import amendments
+    from portal.models import Amendment
+
+    school = db.session.scalar(select(Project).where(Project.title == "Extension de l’école de Dianguirdé"))
+    if school is not None and not db.session.scalar(select(Amendment.id).where(Amendment.project_id == school.id)):
+        benches, own_line = school.budget_lines[1], school.funding_lines[0]
+        amendment = amendments.propose(
+            officer,
+            school,
+            {benches.id: "1500000"},
+            {own_line.id: "15500000"},
+            "Les tables-bancs en métal coûtent 300 000 F CFA de plus ; l’association prend la différence.",
+            school.version,
+        )
+        amendments.decide(mayor, amendment, "accept")
     # Kremis' well: paid and handed over; partly working.
     paid(
         GUIDIME_WELL,

@@ -103,3 +103,23 @@ def test_from_agreement_to_a_handed_over_facility_marked_working(page, live_serv
     check_page(page, f"/communes/{commune_id}")
     register = page.locator("#register").inner_text()
     assert JOURNEY_TITLE in register and "Fonctionne" in register
+
+
+def test_the_demo_pages_after_agreement_are_checked(page, live_server):
+    load_demo(live_server)
+    with live_server.app.app_context():
+        ids = {
+            title: db.session.scalar(select(Project.id).where(Project.title == title))
+            for title in (
+                "Extension de l’école de Dianguirdé",
+                "Maternité de Diéma",
+                "Forage et château d’eau à Lakamané",
+            )
+        }
+    check_page(page, f"/projects/{ids['Extension de l’école de Dianguirdé']}/amendments")
+    assert "Accepté" in page.locator("main").inner_text()
+    check_page(page, f"/projects/{ids['Maternité de Diéma']}/progress")
+    check_page(page, f"/projects/{ids['Maternité de Diéma']}/contributions")
+    check_page(page, f"/projects/{ids['Forage et château d’eau à Lakamané']}/facility")
+    sign_in(page, "mayor@example.org")
+    check_page(page, f"/projects/{ids['Extension de l’école de Dianguirdé']}/amendments")  # with the form

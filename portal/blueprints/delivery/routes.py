@@ -1,6 +1,8 @@
 """A project's contributions page and its facility page. Thin: find the project (the domain's loader: 404 or
 403), parse what the person sent, call the operation, render."""
 
+from decimal import Decimal
+
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -309,9 +311,10 @@ def _render_amendments(project: Project, status: int = 200, *, proposal=None, de
         {
             "amendment": a,
             "changes": [
-                (kind, lines.get(line_id), a.before.get(kind, {}).get(line_id), amount)
+                (kind, lines.get(line_id), Decimal(a.before.get(kind, {}).get(line_id, "0")), Decimal(amount))
                 for kind in ("budget", "funding")
                 for line_id, amount in a.after.get(kind, {}).items()
+                if line_id in lines
             ],
             "actions": [(name, amendments.TRANSITIONS[name]) for name in amendments.available_actions(current_user, a)],
         }
