@@ -103,6 +103,10 @@ AMENDMENT_STATUS_LABELS = {
     "accepted": _l("Accepted"),
     "rejected": _l("Rejected"),
 }
+ACCEPTANCE_KIND_LABELS = {
+    "provisional": _l("provisional acceptance"),
+    "final": _l("final acceptance"),
+}
 CONDITION_LABELS = {
     "working": _l("Working"),
     "partly": _l("Partly working"),

@@ -10,6 +10,7 @@ from portal.models.commitments import (
     commune_today,
 )
 from portal.models.delivery import (
+    ACCEPTANCE_KINDS,
     CONDITIONS_OR_UNKNOWN,
     FACILITY_CONDITIONS,
     Amendment,
@@ -21,6 +22,7 @@ from portal.models.delivery import (
     FacilityCheck,
     ProgressReport,
     ProjectReporting,
+    WorksAcceptance,
 )
 from portal.models.meetings import (
     MINUTES_ANSWERS,
@@ -125,4 +127,6 @@ __all__ = [
     "AmendmentStatus",
     "ProgressReport",
     "ProjectReporting",
+    "WorksAcceptance",
+    "ACCEPTANCE_KINDS",
 ]

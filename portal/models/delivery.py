@@ -20,6 +20,7 @@ from sqlalchemy import (
     Numeric,
     String,
     Text,
+    UniqueConstraint,
     func,
     select,
 )
@@ -222,6 +223,31 @@ class Amendment(db.Model):
     proposed_by: Mapped[User | None] = relationship(foreign_keys=[proposed_by_id])
 
     __mapper_args__ = {"version_id_col": version}
+
+
+ACCEPTANCE_KINDS = ("provisional", "final")  # réception provisoire, puis définitive
+
+
+class WorksAcceptance(db.Model):
+    """The acceptance of the works (réception provisoire, then définitive): its date, who took part, and the
+    signed record. Records on the project's timeline, not conditions of the hand-over."""
+
+    __tablename__ = "works_acceptances"
+    __table_args__ = (
+        CheckConstraint(one_of("kind", ACCEPTANCE_KINDS), name="kind"),
+        UniqueConstraint("project_id", "kind"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(20))
+    accepted_on: Mapped[date] = mapped_column(Date)
+    participants: Mapped[str] = mapped_column(Text)
+    record_id: Mapped[int | None] = mapped_column(ForeignKey("delivery_files.id", ondelete="SET NULL"))
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    record: Mapped[DeliveryFile | None] = relationship()
 
 
 # Contributions actually paid and confirmed, in whole XOF (api.md: `received_total_xof`, 0 while none).

@@ -747,6 +747,23 @@ _TABLE = (
         to_association=_l("The amendment of “%(project)s” is rejected: %(comment)s"),
         to_commune=_l("The amendment of “%(project)s” is rejected: %(comment)s"),
     ),
+    Event(
+        "works_accepted",
+        kind="projects",
+        subject=the_project,
+        link=lambda c: f"/projects/{c['project'].id}/acceptance",
+        params=lambda c: {"project": c["project"].title, "kind": c["acceptance"].kind},
+        audiences=(
+            Audience(
+                "association",
+                _association_officers,
+                _l("The commune recorded the acceptance of the works of “%(project)s”."),
+            ),
+            Audience(
+                "commune", _commune_officials, _l("The commune recorded the acceptance of the works of “%(project)s”.")
+            ),
+        ),
+    ),
 )
 
 EVENTS: dict[str, Event] = {}

@@ -9,7 +9,7 @@ from portal.blueprints.api import api_blueprint
 from portal.blueprints.api.auth import api_user, require_api_user
 from portal.blueprints.api.common import Id, PageArgs, UtcDateTime, documented_body, list_schema, load_body, page_of
 from portal.blueprints.files import send_document
-from portal.domain import amendments, facilities, progress
+from portal.domain import acceptance, amendments, facilities, progress
 from portal.domain import contributions as rules
 from portal.domain import projects as project_rules
 from portal.domain.territories import get_commune
@@ -537,3 +537,94 @@ def decide_amendment(amendment_id):
     amendment = amendments.load_amendment(user, amendment_id)
     data = load_body(AmendmentTransitionIn())
     return dump_amendment(amendments.decide(user, amendment, data["action"], data.get("comment")))
+
+
+# Acceptance of the works --------------------------------------------------------------------------------
+
+
+class AcceptanceOut(Schema):
+    id = fields.Integer()
+    project_id = fields.Integer()
+    kind = fields.String(metadata={"description": "provisional or final"})
+    accepted_on = fields.Date()
+    participants = fields.String()
+    record = fields.Nested(FileOut, allow_none=True)
+    created_at = UtcDateTime()
+
+
+def dump_acceptance(row) -> dict:
+    signed = row.record
+    return {
+        "id": row.id,
+        "project_id": row.project_id,
+        "kind": row.kind,
+        "accepted_on": row.accepted_on,
+        "participants": row.participants,
+        "record": {
+            "filename": signed.filename,
+            "content_type": signed.content_type,
+            "size": signed.size,
+            "url": url_for("api_delivery.download_acceptance_record", project_id=row.project_id, acceptance_id=row.id),
+        }
+        if signed
+        else None,
+        "created_at": row.created_at,
+    }
+
+
+@blp.route("/projects/<id:project_id>/acceptances")
+@blp.response(200, list_schema(AcceptanceOut, "AcceptanceList"))
+def list_acceptances(project_id):
+    """The acceptance of the works, provisional then final. Whoever may see the project."""
+    rows = acceptance.project_acceptances(project_rules.load_project(api_user(), project_id))
+    items = [dump_acceptance(row) for row in rows]
+    return {"items": items, "page": 1, "per_page": max(len(items), 1), "total": len(items)}
+
+
+@blp.route("/projects/<id:project_id>/acceptances", methods=["POST"])
+@blp.doc(
+    requestBody={
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["kind", "accepted_on", "participants", "file"],
+                    "properties": {
+                        "kind": {"type": "string", "enum": ["provisional", "final"]},
+                        "accepted_on": {"type": "string", "format": "date"},
+                        "participants": {"type": "string"},
+                        "file": UPLOAD,
+                    },
+                }
+            }
+        },
+    }
+)
+@blp.response(201, AcceptanceOut)
+def record_acceptance(project_id):
+    """Records the provisional, then the final acceptance of the works with its signed record, once the works have
+    started. The commune's officials."""
+    user = require_api_user()
+    project = project_rules.load_project(user, project_id)
+    if not acceptance.is_recorder(user, project):
+        raise Refused("forbidden")
+    upload = request.files.get("file")
+    return dump_acceptance(
+        acceptance.record_acceptance(
+            user,
+            project,
+            request.form.get("kind"),
+            request.form.get("accepted_on"),
+            request.form.get("participants"),
+            upload.stream if upload and upload.filename else None,
+            upload.filename if upload else None,
+        )
+    )
+
+
+@blp.route("/projects/<id:project_id>/acceptances/<id:acceptance_id>/record")
+def download_acceptance_record(project_id, acceptance_id):
+    """An acceptance's signed record, as an attachment. Whoever may see the project, with the bearer token."""
+    row = acceptance.find_acceptance(project_rules.load_project(api_user(), project_id), acceptance_id)
+    return send_document(row.record if row else None)

@@ -13,7 +13,7 @@ from portal.blueprints.files import send_document
 from portal.blueprints.guards import login_required
 from portal.blueprints.pages import found
 from portal.database import utcnow
-from portal.domain import amendments, facilities, progress
+from portal.domain import acceptance, amendments, facilities, progress
 from portal.domain import contributions as rules
 from portal.domain import projects as project_rules
 from portal.errors import Refused
@@ -386,3 +386,57 @@ def decide_amendment(project_id, amendment_id, action):
         return _render_amendments(project, error.status, decision={**state, "comment": comment})
     flash(_("Done: the amendment is %(status)s.", status=label(AMENDMENT_STATUS_LABELS, amendment.status)), "info")
     return redirect(url_for("delivery.amendments_page", project_id=project_id), code=303)
+
+
+# Acceptance of the works --------------------------------------------------------------------------------
+
+
+def _render_acceptance(project: Project, status: int = 200, *, state=None):
+    rows = [(a, file_size(a.record.size) if a.record else None) for a in acceptance.project_acceptances(project)]
+    can_record = acceptance.can_record(current_user, project)
+    return render_template(
+        "delivery/acceptance.html",
+        project=project,
+        rows=rows,
+        can_record=can_record,
+        next_kind=acceptance.next_kind(project) if can_record else None,
+        state=state or {},
+    ), status
+
+
+@bp.get("/<id:project_id>/acceptance")
+def acceptance_page(project_id):
+    """The acceptance of the works, provisional then final, with their signed records. Who may see the project."""
+    return _render_acceptance(_project(project_id))
+
+
+@bp.post("/<id:project_id>/acceptance")
+@login_required
+def record_acceptance(project_id):
+    """Records the provisional, then the final acceptance with its signed record. The commune's officials."""
+    project = _project(project_id, may=acceptance.is_recorder)
+    values = {name: request.form.get(name, "") for name in ("kind", "accepted_on", "participants")}
+    sent = request.files.get("file")
+    try:
+        acceptance.record_acceptance(
+            current_user,
+            project,
+            values["kind"],
+            values["accepted_on"],
+            values["participants"],
+            sent.stream if sent and sent.filename else None,
+            sent.filename if sent else None,
+        )
+    except Refused as error:
+        project = _reloaded(project_id)
+        errors = error.fields or {"kind": [error.text()]}
+        return _render_acceptance(project, error.status, state={"errors": errors, **values})
+    flash(_("The acceptance is recorded on the project's history."), "info")
+    return redirect(url_for("delivery.acceptance_page", project_id=project_id), code=303)
+
+
+@bp.get("/<id:project_id>/acceptance/<id:acceptance_id>/record")
+def acceptance_record(project_id, acceptance_id):
+    """An acceptance's signed record, as a download. Who may see the project."""
+    found_acceptance = acceptance.find_acceptance(_project(project_id), acceptance_id)
+    return send_document(found_acceptance.record if found_acceptance else None)

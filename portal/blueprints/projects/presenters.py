@@ -31,6 +31,11 @@ HISTORY_LABELS = {
     "progress.report": _l("The commune reported on the works"),
     "progress.comment": _l("The association commented a progress report"),
     "progress.flag": _l("A progress report is late: the mediators were told"),
+    "amendment.propose": _l("An amendment of the budget or funding was proposed"),
+    "amendment.accept": _l("An amendment was accepted: its new amounts are in force"),
+    "amendment.reject": _l("An amendment was rejected"),
+    "acceptance.provisional": _l("Provisional acceptance of the works"),
+    "acceptance.final": _l("Final acceptance of the works"),
 }
 
 
