@@ -668,3 +668,75 @@ def test_one_amendment_at_a_time_each_over_the_version_it_read(session, cast):
     with pytest.raises(Refused) as refused:
         amendments.propose(cast.users["officer"], project, {}, {line.id: "650000"}, "Moins.", read)
     assert refused.value.code == "invalid_transition"  # the second still awaits its answer
+
+
+# Acceptance of the works ---------------------------------------------------------------------------------
+
+from portal.domain import acceptance  # noqa: E402
+
+
+def _accept(user, project, kind, day="2026-09-01", participants="Maire, association, entreprise", upload=PDF):
+    stream = io.BytesIO(upload) if upload else None
+    return acceptance.record_acceptance(user, project, kind, day, participants, stream, "pv.pdf" if upload else None)
+
+
+@pytest.mark.parametrize(
+    "status, role, answer",
+    [
+        ("in_progress", "mayor", "done"),
+        ("completed", "deputy", "done"),
+        ("handed_over", "mayor", "done"),  # a record on the timeline, not a condition of the hand-over
+        ("agreed", "mayor", "invalid_transition"),
+        ("completed", "officer", "forbidden"),
+        ("completed", "representative", "forbidden"),
+        ("completed", "mediator", "forbidden"),
+        ("completed", "mayor_b", "forbidden"),
+    ],
+)
+def test_who_records_the_acceptance_and_when(session, cast, status, role, answer):
+    project = agreed_project(cast, status)
+    try:
+        _accept(cast.users[role], project, "provisional")
+        got = "done"
+    except Refused as refusal:
+        got = refusal.code
+    assert got == answer
+
+
+def test_provisional_then_final_each_once_with_its_signed_record_on_the_history(session, cast):
+    project = agreed_project(cast, ProjectStatus.COMPLETED)
+    with pytest.raises(Refused) as refused:
+        _accept(cast.users["mayor"], project, "final")
+    assert refused.value.code == "invalid_transition"
+    provisional = _accept(cast.users["mayor"], project, "provisional")
+    assert (provisional.kind, str(provisional.accepted_on), provisional.record.content_type) == (
+        "provisional",
+        "2026-09-01",
+        "application/pdf",
+    )
+    with pytest.raises(Refused) as refused:
+        _accept(cast.users["mayor"], project, "provisional")
+    assert refused.value.code == "invalid_transition"
+    _accept(cast.users["deputy"], project, "final", "2026-11-02")
+    assert acceptance.next_kind(project) is None
+    actions = [event["action"] for event in projects.project_history(project)]
+    assert actions[-2:] == ["acceptance.provisional", "acceptance.final"]
+    told = set(session.scalars(select(Notification.user_id).where(Notification.event == "works_accepted")))
+    assert told == {cast.users["officer"].id, cast.users["deputy"].id, cast.users["mayor"].id}
+
+
+@pytest.mark.parametrize(
+    "kind, day, participants, upload, fields",
+    [
+        ("interim", "2026-09-01", "x", PDF, {"kind"}),
+        ("provisional", "demain", "x", PDF, {"accepted_on"}),
+        ("provisional", "2999-01-01", "x", PDF, {"accepted_on"}),
+        ("provisional", "2026-09-01", " ", PDF, {"participants"}),
+        ("provisional", "2026-09-01", "x", None, {"file"}),
+    ],
+)
+def test_what_an_acceptance_refuses(session, cast, kind, day, participants, upload, fields):
+    project = agreed_project(cast, ProjectStatus.COMPLETED)
+    with pytest.raises(Refused) as refused:
+        _accept(cast.users["mayor"], project, kind, day, participants, upload)
+    assert refused.value.code == "validation_failed" and set(refused.value.fields) == fields

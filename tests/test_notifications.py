@@ -1,6 +1,7 @@
 """Notifications: who hears about what (the events table), mail preferences, the daily digest, the in-app inbox
 and the admin's page of undelivered mail."""
 
+import io
 import re
 from datetime import UTC, datetime, timedelta
 
@@ -11,6 +12,7 @@ from sqlalchemy import func, insert, select
 from portal.cli.jobs import SCHEDULED_JOBS, scheduled_jobs
 from portal.database import utcnow
 from portal.domain import (
+    acceptance,
     accounts,
     amendments,
     commitments,
@@ -51,6 +53,7 @@ from tests.factories import add_member, make_user
 from tests.helpers import assert_constant_queries, count_queries
 from tests.mail import link_in, mails_to
 from tests.project_factories import make_project
+from tests.walk import PDF
 
 
 @pytest.fixture()
@@ -491,6 +494,18 @@ SCENARIOS = {
             "mayor": both("amendment_proposed"),
             "officer": both("amendment_reject"),
         },
+    ),
+    "the commune records the acceptance of the works": (
+        lambda c: acceptance.record_acceptance(
+            c.users["mayor"],
+            co_funded_project(c, S.COMPLETED),
+            "provisional",
+            "2026-09-01",
+            "Tous",
+            io.BytesIO(PDF),
+            "pv.pdf",
+        ),
+        {k: both("works_accepted") for k in ("officer", "deputy")},
     ),
     "a late progress report is reminded, then flagged": (
         lambda c: (

@@ -246,6 +246,29 @@ class World(Cast):
         )
         db.session.add(self.amendment)
         db.session.flush()
+        # acceptance: the handed-over project's provisional acceptance, its signed record a PDF.
+        from portal.models import WorksAcceptance
+
+        stored_name = f"walk-acceptance-{self.handed_over.id}"
+        (upload_dir / stored_name).write_bytes(PDF)
+        signed = DeliveryFile(
+            project_id=self.handed_over.id,
+            filename="PV de réception.pdf",
+            stored_name=stored_name,
+            content_type="application/pdf",
+            size=len(PDF),
+        )
+        db.session.add(signed)
+        db.session.flush()
+        self.acceptance = WorksAcceptance(
+            project_id=self.handed_over.id,
+            kind="provisional",
+            accepted_on=utcnow().date(),
+            participants="Maire, association, entreprise",
+            record_id=signed.id,
+        )
+        db.session.add(self.acceptance)
+        db.session.flush()
 
 
 @dataclass

@@ -19,6 +19,7 @@ from tests.routes.projects import (
     SEE_SUBMITTED,
     SUBMITTED,
     page,
+    pdf,
     seen,
 )
 from tests.walk import PNG
@@ -148,5 +149,25 @@ ROUTES = {
         Sample(AGREED + "/amendments/{w.amendment.id}/actions/fly", NOBODY_LOGGED, "unknown action"),
         Sample(OTHER + "/amendments/{w.amendment.id}/actions/accept", NOBODY_LOGGED, "another project's"),
         Sample(NONE + f"/amendments/{HUGE}/actions/accept", {"*": 404}, HUGE_ID),
+    ],
+    **page("/acceptance"),
+    # The commune's officials record the acceptance once the works have started (409 before); the handed-over
+    # project's provisional acceptance is on record (the walk's), its final one comes next.
+    ("/projects/<id:project_id>/acceptance", "POST"): [
+        Sample(AGREED + "/acceptance", seen(SEE_AGREED, mayor=409), "agreed", form=EMPTY),
+        Sample(HANDED + "/acceptance", seen(SEE_AGREED, mayor=422), "handed over, empty", form=EMPTY),
+        Sample(
+            HANDED + "/acceptance",
+            seen(SEE_AGREED, mayor=303),
+            "handed over, the final acceptance",
+            form={"kind": "final", "accepted_on": "2026-10-01", "participants": "Maire, comité", "file": pdf},
+        ),
+        Sample(OTHER + "/acceptance", seen(SEE_OTHER), "other", form=EMPTY),
+        Sample(NONE + "/acceptance", {"*": 404}, HUGE_ID, form=EMPTY),
+    ],
+    ("/projects/<id:project_id>/acceptance/<id:acceptance_id>/record", "GET"): [
+        Sample(HANDED + "/acceptance/{w.acceptance.id}/record", SEE_AGREED, "handed over"),
+        Sample(AGREED + "/acceptance/{w.acceptance.id}/record", {"*": 404}, "another project's"),
+        Sample(NONE + f"/acceptance/{HUGE}/record", {"*": 404}, HUGE_ID),
     ],
 }

@@ -175,4 +175,22 @@ ROUTES = {
         ),
         Sample(f"/api/v1/amendments/{HUGE}/transitions", {"*": 404}, HUGE_ID, json={"action": "accept"}),
     ],
+    ("/api/v1/projects/<id:project_id>/acceptances", "GET"): reads("/acceptances"),
+    ("/api/v1/projects/<id:project_id>/acceptances", "POST"): [
+        Sample(AGREED + "/acceptances", write(SEE_AGREED, mayor=409), "agreed", form=EMPTY),
+        Sample(HANDED + "/acceptances", write(SEE_AGREED, mayor=422), "handed over, empty", form=EMPTY),
+        Sample(
+            HANDED + "/acceptances",
+            write(SEE_AGREED, mayor=201),
+            "handed over, the final acceptance",
+            form={"kind": "final", "accepted_on": "2026-10-01", "participants": "Maire, comité", "file": pdf},
+        ),
+        Sample(OTHER + "/acceptances", write(SEE_OTHER), "other", form=EMPTY),
+        Sample(NONE + "/acceptances", {"*": 404}, HUGE_ID, form=EMPTY),
+    ],
+    ("/api/v1/projects/<id:project_id>/acceptances/<id:acceptance_id>/record", "GET"): [
+        Sample(HANDED + "/acceptances/{w.acceptance.id}/record", {"*": 200}, "handed over"),
+        Sample(AGREED + "/acceptances/{w.acceptance.id}/record", {"*": 404}, "another project's"),
+        Sample(NONE + f"/acceptances/{HUGE}/record", {"*": 404}, HUGE_ID),
+    ],
 }
