@@ -277,3 +277,30 @@ def test_amendments_through_the_api(client, cast, session, tokens):
     after = client.get(f"/api/v1/projects/{project.id}").get_json()
     assert after["funding_total_xof"] == 1_100_000 and after["version"] > read["version"]
     assert [a["id"] for a in client.get(url).get_json()["items"]] == [amendment["id"]]
+
+
+def test_the_acceptance_through_the_api(client, cast, session, tokens):
+    project = co_funded_project(cast, ProjectStatus.COMPLETED)
+    session.commit()
+    url = f"/api/v1/projects/{project.id}/acceptances"
+    form = {"kind": "provisional", "accepted_on": "2026-09-01", "participants": "Maire, entreprise"}
+    assert (
+        client.post(url, data={**form, "file": (io.BytesIO(PDF), "pv.pdf")}, headers=tokens["officer"]).status_code
+        == 403
+    )
+    early = client.post(
+        url, data={**form, "kind": "final", "file": (io.BytesIO(PDF), "pv.pdf")}, headers=tokens["mayor"]
+    )
+    assert early.status_code == 409
+    made = client.post(url, data={**form, "file": (io.BytesIO(PDF), "pv.pdf")}, headers=tokens["mayor"])
+    assert made.status_code == 201
+    row = made.get_json()
+    assert (row["kind"], row["accepted_on"], row["record"]["content_type"]) == (
+        "provisional",
+        "2026-09-01",
+        "application/pdf",
+    )
+    assert [a["kind"] for a in client.get(url).get_json()["items"]] == ["provisional"]
+    record = client.get(row["record"]["url"])
+    assert record.data == PDF
+    record.close()

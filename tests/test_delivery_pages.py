@@ -246,3 +246,18 @@ def test_an_amendment_proposed_and_accepted_without_javascript(client, cast, ses
     assert client.post(f"{url}/{amendment.id}/actions/accept").status_code == 303
     session.expire_all()
     assert session.get(Project, project.id).funding_total_xof == 1_100_000
+
+
+def test_the_acceptance_recorded_without_javascript(client, cast, session, login_as):
+    project = co_funded_project(cast, ProjectStatus.COMPLETED)
+    session.commit()
+    url = f"/projects/{project.id}/acceptance"
+    login_as("mayor")
+    failed = client.post(url, data={"kind": "provisional", "accepted_on": "2026-09-01", "participants": "Le maire"})
+    assert failed.status_code == 422 and 'id="acceptance-file-error"' in failed.get_data(as_text=True)
+    assert "Le maire" in failed.get_data(as_text=True)
+    form = {"kind": "provisional", "accepted_on": "2026-09-01", "participants": "Le maire, l’entreprise"}
+    assert client.post(url, data={**form, "file": (io.BytesIO(PDF), "pv.pdf")}).status_code == 303
+    page = text_of(client.get(url, headers={"Accept-Language": "en"}))
+    assert "Provisional acceptance · Sep 1, 2026" in page and "pv.pdf" in page
+    assert "Record the final acceptance" in page

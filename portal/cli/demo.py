@@ -493,6 +493,8 @@ def _demo_commitments(meeting: Meeting, project_id: int, users: dict, organisati
 # check, made through the same operations as the pages.
 
 GUIDIME_WELL = "Puits pastoral de Kremis"
+# A one-page PDF standing for a signed record of acceptance (the demo has no scans).
+DEMO_RECORD = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 
 
 def seed_demo_after_agreement(users: dict, organisations: dict) -> None:
@@ -611,6 +613,26 @@ def seed_demo_after_agreement(users: dict, organisations: dict) -> None:
             school.version,
         )
         amendments.decide(mayor, amendment, "accept")
+    # Lakamané's borehole: accepted provisionally, then finally, each with its signed record.
+    import io
+
+    from portal.domain import acceptance
+    from portal.models import WorksAcceptance
+
+    borehole = db.session.scalar(select(Project).where(Project.title == "Forage et château d’eau à Lakamané"))
+    if borehole is not None and not db.session.scalar(
+        select(WorksAcceptance.id).where(WorksAcceptance.project_id == borehole.id)
+    ):
+        for kind, days_ago in (("provisional", 150), ("final", 30)):
+            acceptance.record_acceptance(
+                mayor,
+                borehole,
+                kind,
+                (utcnow() - timedelta(days=days_ago)).date().isoformat(),
+                "Le maire, le bureau de l’association, l’entreprise de forage, le service de l’hydraulique de Diéma",
+                io.BytesIO(DEMO_RECORD),
+                f"PV de réception {kind}.pdf",
+            )
     # Kremis' well: paid and handed over; partly working.
     paid(
         GUIDIME_WELL,
