@@ -21,6 +21,7 @@ from portal.models.delivery import (
     Facility,
     FacilityCheck,
     ProgressReport,
+    ProjectConvention,
     ProjectReporting,
     WorksAcceptance,
 )
@@ -128,5 +129,6 @@ __all__ = [
     "ProgressReport",
     "ProjectReporting",
     "WorksAcceptance",
+    "ProjectConvention",
     "ACCEPTANCE_KINDS",
 ]

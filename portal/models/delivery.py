@@ -250,6 +250,26 @@ class WorksAcceptance(db.Model):
     record: Mapped[DeliveryFile | None] = relationship()
 
 
+class ProjectConvention(db.Model):
+    """The convention the parties sign after agreement: the council's deliberation (number and date) recorded by
+    a commune official, and the signed copy uploaded back."""
+
+    __tablename__ = "project_conventions"
+
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True)
+    deliberation_number: Mapped[str | None] = mapped_column(String(100))
+    deliberation_date: Mapped[date | None] = mapped_column(Date)
+    signed_file_id: Mapped[int | None] = mapped_column(ForeignKey("delivery_files.id", ondelete="SET NULL"))
+    signed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    signed_file: Mapped[DeliveryFile | None] = relationship()
+    project: Mapped[Project] = relationship(backref=backref("convention", uselist=False, viewonly=True))
+
+    __mapper_args__ = {"version_id_col": version}
+
+
 # Contributions actually paid and confirmed, in whole XOF (api.md: `received_total_xof`, 0 while none).
 Project.received_total_xof = column_property(
     select(func.coalesce(func.sum(Contribution.amount_xof), 0))

@@ -764,6 +764,11 @@ _TABLE = (
             ),
         ),
     ),
+    project_event(
+        "convention_signed",
+        to_association=_l("The signed convention of “%(project)s” is on the portal."),
+        to_commune=_l("The signed convention of “%(project)s” is on the portal."),
+    ),
 )
 
 EVENTS: dict[str, Event] = {}

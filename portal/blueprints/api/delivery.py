@@ -9,7 +9,7 @@ from portal.blueprints.api import api_blueprint
 from portal.blueprints.api.auth import api_user, require_api_user
 from portal.blueprints.api.common import Id, PageArgs, UtcDateTime, documented_body, list_schema, load_body, page_of
 from portal.blueprints.files import send_document
-from portal.domain import acceptance, amendments, facilities, progress
+from portal.domain import acceptance, amendments, convention, facilities, progress
 from portal.domain import contributions as rules
 from portal.domain import projects as project_rules
 from portal.domain.territories import get_commune
@@ -628,3 +628,121 @@ def download_acceptance_record(project_id, acceptance_id):
     """An acceptance's signed record, as an attachment. Whoever may see the project, with the bearer token."""
     row = acceptance.find_acceptance(project_rules.load_project(api_user(), project_id), acceptance_id)
     return send_document(row.record if row else None)
+
+
+# The convention -----------------------------------------------------------------------------------------
+
+
+class DeliberationIn(Schema):
+    class Meta:
+        unknown = RAISE
+
+    deliberation_number = fields.String(required=True, validate=validate.Length(max=convention.NUMBER_MAX))
+    deliberation_date = fields.Date(required=True)
+
+
+class ConventionPartyOut(Schema):
+    organisation = fields.Nested(OwnerOut)
+    representatives = fields.List(fields.String())
+
+
+class ConventionOut(Schema):
+    project_id = fields.Integer()
+    signed = fields.Boolean()
+    signed_at = UtcDateTime(allow_none=True)
+    signed_copy = fields.Nested(FileOut, allow_none=True)
+    deliberation_number = fields.String(allow_none=True)
+    deliberation_date = fields.Date(allow_none=True)
+    reporting_period_months = fields.Integer(allow_none=True)
+    parties = fields.List(fields.Nested(ConventionPartyOut))
+    url = fields.String(metadata={"description": "the printable convention (a page)"})
+
+
+BODY_SCHEMAS.update({"Deliberation": DeliberationIn})
+
+
+def _convention_project(user, project_id):
+    project = project_rules.load_project(user, project_id)
+    if not convention.has_convention(project):
+        raise Refused("not_found")
+    return project
+
+
+def dump_convention(project) -> dict:
+    row = convention.convention_of(project)
+    signed = row.signed_file if row else None
+    return {
+        "project_id": project.id,
+        "signed": signed is not None,
+        "signed_at": row.signed_at if row else None,
+        "signed_copy": {
+            "filename": signed.filename,
+            "content_type": signed.content_type,
+            "size": signed.size,
+            "url": url_for("api_delivery.download_signed_convention", project_id=project.id),
+        }
+        if signed
+        else None,
+        "deliberation_number": row.deliberation_number if row else None,
+        "deliberation_date": row.deliberation_date if row else None,
+        "reporting_period_months": convention.reporting_months(project),
+        "parties": [
+            {
+                "organisation": {"id": party.organisation.id, "name": party.organisation.name},
+                "representatives": party.representatives,
+            }
+            for party in convention.parties(project)
+        ],
+        "url": url_for("projects.convention", project_id=project.id),
+    }
+
+
+@blp.route("/projects/<id:project_id>/convention")
+@blp.response(200, ConventionOut)
+def get_convention(project_id):
+    """The project's convention: its parties, the council's deliberation, whether it is signed. Whoever may see
+    the project, from its agreement on (404 before)."""
+    return dump_convention(_convention_project(api_user(), project_id))
+
+
+@blp.route("/projects/<id:project_id>/convention/deliberation", methods=["POST"])
+@documented_body(blp, "Deliberation")
+@blp.response(200, ConventionOut)
+def record_deliberation(project_id):
+    """Records the council's deliberation approving the convention (number and date). The commune's officials."""
+    user = require_api_user()
+    project = _convention_project(user, project_id)
+    if not convention.is_commune_official_of(user, project):
+        raise Refused("forbidden")
+    data = load_body(DeliberationIn())
+    convention.record_deliberation(user, project, data["deliberation_number"], data["deliberation_date"])
+    return dump_convention(project)
+
+
+@blp.route("/projects/<id:project_id>/convention/signed", methods=["POST"])
+@blp.doc(
+    requestBody={
+        "required": True,
+        "content": {
+            "multipart/form-data": {"schema": {"type": "object", "required": ["file"], "properties": {"file": UPLOAD}}}
+        },
+    }
+)
+@blp.response(200, ConventionOut)
+def upload_signed_convention(project_id):
+    """Uploads the convention signed by the parties (a new upload replaces it). The commune's officials and the
+    association's officers."""
+    user = require_api_user()
+    project = _convention_project(user, project_id)
+    upload = request.files.get("file")
+    convention.upload_signed(
+        user, project, upload.stream if upload and upload.filename else None, upload.filename if upload else None
+    )
+    return dump_convention(project)
+
+
+@blp.route("/projects/<id:project_id>/convention/signed")
+def download_signed_convention(project_id):
+    """The signed convention, as an attachment. Whoever may see the project, with the bearer token."""
+    row = convention.convention_of(_convention_project(api_user(), project_id))
+    return send_document(row.signed_file if row else None)

@@ -36,6 +36,8 @@ HISTORY_LABELS = {
     "amendment.reject": _l("An amendment was rejected"),
     "acceptance.provisional": _l("Provisional acceptance of the works"),
     "acceptance.final": _l("Final acceptance of the works"),
+    "convention.deliberation": _l("The council's deliberation on the convention was recorded"),
+    "convention.signed": _l("The signed convention was uploaded"),
 }
 
 
