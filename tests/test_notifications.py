@@ -17,6 +17,7 @@ from portal.domain import (
     amendments,
     commitments,
     contributions,
+    convention,
     documents,
     facilities,
     meetings,
@@ -506,6 +507,10 @@ SCENARIOS = {
             "pv.pdf",
         ),
         {k: both("works_accepted") for k in ("officer", "deputy")},
+    ),
+    "the association uploads the signed convention": (
+        lambda c: convention.upload_signed(c.users["officer"], co_funded_project(c), io.BytesIO(PDF), "convention.pdf"),
+        {k: both("convention_signed") for k in ("mayor", "deputy")},
     ),
     "a late progress report is reminded, then flagged": (
         lambda c: (

@@ -269,6 +269,30 @@ class World(Cast):
         )
         db.session.add(self.acceptance)
         db.session.flush()
+        # convention: the handed-over project's, signed (a PDF), its deliberation recorded.
+        from portal.models import ProjectConvention
+
+        stored_name = f"walk-convention-{self.handed_over.id}"
+        (upload_dir / stored_name).write_bytes(PDF)
+        signed_copy = DeliveryFile(
+            project_id=self.handed_over.id,
+            filename="Convention signée.pdf",
+            stored_name=stored_name,
+            content_type="application/pdf",
+            size=len(PDF),
+        )
+        db.session.add(signed_copy)
+        db.session.flush()
+        db.session.add(
+            ProjectConvention(
+                project_id=self.handed_over.id,
+                deliberation_number="2025-031/CD",
+                deliberation_date=utcnow().date(),
+                signed_file_id=signed_copy.id,
+                signed_at=utcnow(),
+            )
+        )
+        db.session.flush()
 
 
 @dataclass

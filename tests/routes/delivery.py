@@ -170,4 +170,33 @@ ROUTES = {
         Sample(AGREED + "/acceptance/{w.acceptance.id}/record", {"*": 404}, "another project's"),
         Sample(NONE + f"/acceptance/{HUGE}/record", {"*": 404}, HUGE_ID),
     ],
+    # The convention exists from agreement on (404 before, for whoever sees the project).
+    ("/projects/<id:project_id>/convention", "GET"): [
+        Sample(AGREED + "/convention", SEE_AGREED, "agreed"),
+        Sample(SUBMITTED + "/convention", {"anonymous": 302, "*": 404}, "submitted"),
+        Sample(OTHER + "/convention", {"anonymous": 302, "*": 404}, "other"),
+        Sample(NONE + "/convention", {"*": 404}, HUGE_ID),
+    ],
+    ("/projects/<id:project_id>/convention/deliberation", "POST"): [
+        Sample(AGREED + "/convention/deliberation", seen(SEE_AGREED, mayor=422), "empty", form=EMPTY),
+        Sample(
+            AGREED + "/convention/deliberation",
+            seen(SEE_AGREED, mayor=303),
+            "a deliberation",
+            form={"deliberation_number": "2026-014/CD", "deliberation_date": "2026-03-12"},
+        ),
+        Sample(SUBMITTED + "/convention/deliberation", {"anonymous": 302, "*": 404}, "submitted", form=EMPTY),
+        Sample(NONE + "/convention/deliberation", {"*": 404}, HUGE_ID, form=EMPTY),
+    ],
+    ("/projects/<id:project_id>/convention/signed", "POST"): [
+        Sample(AGREED + "/convention/signed", seen(SEE_AGREED, mayor=422, officer=422), "no file", form=EMPTY),
+        Sample(AGREED + "/convention/signed", seen(SEE_AGREED, mayor=303, officer=303), "signed", form={"file": pdf}),
+        Sample(SUBMITTED + "/convention/signed", {"anonymous": 302, "*": 404}, "submitted", form=EMPTY),
+        Sample(NONE + "/convention/signed", {"*": 404}, HUGE_ID, form=EMPTY),
+    ],
+    ("/projects/<id:project_id>/convention/signed", "GET"): [
+        Sample(HANDED + "/convention/signed", SEE_AGREED, "handed over, signed"),
+        Sample(AGREED + "/convention/signed", {"*": 404}, "agreed, not signed yet"),
+        Sample(NONE + "/convention/signed", {"*": 404}, HUGE_ID),
+    ],
 }

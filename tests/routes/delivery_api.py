@@ -193,4 +193,31 @@ ROUTES = {
         Sample(AGREED + "/acceptances/{w.acceptance.id}/record", {"*": 404}, "another project's"),
         Sample(NONE + f"/acceptances/{HUGE}/record", {"*": 404}, HUGE_ID),
     ],
+    ("/api/v1/projects/<id:project_id>/convention", "GET"): [
+        Sample(AGREED + "/convention", {"*": 200}, "agreed"),
+        Sample(SUBMITTED + "/convention", {"*": 404}, "submitted"),
+        Sample(NONE + "/convention", {"*": 404}, HUGE_ID),
+    ],
+    ("/api/v1/projects/<id:project_id>/convention/deliberation", "POST"): [
+        Sample(AGREED + "/convention/deliberation", write(SEE_AGREED, mayor=422), "empty", json=EMPTY),
+        Sample(
+            AGREED + "/convention/deliberation",
+            write(SEE_AGREED, mayor=200),
+            "a deliberation",
+            json={"deliberation_number": "2026-014/CD", "deliberation_date": "2026-03-12"},
+        ),
+        Sample(SUBMITTED + "/convention/deliberation", {"anonymous": 401, "*": 404}, "submitted", json=EMPTY),
+        Sample(NONE + "/convention/deliberation", {"*": 404}, HUGE_ID, json=EMPTY),
+    ],
+    ("/api/v1/projects/<id:project_id>/convention/signed", "POST"): [
+        Sample(AGREED + "/convention/signed", write(SEE_AGREED, mayor=422, officer=422), "no file", form=EMPTY),
+        Sample(AGREED + "/convention/signed", write(SEE_AGREED, mayor=200, officer=200), "signed", form={"file": pdf}),
+        Sample(SUBMITTED + "/convention/signed", {"anonymous": 401, "*": 404}, "submitted", form=EMPTY),
+        Sample(NONE + "/convention/signed", {"*": 404}, HUGE_ID, form=EMPTY),
+    ],
+    ("/api/v1/projects/<id:project_id>/convention/signed", "GET"): [
+        Sample(HANDED + "/convention/signed", {"*": 200}, "handed over, signed"),
+        Sample(AGREED + "/convention/signed", {"*": 404}, "agreed, not signed yet"),
+        Sample(NONE + "/convention/signed", {"*": 404}, HUGE_ID),
+    ],
 }

@@ -20,9 +20,11 @@ from portal.models import Project
 
 def _project(project_id: int, may=None) -> Project:
     """The project, from agreement on (before, there is no convention: 404)."""
-    project = found(project_rules.load_project, project_id, may, for_page=True)
+    project = found(project_rules.load_project, project_id, for_page=True)
     if not rules.has_convention(project):
         abort(404)
+    if may is not None and not may(current_user, project):
+        abort(403)
     return project
 
 
