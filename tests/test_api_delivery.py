@@ -304,3 +304,27 @@ def test_the_acceptance_through_the_api(client, cast, session, tokens):
     record = client.get(row["record"]["url"])
     assert record.data == PDF
     record.close()
+
+
+def test_the_convention_through_the_api(client, cast, session, tokens):
+    project = co_funded_project(cast)
+    session.commit()
+    url = f"/api/v1/projects/{project.id}/convention"
+    before = client.get(url).get_json()
+    assert (before["signed"], before["deliberation_number"]) == (False, None)
+    assert [p["organisation"]["id"] for p in before["parties"]] == [
+        cast.commune_org.id,
+        cast.association.id,
+        cast.partner.id,
+    ]
+    body = {"deliberation_number": "2026-014/CD", "deliberation_date": "2026-03-12"}
+    assert client.post(url + "/deliberation", json=body, headers=tokens["officer"]).status_code == 403
+    assert (
+        client.post(url + "/deliberation", json=body, headers=tokens["mayor"]).get_json()["deliberation_date"]
+        == "2026-03-12"
+    )
+    signed = client.post(url + "/signed", data={"file": (io.BytesIO(PDF), "c.pdf")}, headers=tokens["officer"])
+    assert signed.status_code == 200 and signed.get_json()["signed"] is True
+    copy = client.get(signed.get_json()["signed_copy"]["url"])
+    assert copy.data == PDF
+    copy.close()

@@ -261,3 +261,26 @@ def test_the_acceptance_recorded_without_javascript(client, cast, session, login
     page = text_of(client.get(url, headers={"Accept-Language": "en"}))
     assert "Provisional acceptance · Sep 1, 2026" in page and "pv.pdf" in page
     assert "Record the final acceptance" in page
+
+
+def test_the_printable_convention_in_both_languages_and_signed_on_the_project_page(client, cast, session, login_as):
+    project = co_funded_project(cast)
+    session.commit()
+    url = f"/projects/{project.id}/convention"
+    french = text_of(client.get(url))
+    assert "Article 1" in french and "Pas encore signée." in french and cast.association.name in french
+    english = text_of(client.get(url, headers={"Accept-Language": "en"}))
+    assert "Article 1 — The parties" in english and "Not signed yet." in english
+    assert "not signed yet" in text_of(client.get(f"/projects/{project.id}", headers={"Accept-Language": "en"}))
+    login_as("mayor")
+    refused = client.post(
+        f"{url}/deliberation", data={"deliberation_number": "2026-014/CD", "deliberation_date": "hier"}
+    )
+    assert refused.status_code == 422 and 'value="2026-014/CD"' in refused.get_data(as_text=True)
+    form = {"deliberation_number": "2026-014/CD", "deliberation_date": "2026-03-12"}
+    assert client.post(f"{url}/deliberation", data=form).status_code == 303
+    assert client.post(f"{url}/signed", data={"file": (io.BytesIO(PDF), "convention.pdf")}).status_code == 303
+    signed = text_of(client.get(url, headers={"Accept-Language": "en"}))
+    assert "deliberation no. 2026-014/CD of Mar 12, 2026" in signed and "Signed by the parties" in signed
+    shown = text_of(client.get(f"/projects/{project.id}", headers={"Accept-Language": "en"}))
+    assert "The convention: signed" in shown

@@ -740,3 +740,53 @@ def test_what_an_acceptance_refuses(session, cast, kind, day, participants, uplo
     with pytest.raises(Refused) as refused:
         _accept(cast.users["mayor"], project, kind, day, participants, upload)
     assert refused.value.code == "validation_failed" and set(refused.value.fields) == fields
+
+
+# The convention ------------------------------------------------------------------------------------------
+
+from portal.domain import convention  # noqa: E402
+
+
+def test_the_convention_names_the_parties_their_representatives_and_the_pledges(session, cast):
+    project = agreed_project(cast, ProjectStatus.IN_CONSULTATION)
+    projects.transition(cast.users["mayor"], project, "agree", pledge_due_date="2027-01-31", reporting_period=6)
+    parties = convention.parties(project)
+    assert [(p.organisation.id, p.representatives) for p in parties] == [
+        (cast.commune_org.id, ["Maire de Diéma"]),  # the commune first: the project owner
+        (cast.association.id, ["Responsable"]),  # its officers, not its members
+        (cast.partner.id, ["Représentant"]),  # its representative, not its observer
+    ]
+    assert [(c.organisation_id, c.amount_xof, str(c.due_date)) for c in convention.pledges(project)] == [
+        (cast.association.id, 600_000, "2027-01-31"),
+        (cast.partner.id, 400_000, "2027-01-31"),
+    ]
+    assert convention.reporting_months(project) == 6
+    assert convention.is_signed(project) is False
+
+
+def test_the_deliberation_by_the_commune_and_the_signed_copy_by_either_side(session, cast):
+    project = agreed_project(cast)
+    for role in ("officer", "representative", "mediator"):
+        with pytest.raises(Refused) as refused:
+            convention.record_deliberation(cast.users[role], project, "2026-014/CD", "2026-03-12")
+        assert refused.value.code == "forbidden", role
+    with pytest.raises(Refused) as refused:
+        convention.record_deliberation(cast.users["mayor"], project, " ", "2999-01-01")
+    assert set(refused.value.fields) == {"deliberation_number", "deliberation_date"}
+    row = convention.record_deliberation(cast.users["deputy"], project, "2026-014/CD", "2026-03-12")
+    assert (row.deliberation_number, str(row.deliberation_date)) == ("2026-014/CD", "2026-03-12")
+    for role in ("member", "representative", "observer"):
+        with pytest.raises(Refused) as refused:
+            convention.upload_signed(cast.users[role], project, io.BytesIO(PDF), "c.pdf")
+        assert refused.value.code == "forbidden", role
+    convention.upload_signed(cast.users["officer"], project, io.BytesIO(PDF), "convention signée.pdf")
+    assert convention.is_signed(project)
+    actions = [event["action"] for event in projects.project_history(project)]
+    assert actions[-2:] == ["convention.deliberation", "convention.signed"]
+
+
+def test_no_convention_before_agreement(session, cast):
+    project = agreed_project(cast, ProjectStatus.IN_CONSULTATION)
+    with pytest.raises(Refused) as refused:
+        convention.upload_signed(cast.users["mayor"], project, io.BytesIO(PDF), "c.pdf")
+    assert refused.value.code == "not_found"

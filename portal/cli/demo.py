@@ -633,6 +633,21 @@ def seed_demo_after_agreement(users: dict, organisations: dict) -> None:
                 io.BytesIO(DEMO_RECORD),
                 f"PV de réception {kind}.pdf",
             )
+    # Conventions: Lakamané's approved by the council and signed; the maternity's approved, not signed yet.
+    from portal.domain import convention
+    from portal.models import ProjectConvention
+
+    for title, number, days_ago, signed in (
+        ("Forage et château d’eau à Lakamané", "2024-007/CD-Diéma", 400, True),
+        ("Maternité de Diéma", "2026-003/CD-Diéma", 120, False),
+    ):
+        project = db.session.scalar(select(Project).where(Project.title == title))
+        if project is None or db.session.get(ProjectConvention, project.id) is not None:
+            continue
+        day = (utcnow() - timedelta(days=days_ago)).date().isoformat()
+        convention.record_deliberation(mayor, project, number, day)
+        if signed:
+            convention.upload_signed(officer, project, io.BytesIO(DEMO_RECORD), "Convention signée.pdf")
     # Kremis' well: paid and handed over; partly working.
     paid(
         GUIDIME_WELL,

@@ -123,6 +123,9 @@ def test_the_demo_pages_after_agreement_are_checked(page, live_server):
     check_page(page, f"/projects/{ids['Forage et château d’eau à Lakamané']}/facility")
     check_page(page, f"/projects/{ids['Forage et château d’eau à Lakamané']}/acceptance")
     assert "Réception définitive" in page.locator("main").inner_text()
+    check_page(page, f"/projects/{ids['Forage et château d’eau à Lakamané']}/convention")
+    assert "Signée par les parties" in page.locator("main").inner_text()
     sign_in(page, "mayor@example.org")
     check_page(page, f"/projects/{ids['Extension de l’école de Dianguirdé']}/amendments")  # with the form
     check_page(page, f"/projects/{ids['Maternité de Diéma']}/acceptance")  # with the form of the provisional one
+    check_page(page, f"/projects/{ids['Maternité de Diéma']}/convention")  # with the deliberation and upload forms
