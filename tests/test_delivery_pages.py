@@ -284,3 +284,29 @@ def test_the_printable_convention_in_both_languages_and_signed_on_the_project_pa
     assert "deliberation no. 2026-014/CD of Mar 12, 2026" in signed and "Signed by the parties" in signed
     shown = text_of(client.get(f"/projects/{project.id}", headers={"Accept-Language": "en"}))
     assert "The convention: signed" in shown
+
+
+def test_the_amendments_and_convention_pages_run_constant_queries(client, cast, session):
+    from portal.models import Amendment
+
+    project = co_funded_project(cast, ProjectStatus.IN_PROGRESS)
+    line = project.funding_lines[0]
+    session.commit()
+
+    def add_amendments(n):
+        for _ in range(n):
+            session.add(
+                Amendment(
+                    project_id=project.id,
+                    proposed_by_organisation_id=cast.association.id,
+                    proposed_by_id=cast.users["officer"].id,
+                    reason="Plus.",
+                    before={"budget": {}, "funding": {str(line.id): "600000"}},
+                    after={"budget": {}, "funding": {str(line.id): "700000"}},
+                    project_version=1,
+                    status="rejected",
+                )
+            )
+        session.commit()
+
+    assert_constant_queries(client, f"/projects/{project.id}/amendments", add_amendments, small=3, large=40)
