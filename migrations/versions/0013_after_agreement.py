@@ -5,6 +5,9 @@ Revises: 0010_commitments
 Create Date: 2026-11-30 15:11:19.014924
 
 """
+import calendar
+from datetime import date
+
 from alembic import op
 import sqlalchemy as sa
 
@@ -195,6 +198,19 @@ def upgrade():
     sa.PrimaryKeyConstraint('project_id', name=op.f('pk_project_conventions'))
     )
 
+    # Projects agreed or in progress before this revision owe their first progress report a quarter from now.
+    today = date.today()
+    month = today.month - 1 + 3
+    year, month = today.year + month // 12, month % 12 + 1
+    due = date(year, month, min(today.day, calendar.monthrange(year, month)[1]))
+    connection = op.get_bind()
+    for (project_id,) in connection.execute(
+        sa.text("SELECT id FROM projects WHERE status IN ('agreed', 'in_progress')")
+    ).fetchall():
+        connection.execute(
+            sa.text("INSERT INTO project_reporting (project_id, period_months, next_due_on) VALUES (:p, 3, :d)"),
+            {"p": project_id, "d": due},
+        )
     # Projects handed over before this revision enter their commune's register, their condition unknown.
     op.execute(
         "INSERT INTO facilities (project_id, commune_id, handed_over_at, condition) "
