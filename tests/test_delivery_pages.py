@@ -310,3 +310,21 @@ def test_the_amendments_and_convention_pages_run_constant_queries(client, cast, 
         session.commit()
 
     assert_constant_queries(client, f"/projects/{project.id}/amendments", add_amendments, small=3, large=40)
+
+
+def test_the_facility_page_shows_the_photo_as_a_thumbnail_linking_to_the_file(client, cast, session, login_as):
+    from PIL import Image
+
+    project = make_facility(cast.association, cast.commune_a, cast.commune_org)
+    session.commit()
+    login_as("mayor")
+    buffer = io.BytesIO()
+    Image.new("RGB", (800, 600), (200, 30, 30)).save(buffer, "JPEG")
+    buffer.seek(0)
+    url = f"/projects/{project.id}/facility"
+    assert client.post(url + "/checks", data={"condition": "working", "file": (buffer, "pompe.jpg")}).status_code == 303
+    page = client.get(url).get_data(as_text=True)
+    [thumbnail] = re.findall(r'<img src="([^"]+/thumbnail)" width="120"', page)
+    small = client.get(thumbnail)
+    assert small.status_code == 200 and small.mimetype == "image/jpeg" and len(small.data) < 5_000
+    small.close()

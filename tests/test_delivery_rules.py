@@ -790,3 +790,39 @@ def test_no_convention_before_agreement(session, cast):
     with pytest.raises(Refused) as refused:
         convention.upload_signed(cast.users["mayor"], project, io.BytesIO(PDF), "c.pdf")
     assert refused.value.code == "not_found"
+
+
+# Thumbnails of the photos ---------------------------------------------------------------------------------
+
+
+def _png(width: int, height: int) -> bytes:
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (width, height), (20, 120, 60)).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def test_a_photo_gets_a_small_thumbnail_and_a_file_that_is_no_image_gets_none(session, cast, app):
+    from pathlib import Path
+
+    from PIL import Image
+
+    project = handed_over(cast)
+    check = facilities.record_check(cast.users["mayor"], project, "working", "", io.BytesIO(_png(1600, 1200)), "p.png")
+    thumbnail = check.photo.thumbnail
+    assert thumbnail is not None and thumbnail.content_type == "image/jpeg"
+    with Image.open(Path(app.config["UPLOAD_DIR"]) / thumbnail.stored_name) as small:
+        assert small.size == (120, 90)  # 120 pixels on its longer side, its proportions kept
+    assert thumbnail.size < 5_000
+    broken = facilities.record_check(cast.users["mayor"], project, "partly", "", io.BytesIO(PNG), "vide.png")
+    assert broken.photo is not None and broken.photo.thumbnail is None  # a PNG signature with no image in it
+
+
+def test_an_image_declaring_too_many_pixels_is_not_decoded(session, cast, monkeypatch):
+    from portal.domain import thumbnails
+
+    monkeypatch.setattr(thumbnails, "MAX_PIXELS", 100 * 100)
+    project = handed_over(cast)
+    check = facilities.record_check(cast.users["mayor"], project, "working", "", io.BytesIO(_png(200, 200)), "p.png")
+    assert check.photo.thumbnail is None

@@ -207,6 +207,7 @@ class World(Cast):
         )
         db.session.add(photo)
         db.session.flush()
+        self._thumbnail(upload_dir, photo)
         self.facility_check = FacilityCheck(
             project_id=self.handed_over.id, condition="working", remark="La pompe marche.", photo_id=photo.id
         )
@@ -226,6 +227,7 @@ class World(Cast):
         )
         db.session.add(progress_photo)
         db.session.flush()
+        self._thumbnail(upload_dir, progress_photo)
         self.progress_report = ProgressReport(
             project_id=self.agreed.id, percent_complete=20, spending=[], remarks="Fouilles.", photo_id=progress_photo.id
         )
@@ -292,6 +294,24 @@ class World(Cast):
                 signed_at=utcnow(),
             )
         )
+        db.session.flush()
+
+    def _thumbnail(self, upload_dir, photo):
+        """The photo's thumbnail, as portal/domain/thumbnails.py would keep it (its bytes do not matter here)."""
+        from portal.models import DeliveryFile
+
+        stored_name = f"walk-thumbnail-{photo.id}"
+        (upload_dir / stored_name).write_bytes(PNG)
+        thumbnail = DeliveryFile(
+            project_id=photo.project_id,
+            filename=f"miniature-{photo.filename}",
+            stored_name=stored_name,
+            content_type="image/jpeg",
+            size=len(PNG),
+        )
+        db.session.add(thumbnail)
+        db.session.flush()
+        photo.thumbnail_id = thumbnail.id
         db.session.flush()
 
 

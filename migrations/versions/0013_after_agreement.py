@@ -32,6 +32,8 @@ def upgrade():
     sa.Column('size', sa.Integer(), nullable=False),
     sa.Column('uploaded_by_id', sa.Integer(), nullable=True),
     sa.Column('created_at', portal.database.UTCDateTime(), nullable=False),
+    sa.Column('thumbnail_id', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['thumbnail_id'], ['delivery_files.id'], name=op.f('fk_delivery_files_thumbnail_id_delivery_files'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['project_id'], ['projects.id'], name=op.f('fk_delivery_files_project_id_projects'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['uploaded_by_id'], ['users.id'], name=op.f('fk_delivery_files_uploaded_by_id_users'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_delivery_files')),

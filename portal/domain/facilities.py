@@ -17,6 +17,7 @@ from portal.domain.audit import record
 from portal.domain.commitments import acts_for, awaits_funder
 from portal.domain.documents import clean_filename, store_upload, upload_dir
 from portal.domain.settings import get_setting
+from portal.domain.thumbnails import add_thumbnail
 from portal.errors import Refused
 from portal.extensions import db
 from portal.models import (
@@ -98,6 +99,7 @@ def record_check(actor, project: Project, condition, remark, stream=None, filena
         )
         db.session.add(photo)
         db.session.flush()
+        add_thumbnail(photo)
     now = utcnow()
     check = FacilityCheck(
         project_id=project.id,

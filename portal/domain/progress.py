@@ -17,6 +17,7 @@ from portal.database import utcnow
 from portal.domain.audit import record
 from portal.domain.documents import clean_filename, store_upload, upload_dir
 from portal.domain.settings import get_setting
+from portal.domain.thumbnails import add_thumbnail
 from portal.errors import Refused
 from portal.extensions import db
 from portal.models import DeliveryFile, ProgressReport, Project, ProjectReporting, ProjectStatus, commune_today
@@ -144,6 +145,7 @@ def post_report(actor, project: Project, percent, spent: dict, remarks, stream=N
         )
         db.session.add(photo)
         db.session.flush()
+        add_thumbnail(photo)
     report = ProgressReport(
         project_id=project.id,
         percent_complete=percent,

@@ -46,6 +46,10 @@ class DeliveryFile(db.Model):
     size: Mapped[int] = mapped_column(Integer)
     uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # A photo's small JPEG, for pages (portal/domain/thumbnails.py).
+    thumbnail_id: Mapped[int | None] = mapped_column(ForeignKey("delivery_files.id", ondelete="SET NULL"))
+
+    thumbnail: Mapped["DeliveryFile | None"] = relationship(remote_side=[id], lazy="joined", join_depth=1)
 
 
 class ContributionStatus(enum.StrEnum):

@@ -41,6 +41,17 @@ def journey_project(live_server) -> tuple[int, int]:
         return found, commune.id
 
 
+def _photo() -> bytes:
+    """A camera-sized JPEG (2000 × 1500), as a phone would send it."""
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (2000, 1500), (90, 140, 200)).save(buffer, "JPEG", quality=90)
+    return buffer.getvalue()
+
+
 def act(page, project_id: int, action: str, fill=None):
     page.goto(f"/projects/{project_id}")
     form = page.locator(f"#action-{action}")
@@ -94,12 +105,16 @@ def test_from_agreement_to_a_handed_over_facility_marked_working(page, live_serv
     form = page.locator("#record-check")
     form.get_by_label("Fonctionne", exact=True).check()
     form.get_by_label("Remarque (ce qui marche, ce qui ne marche pas, ce qu’il faut)").fill("L’eau est claire.")
+    form.locator("input[type=file]").set_input_files(
+        {"name": "puits.jpg", "mimeType": "image/jpeg", "buffer": _photo()}
+    )
     with page.expect_navigation():
         form.locator("button[type=submit]").click()
     assert "L’eau est claire." in page.locator("main").inner_text()
     sign_out(page)
 
     check_page(page, f"/projects/{project_id}/facility")  # anonymous: public, without the form
+    assert page.locator("#checks-title ~ ol img").count() == 1  # the photo, as a small thumbnail
     check_page(page, f"/communes/{commune_id}")
     register = page.locator("#register").inner_text()
     assert JOURNEY_TITLE in register and "Fonctionne" in register

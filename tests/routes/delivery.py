@@ -199,4 +199,18 @@ ROUTES = {
         Sample(AGREED + "/convention/signed", {"*": 404}, "agreed, not signed yet"),
         Sample(NONE + "/convention/signed", {"*": 404}, HUGE_ID),
     ],
+    ("/projects/<id:project_id>/facility/checks/<id:check_id>/thumbnail", "GET"): [
+        Sample(HANDED + "/facility/checks/{w.facility_check.id}/thumbnail", {"*": 200}, "handed over"),
+        Sample(AGREED + "/facility/checks/{w.facility_check.id}/thumbnail", {"*": 404}, "another project's"),
+        Sample(HANDED + f"/facility/checks/{HUGE}/thumbnail", {"*": 404}, HUGE_ID),
+    ],
+    ("/projects/<id:project_id>/progress/<id:report_id>/thumbnail", "GET"): [
+        Sample(AGREED + "/progress/{w.progress_report.id}/thumbnail", SEE_AGREED, "agreed"),
+        Sample(
+            OTHER + "/progress/{w.progress_report.id}/thumbnail",
+            SEE_OTHER | {"admin": 404, "mediator": 404, "observer": 404},
+            "another project's",
+        ),
+        Sample(NONE + f"/progress/{HUGE}/thumbnail", {"*": 404}, HUGE_ID),
+    ],
 }

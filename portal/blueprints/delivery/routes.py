@@ -440,3 +440,18 @@ def acceptance_record(project_id, acceptance_id):
     """An acceptance's signed record, as a download. Who may see the project."""
     found_acceptance = acceptance.find_acceptance(_project(project_id), acceptance_id)
     return send_document(found_acceptance.record if found_acceptance else None)
+
+
+@bp.get("/<id:project_id>/facility/checks/<id:check_id>/thumbnail")
+def photo_thumbnail(project_id, check_id):
+    """A check's photo as a small thumbnail, for the facility's page. Who may see the project."""
+    project = _facility_project(project_id)
+    found_check = facilities.find_check(project, check_id)
+    return send_document(found_check.photo.thumbnail if found_check and found_check.photo else None)
+
+
+@bp.get("/<id:project_id>/progress/<id:report_id>/thumbnail")
+def progress_thumbnail(project_id, report_id):
+    """A progress report's photo as a small thumbnail, for the progress page. Who may see the project."""
+    report = progress.find_report(_project(project_id), report_id)
+    return send_document(report.photo.thumbnail if report and report.photo else None)
