@@ -58,6 +58,7 @@ def _register_blueprints(app: Flask) -> None:
     from portal.blueprints.admin import bp as admin_bp
     from portal.blueprints.api import register_api
     from portal.blueprints.auth import bp as auth_bp
+    from portal.blueprints.delivery import bp as delivery_bp
     from portal.blueprints.disputes import bp as disputes_bp
     from portal.blueprints.knowledge import bp as knowledge_bp
     from portal.blueprints.main import bp as main_bp
@@ -83,6 +84,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(notifications_bp)
     app.register_blueprint(disputes_bp)
     app.register_blueprint(knowledge_bp)
+    app.register_blueprint(delivery_bp)
     register_api(app)
     from portal.blueprints.two_factor import bp as two_factor_bp
 

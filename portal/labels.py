@@ -132,6 +132,28 @@ DISPUTE_STATUS_COUNT_LABELS = {
     "dismissed": _l("Dismissed"),
 }
 
+# After agreement: contributions paid, and whether a facility handed over still works.
+CONTRIBUTION_STATUS_LABELS = {
+    "reported": _l("Reported, awaiting confirmation"),
+    "confirmed": _l("Confirmed as received"),
+    "contested": _l("Contested"),
+}
+AMENDMENT_STATUS_LABELS = {
+    "proposed": _l("Proposed, awaiting the other side"),
+    "accepted": _l("Accepted"),
+    "rejected": _l("Rejected"),
+}
+ACCEPTANCE_KIND_LABELS = {
+    "provisional": _l("provisional acceptance"),
+    "final": _l("final acceptance"),
+}
+CONDITION_LABELS = {
+    "working": _l("Working"),
+    "partly": _l("Partly working"),
+    "not_working": _l("Not working"),
+    "unknown": _l("Not checked yet"),
+}
+
 
 def label(table: dict, code) -> str:
     """The code's label in the current language, or the code itself when the table does not know it."""

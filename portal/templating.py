@@ -24,6 +24,10 @@ def register_template_helpers(app: Flask) -> None:
         country_name=country_name,
         is_mediator_or_admin=is_mediator_or_admin,
         current_locale=lambda: str(get_locale()),
+        contribution_status_label=lambda code: labels.label(labels.CONTRIBUTION_STATUS_LABELS, code),
+        condition_label=lambda code: labels.label(labels.CONDITION_LABELS, code),
+        amendment_status_label=lambda code: labels.label(labels.AMENDMENT_STATUS_LABELS, code),
+        acceptance_kind_label=lambda code: labels.label(labels.ACCEPTANCE_KIND_LABELS, code),
     )
     app.jinja_env.filters["money"] = format_money
     app.jinja_env.filters["total"] = format_total

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from portal.domain.indicators import enter_indicator_value
 from portal.errors import Refused
 from portal.models import AuditEvent, IndicatorValue, ProjectStatus
-from tests.factories import make_commune
+from tests.factories import make_commune, make_organisation
 from tests.helpers import assert_constant_queries
 from tests.project_factories import make_project
 
@@ -213,3 +213,21 @@ def test_the_profile_runs_a_constant_number_of_queries(client, cast, session):
         session.commit()
 
     assert_constant_queries(client, f"/api/v1/communes/{commune_id}/profile", add_rows)
+
+
+def test_facilities_still_working_are_those_whose_last_check_says_so(client, cast, session):
+    """Three facilities handed over in commune A: working, partly working, not checked yet; one working in
+    commune B. The profile of A counts one still working (partly is not working), by year of submission."""
+    from tests.delivery_factories import make_facility
+
+    association_b = make_organisation("association", "Ressortissants de Béma", home_communes=[cast.commune_b])
+    working = make_facility(cast.association, cast.commune_a, cast.commune_org, "working")
+    make_facility(cast.association, cast.commune_a, cast.commune_org, "partly")
+    make_facility(cast.association, cast.commune_a, cast.commune_org)
+    make_facility(association_b, cast.commune_b, cast.commune_org_b, "working")
+    year = working.first_submitted_at.year
+    session.commit()
+    body = client.get(f"/api/v1/communes/{cast.commune_a.id}/profile").get_json()
+    by_code = {indicator["code"]: indicator for indicator in body["indicators"]}
+    assert [(v["year"], v["value"]) for v in by_code["facilities_working"]["values"]] == [(year, "1")]
+    assert [(v["year"], v["value"]) for v in by_code["facilities_built"]["values"]] == [(year, "3")]

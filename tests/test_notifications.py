@@ -1,6 +1,7 @@
 """Notifications: who hears about what (the events table), mail preferences, the daily digest, the in-app inbox
 and the admin's page of undelivered mail."""
 
+import io
 import re
 from datetime import UTC, datetime, timedelta
 
@@ -10,7 +11,21 @@ from sqlalchemy import func, insert, select
 
 from portal.cli.jobs import SCHEDULED_JOBS, scheduled_jobs
 from portal.database import utcnow
-from portal.domain import accounts, commitments, disputes, documents, meetings, projects, two_factor
+from portal.domain import (
+    acceptance,
+    accounts,
+    amendments,
+    commitments,
+    contributions,
+    convention,
+    disputes,
+    documents,
+    facilities,
+    meetings,
+    progress,
+    projects,
+    two_factor,
+)
 from portal.domain import organisations as rules
 from portal.domain.audit import write_anchor
 from portal.domain.mail import set_mail_preferences
@@ -25,6 +40,7 @@ from portal.models import (
     NotificationPreference,
     OutboxMessage,
     User,
+    commune_today,
 )
 from portal.models import ProjectStatus as S
 from portal.notifications import jobs
@@ -35,11 +51,13 @@ from portal.notifications.notify import notify
 from portal.notifications.outbox import expire_sent, queue_mail
 from portal.notifications.preferences import choosable_kinds
 from tests.commitment_factories import co_funded_project, make_commitment
+from tests.delivery_factories import make_contribution, make_facility
 from tests.dispute_factories import make_dispute
 from tests.factories import add_member, make_user
 from tests.helpers import assert_constant_queries, count_queries
 from tests.mail import link_in, mails_to
 from tests.project_factories import make_project
+from tests.walk import PDF
 
 
 @pytest.fixture()
@@ -463,6 +481,147 @@ SCENARIOS |= {
 }
 
 
+SCENARIOS |= {
+    # After agreement (helper-after): contributions go to the receiving side (the commune's officials) and back to
+    # the paying side (the association's acting members); a facility's check to the association's officers and
+    # the commune's officials; its yearly reminder to the owner's acting members.
+    "the association reports a tranche paid": (
+        lambda c: contributions.report_contribution(
+            c.users["officer"],
+            (p := co_funded_project(c)),
+            {"funding_line_id": p.funding_lines[0].id, "paid_on": "2026-06-01", "amount": "1000", "currency": "XOF"},
+        ),
+        {k: both("contribution_report") for k in ("mayor", "deputy")},
+    ),
+    "the commune confirms a tranche": (
+        lambda c: contributions.transition(
+            c.users["mayor"], make_contribution(co_funded_project(c), 0, 1000), "confirm"
+        ),
+        {k: both("contribution_confirm") for k in ("officer", "member")},
+    ),
+    "the commune contests a tranche": (
+        lambda c: contributions.transition(
+            c.users["mayor"], make_contribution(co_funded_project(c), 0, 1000), "contest", "Non reçu"
+        ),
+        {k: both("contribution_contest") for k in ("officer", "member")},
+    ),
+    "the association reports a contested tranche again": (
+        lambda c: contributions.transition(
+            c.users["member"], make_contribution(co_funded_project(c), 0, 1000, status="contested"), "report_again"
+        ),
+        {k: both("contribution_report_again") for k in ("mayor", "deputy")},
+    ),
+    "the owner records the facility's yearly check": (
+        lambda c: facilities.record_check(
+            c.users["mayor"], make_facility(c.association, c.commune_a, c.commune_org), "working", ""
+        ),
+        {k: both("facility_checked") for k in ("officer", "deputy")},
+    ),
+    "an overdue yearly check is reminded to the owner": (
+        lambda c: (
+            make_facility(c.association, c.commune_a, c.commune_org, handed_over_days_ago=400),
+            facilities.send_check_reminders(),
+        ),
+        {k: both("facility_check_due") for k in ("mayor", "deputy")},
+    ),
+    "the commune reports progress": (
+        lambda c: progress.post_report(c.users["mayor"], co_funded_project(c, S.IN_PROGRESS), 40, {}, ""),
+        {"officer": both("progress_report_posted")},
+    ),
+    "the association comments a progress report": (
+        lambda c: progress.comment_report(
+            c.users["officer"],
+            (p := co_funded_project(c, S.IN_PROGRESS)),
+            progress.post_report(c.users["deputy"], p, 40, {}, ""),
+            "La pompe ?",
+        ),
+        {
+            "officer": both("progress_report_posted"),
+            "mayor": both("progress_report_commented"),
+            "deputy": both("progress_report_commented"),
+        },
+    ),
+    "the association proposes an amendment": (
+        lambda c: amendments.propose(
+            c.users["officer"],
+            (p := co_funded_project(c, S.IN_PROGRESS)),
+            {},
+            {p.funding_lines[0].id: "700000"},
+            "Plus.",
+            None,
+        ),
+        {k: both("amendment_proposed") for k in ("mayor", "deputy")},
+    ),
+    "the commune accepts an amendment": (
+        lambda c: amendments.decide(
+            c.users["mayor"],
+            amendments.propose(
+                c.users["officer"],
+                (p := co_funded_project(c, S.IN_PROGRESS)),
+                {},
+                {p.funding_lines[0].id: "700000"},
+                "Plus.",
+                None,
+            ),
+            "accept",
+        ),
+        {
+            "deputy": both("amendment_proposed") | both("amendment_accept"),
+            "mayor": both("amendment_proposed"),
+            "officer": both("amendment_accept"),
+        },
+    ),
+    "the commune rejects an amendment": (
+        lambda c: amendments.decide(
+            c.users["mayor"],
+            amendments.propose(
+                c.users["officer"],
+                (p := co_funded_project(c, S.IN_PROGRESS)),
+                {},
+                {p.funding_lines[0].id: "700000"},
+                "Plus.",
+                None,
+            ),
+            "reject",
+            "Non.",
+        ),
+        {
+            "deputy": both("amendment_proposed") | both("amendment_reject"),
+            "mayor": both("amendment_proposed"),
+            "officer": both("amendment_reject"),
+        },
+    ),
+    "the commune records the acceptance of the works": (
+        lambda c: acceptance.record_acceptance(
+            c.users["mayor"],
+            co_funded_project(c, S.COMPLETED),
+            "provisional",
+            "2026-09-01",
+            "Tous",
+            io.BytesIO(PDF),
+            "pv.pdf",
+        ),
+        {k: both("works_accepted") for k in ("officer", "deputy")},
+    ),
+    "the association uploads the signed convention": (
+        lambda c: convention.upload_signed(c.users["officer"], co_funded_project(c), io.BytesIO(PDF), "convention.pdf"),
+        {k: both("convention_signed") for k in ("mayor", "deputy")},
+    ),
+    "a late progress report is reminded, then flagged": (
+        lambda c: (
+            progress.start_reporting(p := co_funded_project(c, S.IN_PROGRESS), 1),
+            setattr(progress.reporting_of(p), "next_due_on", commune_today() - timedelta(days=45)),
+            progress.remind_late_reports(),
+        ),
+        {
+            "mayor": both("progress_report_due"),
+            "deputy": both("progress_report_due"),
+            "mediator": both("progress_report_missing"),
+        },
+    ),
+}
+
+
 @pytest.mark.parametrize("scenario", sorted(SCENARIOS))
 def test_each_event_reaches_exactly_its_recipients(people, session, scenario):
     operation, expected = SCENARIOS[scenario]
@@ -813,6 +972,8 @@ def test_a_test_app_leaves_the_scheduled_jobs_to_its_tests_unless_told(app, monk
         ("commitment_reminders", timedelta(hours=1), commitments.send_reminders),
         ("commitment_escalation", timedelta(hours=1), commitments.escalate_overdue),
         ("dispute_deadlines", timedelta(hours=1), disputes.remind_overdue),
+        ("facility_check_reminders", timedelta(days=1), facilities.send_check_reminders),
+        ("progress_report_reminders", timedelta(days=1), progress.remind_late_reports),
     ]
 
 

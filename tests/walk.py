@@ -32,6 +32,7 @@ from tests.meeting_factories import make_meeting
 from tests.project_factories import make_project
 
 ROLES = ["anonymous", "admin", "mediator", "mayor", "officer", "member", "representative", "observer", "nobody"]
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 
 
@@ -124,6 +125,7 @@ class World(Cast):
         db.session.flush()
         self._add_commitments(upload_dir)
         self._add_disputes(upload_dir)
+        self._add_after_agreement(upload_dir)
 
     # Commitments: a block of its own (other records, such as meetings, come in blocks beside it) ------------
 
@@ -215,6 +217,155 @@ class World(Cast):
             entered_by_id=self.users["mayor"].id,
         )
         db.session.add(self.indicator_value)
+        db.session.flush()
+
+    # After agreement -------------------------------------------------------------------------------------------
+
+    def _add_after_agreement(self, upload_dir):
+        """- contributions["agreed"]: a tranche reported by association A on the agreed project's association line
+          (the commune receives it), with a proof; contributions["other"]: one on the other project;
+        - handed_over: a public project of association A handed over to commune A's organisation, in the register,
+          with a check (facility_check) whose photo is a PNG."""
+        from portal.models import DeliveryFile, FacilityCheck
+        from tests.delivery_factories import make_contribution, make_facility
+
+        self.contributions = {
+            "agreed": make_contribution(self.agreed, 0, 100_000),
+            "other": make_contribution(self.other, 0, 50_000),
+        }
+        self.delivery_files = {}
+        for name, contribution in self.contributions.items():
+            stored_name = f"walk-proof-{name}-{contribution.id}"
+            (upload_dir / stored_name).write_bytes(PDF)
+            proof = DeliveryFile(
+                project_id=contribution.project_id,
+                filename=f"Virement {name}.pdf",
+                stored_name=stored_name,
+                content_type="application/pdf",
+                size=len(PDF),
+            )
+            db.session.add(proof)
+            db.session.flush()
+            contribution.proof_id = proof.id
+        self.handed_over = make_facility(
+            self.association, self.commune_a, self.commune_org, "working", title="Puits de Lakamané"
+        )
+        stored_name = f"walk-photo-{self.handed_over.id}"
+        (upload_dir / stored_name).write_bytes(PNG)
+        photo = DeliveryFile(
+            project_id=self.handed_over.id,
+            filename="puits.png",
+            stored_name=stored_name,
+            content_type="image/png",
+            size=len(PNG),
+        )
+        db.session.add(photo)
+        db.session.flush()
+        self._thumbnail(upload_dir, photo)
+        self.facility_check = FacilityCheck(
+            project_id=self.handed_over.id, condition="working", remark="La pompe marche.", photo_id=photo.id
+        )
+        db.session.add(self.facility_check)
+        db.session.flush()
+        # progress_report: the commune's report on the agreed project, with a PNG photo.
+        from portal.models import ProgressReport
+
+        stored_name = f"walk-progress-{self.agreed.id}"
+        (upload_dir / stored_name).write_bytes(PNG)
+        progress_photo = DeliveryFile(
+            project_id=self.agreed.id,
+            filename="chantier.png",
+            stored_name=stored_name,
+            content_type="image/png",
+            size=len(PNG),
+        )
+        db.session.add(progress_photo)
+        db.session.flush()
+        self._thumbnail(upload_dir, progress_photo)
+        self.progress_report = ProgressReport(
+            project_id=self.agreed.id, percent_complete=20, spending=[], remarks="Fouilles.", photo_id=progress_photo.id
+        )
+        db.session.add(self.progress_report)
+        db.session.flush()
+        # amendment: association A proposes 700,000 F CFA instead of 600,000 on the agreed project's own line.
+        from portal.models import Amendment
+
+        line = self.agreed.funding_lines[0]
+        self.amendment = Amendment(
+            project_id=self.agreed.id,
+            proposed_by_organisation_id=self.association.id,
+            proposed_by_id=self.users["officer"].id,
+            reason="Le forage descend plus bas.",
+            before={"budget": {}, "funding": {str(line.id): "600000"}},
+            after={"budget": {}, "funding": {str(line.id): "700000"}},
+            project_version=self.agreed.version,
+        )
+        db.session.add(self.amendment)
+        db.session.flush()
+        # acceptance: the handed-over project's provisional acceptance, its signed record a PDF.
+        from portal.models import WorksAcceptance
+
+        stored_name = f"walk-acceptance-{self.handed_over.id}"
+        (upload_dir / stored_name).write_bytes(PDF)
+        signed = DeliveryFile(
+            project_id=self.handed_over.id,
+            filename="PV de réception.pdf",
+            stored_name=stored_name,
+            content_type="application/pdf",
+            size=len(PDF),
+        )
+        db.session.add(signed)
+        db.session.flush()
+        self.acceptance = WorksAcceptance(
+            project_id=self.handed_over.id,
+            kind="provisional",
+            accepted_on=utcnow().date(),
+            participants="Maire, association, entreprise",
+            record_id=signed.id,
+        )
+        db.session.add(self.acceptance)
+        db.session.flush()
+        # convention: the handed-over project's, signed (a PDF), its deliberation recorded.
+        from portal.models import ProjectConvention
+
+        stored_name = f"walk-convention-{self.handed_over.id}"
+        (upload_dir / stored_name).write_bytes(PDF)
+        signed_copy = DeliveryFile(
+            project_id=self.handed_over.id,
+            filename="Convention signée.pdf",
+            stored_name=stored_name,
+            content_type="application/pdf",
+            size=len(PDF),
+        )
+        db.session.add(signed_copy)
+        db.session.flush()
+        db.session.add(
+            ProjectConvention(
+                project_id=self.handed_over.id,
+                deliberation_number="2025-031/CD",
+                deliberation_date=utcnow().date(),
+                signed_file_id=signed_copy.id,
+                signed_at=utcnow(),
+            )
+        )
+        db.session.flush()
+
+    def _thumbnail(self, upload_dir, photo):
+        """The photo's thumbnail, as portal/domain/thumbnails.py would keep it (its bytes do not matter here)."""
+        from portal.models import DeliveryFile
+
+        stored_name = f"walk-thumbnail-{photo.id}"
+        (upload_dir / stored_name).write_bytes(PNG)
+        thumbnail = DeliveryFile(
+            project_id=photo.project_id,
+            filename=f"miniature-{photo.filename}",
+            stored_name=stored_name,
+            content_type="image/jpeg",
+            size=len(PNG),
+        )
+        db.session.add(thumbnail)
+        db.session.flush()
+        photo.thumbnail_id = thumbnail.id
         db.session.flush()
 
 

@@ -1,7 +1,7 @@
 """indicators: the values of a commune's migration indicators by year, with unit, source and who entered them
 
 Revision ID: 0014_indicators
-Revises: 0012_two_factor
+Revises: 0013_after_agreement
 Create Date: 2026-11-30 15:08:12.878833
 
 """
@@ -13,7 +13,7 @@ import portal.database
 
 # revision identifiers, used by Alembic.
 revision = '0014_indicators'
-down_revision = '0012_two_factor'
+down_revision = '0013_after_agreement'
 branch_labels = None
 depends_on = None
 

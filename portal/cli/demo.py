@@ -174,6 +174,7 @@ def seed_demo() -> dict:
     meetings = seed_demo_meetings(users, organisations)
     disputes = seed_demo_disputes(users, organisations)
     import_indicators(SAMPLE_FILE, actor=users["mediator@example.org"])  # idempotent: unchanged values stay
+    seed_demo_after_agreement(users, organisations)
     return {
         "accounts": len(users),
         "communes": [commune_a.name, commune_b.name],
@@ -629,6 +630,175 @@ def seed_demo_disputes(users: dict, organisations: dict) -> int:
                 dispute_transition(people[who], dispute, action, comment)
         made += 1
     return made
+
+
+# After agreement (helper-after): tranches paid, and a facility handed over in each demo commune with its yearly
+# check, made through the same operations as the pages.
+
+GUIDIME_WELL = "Puits pastoral de Kremis"
+# A one-page PDF standing for a signed record of acceptance (the demo has no scans).
+DEMO_RECORD = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+
+
+def seed_demo_after_agreement(users: dict, organisations: dict) -> None:
+    from portal.domain import contributions, facilities
+    from portal.models import Contribution, FacilityCheck
+
+    officer, mayor = users["association@example.org"], users["mayor@example.org"]
+    officer_b, mayor_b = users["association2@example.org"], users["mayor2@example.org"]
+    if db.session.scalar(select(Project.id).where(Project.title == GUIDIME_WELL)) is None:
+        well = create_project(
+            officer_b,
+            ProjectInput(
+                title=GUIDIME_WELL,
+                sector="water",
+                commune_id=organisations["town_b"].commune_id,
+                association_id=organisations["b"].id,
+                village="Kremis",
+                summary=f"{GUIDIME_WELL} : projet porté par {organisations['b'].name}.",
+                pdsec_period="2019-2023",
+                budget_lines=[{"label": "Puits busé et abreuvoir", "amount": "7200000", "currency": "XOF"}],
+                funding_lines=[
+                    {
+                        "party_kind": "association",
+                        "organisation_id": organisations["b"].id,
+                        "amount": "6000000",
+                        "currency": "XOF",
+                    },
+                    {
+                        "party_kind": "commune",
+                        "organisation_id": organisations["town_b"].id,
+                        "amount": "1200000",
+                        "currency": "XOF",
+                    },
+                ],
+            ),
+        )
+        for who, action, _comment in PATHS["handed_over"]:
+            extra = {}
+            if action == "hand_over":
+                extra = {
+                    "owner_organisation_id": organisations["town_b"].id,
+                    "maintenance_plan": "Le comité des éleveurs entretient le puits ; la mairie remplace la margelle.",
+                }
+            transition(officer_b if who == "officer" else mayor_b, well, action, None, **extra)
+
+    def paid(title, payer, receiver, lines, check=None):
+        project = db.session.scalar(select(Project).where(Project.title == title))
+        if project is None or db.session.scalar(select(Contribution.id).where(Contribution.project_id == project.id)):
+            return
+        for index, amount, currency, days_ago, confirm in lines:
+            line = project.funding_lines[index]
+            tranche = contributions.report_contribution(
+                payer[index],
+                project,
+                {
+                    "funding_line_id": line.id,
+                    "paid_on": (utcnow() - timedelta(days=days_ago)).date().isoformat(),
+                    "amount": amount,
+                    "currency": currency,
+                    "reference": f"VIR-{project.id}-{index}-{days_ago}",
+                },
+            )
+            if confirm:
+                contributions.transition(receiver[index], tranche, "confirm")
+        if check and not db.session.scalar(select(FacilityCheck.id).where(FacilityCheck.project_id == project.id)):
+            owner, condition, remark = check
+            facilities.record_check(owner, project, condition, remark)
+
+    # Lakamané's borehole: the association and the commune paid their lines in full, confirmed; it works.
+    paid(
+        "Forage et château d’eau à Lakamané",
+        {0: officer, 1: mayor},
+        {0: mayor, 1: officer},
+        [(0, "4500", "EUR", 200, True), (0, "3000", "EUR", 120, True), (1, "3500000", "XOF", 90, True)],
+        (mayor, "working", "Le château d’eau est plein ; la pompe a été révisée en mars."),
+    )
+    # Diéma's maternity: the association's first tranche confirmed, the second reported and awaiting the commune.
+    paid(
+        "Maternité de Diéma",
+        {0: officer},
+        {0: mayor},
+        [(0, "6000", "EUR", 60, True), (0, "3000", "EUR", 5, False)],
+    )
+    # Diéma's maternity: the commune's progress report, and the association's comment on it.
+    from portal.domain import progress
+    from portal.models import ProgressReport
+
+    maternity = db.session.scalar(select(Project).where(Project.title == "Maternité de Diéma"))
+    if maternity is not None and not db.session.scalar(
+        select(ProgressReport.id).where(ProgressReport.project_id == maternity.id)
+    ):
+        building = maternity.budget_lines[0]
+        report = progress.post_report(
+            mayor,
+            maternity,
+            45,
+            {building.id: "9000000"},
+            "Murs montés jusqu’au chaînage ; la toiture attend la deuxième tranche de l’association.",
+        )
+        progress.comment_report(
+            officer, maternity, report, "La deuxième tranche est partie le 25 : merci de confirmer."
+        )
+    # Dianguirdé's school: the association proposed dearer benches, and the mayor accepted the amendment.
+    from portal.domain import amendments
+    from portal.models import Amendment
+
+    school = db.session.scalar(select(Project).where(Project.title == "Extension de l’école de Dianguirdé"))
+    if school is not None and not db.session.scalar(select(Amendment.id).where(Amendment.project_id == school.id)):
+        benches, own_line = school.budget_lines[1], school.funding_lines[0]
+        amendment = amendments.propose(
+            officer,
+            school,
+            {benches.id: "1500000"},
+            {own_line.id: "15500000"},
+            "Les tables-bancs en métal coûtent 300 000 F CFA de plus ; l’association prend la différence.",
+            school.version,
+        )
+        amendments.decide(mayor, amendment, "accept")
+    # Lakamané's borehole: accepted provisionally, then finally, each with its signed record.
+    import io
+
+    from portal.domain import acceptance
+    from portal.models import WorksAcceptance
+
+    borehole = db.session.scalar(select(Project).where(Project.title == "Forage et château d’eau à Lakamané"))
+    if borehole is not None and not db.session.scalar(
+        select(WorksAcceptance.id).where(WorksAcceptance.project_id == borehole.id)
+    ):
+        for kind, days_ago in (("provisional", 150), ("final", 30)):
+            acceptance.record_acceptance(
+                mayor,
+                borehole,
+                kind,
+                (utcnow() - timedelta(days=days_ago)).date().isoformat(),
+                "Le maire, le bureau de l’association, l’entreprise de forage, le service de l’hydraulique de Diéma",
+                io.BytesIO(DEMO_RECORD),
+                f"PV de réception {kind}.pdf",
+            )
+    # Conventions: Lakamané's approved by the council and signed; the maternity's approved, not signed yet.
+    from portal.domain import convention
+    from portal.models import ProjectConvention
+
+    for title, number, days_ago, signed in (
+        ("Forage et château d’eau à Lakamané", "2024-007/CD-Diéma", 400, True),
+        ("Maternité de Diéma", "2026-003/CD-Diéma", 120, False),
+    ):
+        project = db.session.scalar(select(Project).where(Project.title == title))
+        if project is None or db.session.get(ProjectConvention, project.id) is not None:
+            continue
+        day = (utcnow() - timedelta(days=days_ago)).date().isoformat()
+        convention.record_deliberation(mayor, project, number, day)
+        if signed:
+            convention.upload_signed(officer, project, io.BytesIO(DEMO_RECORD), "Convention signée.pdf")
+    # Kremis' well: paid and handed over; partly working.
+    paid(
+        GUIDIME_WELL,
+        {0: officer_b, 1: mayor_b},
+        {0: mayor_b, 1: officer_b},
+        [(0, "6000000", "XOF", 300, True), (1, "1200000", "XOF", 280, True)],
+        (mayor_b, "partly", "L’abreuvoir fuit ; le comité a commandé un joint."),
+    )
 
 
 @click.command("seed-demo")

@@ -12,7 +12,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
-from portal.domain import commitments, disputes, meetings
+from portal.domain import commitments, disputes, facilities, meetings, progress
 from portal.domain.audit import write_anchor
 from portal.domain.documents import sweep_orphan_uploads
 from portal.domain.projects import escalate_unanswered
@@ -32,6 +32,8 @@ SCHEDULED_JOBS: tuple[Job, ...] = (
     Job("commitment_reminders", timedelta(hours=1), commitments.send_reminders),
     Job("commitment_escalation", timedelta(hours=1), commitments.escalate_overdue),
     Job("dispute_deadlines", timedelta(hours=1), disputes.remind_overdue),
+    Job("facility_check_reminders", timedelta(days=1), facilities.send_check_reminders),
+    Job("progress_report_reminders", timedelta(days=1), progress.remind_late_reports),
 )
 
 jobs = AppGroup("jobs", help="Scheduled jobs (digests, reminders, escalations).")

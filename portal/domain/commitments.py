@@ -703,3 +703,49 @@ def organisation_commitments(user, organisation: Organisation, today: date, limi
         "owed": first({"owed_to": organisation.id}),
         "rate": fulfilment_rate(organisation.id, today),
     }
+
+
+# Pledges paid: contributions confirmed up to the pledge (portal/domain/contributions.py) -------------------
+
+
+def confirm_paid_pledge(actor, commitment: Commitment) -> Commitment:
+    """A pledge whose line's confirmed contributions reach its amount is confirmed on their own, from any state
+    but confirmed or cancelled: recorded on the commitment's history and told as a confirmation."""
+    if not is_pledge(commitment) or commitment.status in (S.CONFIRMED, S.CANCELLED):
+        return commitment
+    before = commitment.status
+    commitment.status = S.CONFIRMED
+    commitment.status_changed_at = utcnow()
+    _flush_or_stale()
+    record(
+        "commitment.confirm",
+        "commitment",
+        commitment.id,
+        actor=actor,
+        before={"status": before},
+        after={"status": commitment.status, "project_id": commitment.project_id, "by": "contributions"},
+    )
+    notify("commitment_confirm", commitment=commitment, actor=actor, comment=None)
+    return commitment
+
+
+def amend_pledges(actor, line: FundingLine) -> list[Commitment]:
+    """After an accepted amendment: the pledge of a changed line owes the line's new amount (a cancelled one
+    stays cancelled); recorded on each commitment's history."""
+    pledges = db.session.scalars(
+        select(Commitment).where(Commitment.funding_line_id == line.id, Commitment.status != S.CANCELLED)
+    ).all()
+    for pledge in pledges:
+        before = {"amount": str(pledge.amount), "currency": pledge.currency}
+        pledge.amount, pledge.currency = line.amount, line.currency
+        pledge.rate_to_xof, pledge.amount_xof = line.rate_to_xof, line.amount_xof
+        _flush_or_stale()
+        record(
+            "commitment.amend",
+            "commitment",
+            pledge.id,
+            actor=actor,
+            before=before,
+            after={"amount": str(line.amount), "currency": line.currency, "project_id": pledge.project_id},
+        )
+    return pledges

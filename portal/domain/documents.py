@@ -12,7 +12,7 @@ from flask_babel import lazy_gettext as _l
 from portal.domain.audit import record
 from portal.errors import Refused
 from portal.extensions import db
-from portal.models import DOCUMENT_KINDS, CommitmentEvidence, Project, ProjectDocument
+from portal.models import DOCUMENT_KINDS, CommitmentEvidence, DeliveryFile, Project, ProjectDocument
 from portal.visibility import is_association_officer, is_commune_official
 
 OLE_SIGNATURE = bytes.fromhex("D0CF11E0A1B11AE1")  # .doc, .xls, .ppt
@@ -179,7 +179,7 @@ def sweep_orphan_uploads(now=None, grace_seconds: int = 3600) -> int:
     if not names:
         return 0
     referenced = set()
-    for model in (ProjectDocument, CommitmentEvidence):  # every table whose rows point to stored files
+    for model in (ProjectDocument, CommitmentEvidence, DeliveryFile):  # every table whose rows point to stored files
         referenced |= set(db.session.scalars(select(model.stored_name).where(model.stored_name.in_(list(names)))))
     limit = (now.timestamp() if now else time.time()) - grace_seconds
     removed = 0

@@ -15,7 +15,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from portal import money
 from portal.database import utcnow
-from portal.domain import commitments
+from portal.domain import commitments, facilities, progress
 from portal.domain.audit import record
 from portal.domain.settings import get_setting
 from portal.domain.territories import search_key
@@ -299,10 +299,12 @@ def transition(
     owner_organisation_id: int | None = None,
     maintenance_plan: str | None = None,
     pledge_due_date=None,
+    reporting_period=None,
 ) -> Project:
     """Checks who may, from which state, with which comment; changes the status; records and notifies.
     `agree` turns the funding lines that name an organisation into pledges (commitments) due on
-    `pledge_due_date` (default: the admin's setting from today); `submit` asks third-party funders to
+    `pledge_due_date` (default: the admin's setting from today) and starts the progress reports every
+    `reporting_period` months (default: the admin's setting); `submit` asks third-party funders to
     confirm their lines (portal/domain/commitments.py)."""
     spec = TRANSITIONS.get(action)
     if spec is None:
@@ -323,6 +325,7 @@ def transition(
         raise Refused("comment_required", fields={"comment": [str(_l("Say why: the other side will read it."))]})
     _check_rules_of(action, project, owner_organisation_id, maintenance_plan)
     pledges_due = commitments.pledge_due_date(pledge_due_date) if action == "agree" else None
+    period = progress.reporting_period(reporting_period) if action == "agree" else None
 
     before = project.status
     now = utcnow()
@@ -351,8 +354,11 @@ def transition(
     mark_read_about(actor, project_path(project))  # handling a project settles what told them of it
     if action == "agree":
         commitments.record_pledges(actor, project, pledges_due)
+        progress.start_reporting(project, period)
     if action == "submit":
         commitments.ask_funders_to_confirm(actor, project)
+    if action == "hand_over":
+        facilities.register_facility(project)
     return project
 
 

@@ -37,6 +37,15 @@ SETTINGS = {
         SettingSpec(
             "commitment_escalation_days", _l("Days overdue before a commitment goes to the mediators"), 30, 1, 365
         ),
+        SettingSpec(
+            "facility_check_days", _l("Days after its last check a facility's owner is asked for the next"), 365, 1, 730
+        ),
+        SettingSpec(
+            "reporting_period_months", _l("Months between two progress reports (default of an agreement)"), 3, 1, 12
+        ),
+        SettingSpec(
+            "progress_flag_days", _l("Days a progress report is late before the mediators are told"), 30, 1, 365
+        ),
     ]
 }
 

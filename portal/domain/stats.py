@@ -28,6 +28,7 @@ from portal.models import (
     Commune,
     Dispute,
     DisputeStatus,
+    Facility,
     FundingLine,
     MapVersion,
     Organisation,
@@ -167,11 +168,17 @@ def facilities_built(projects) -> int:
     )
 
 
-def facilities_still_working(projects) -> dict[int, int] | None:
+def facilities_still_working(projects) -> dict[int, int]:
     """Facilities handed over (among `projects`) whose latest yearly check says they work, by year of first
-    submission; None while the portal records no facility condition."""
-    # wired to the facilities' condition (issue 11) at merge
-    return None
+    submission (the year the dashboards and profiles count projects by)."""
+    year = extract("year", Project.first_submitted_at)
+    rows = db.session.execute(
+        select(year, func.count())
+        .join(Facility, Facility.project_id == Project.id)
+        .where(Project.id.in_(projects), Facility.condition == "working")
+        .group_by(year)
+    )
+    return {int(row_year): int(count) for row_year, count in rows}
 
 
 def stats(filters: StatsFilter = StatsFilter()) -> dict:
@@ -222,7 +229,7 @@ class Dashboard:
     fulfilment_rate: float | None
     median_response_days: float | None
     facilities_built: int
-    facilities_still_working: dict[int, int] | None
+    facilities_still_working: dict[int, int]
     diaspora_share: float | None = field(init=False)
 
     def __post_init__(self):

@@ -406,6 +406,56 @@ def dispute_event(name: str, to_parties=None, to_mediators=None) -> Event:
     )
 
 
+# After agreement (contributions paid, facilities): the domain names the organisations in the context ------
+
+
+def _paying_members(context: Context) -> list[User]:
+    return recipients.acting_members([context["paying_id"]] if context.get("paying_id") else [])
+
+
+def _receiving_members(context: Context) -> list[User]:
+    return recipients.acting_members([context["receiving_id"]] if context.get("receiving_id") else [])
+
+
+def _owner_members(context: Context) -> list[User]:
+    owner_id = context["project"].owner_organisation_id
+    return recipients.acting_members([owner_id] if owner_id else [])
+
+
+def contribution_params(context: Context) -> dict:
+    contribution = context["contribution"]
+    return {
+        "project": context["project"].title,
+        "payer": context.get("payer") or "",
+        "amount": f"{contribution.amount} {contribution.currency}",
+        "comment": context.get("comment") or "",
+    }
+
+
+def contributions_link(context: Context) -> str:
+    return f"/projects/{context['project'].id}/contributions"
+
+
+def facility_link(context: Context) -> str:
+    return f"/projects/{context['project'].id}/facility"
+
+
+def contribution_event(name: str, to_paying=None, to_receiving=None) -> Event:
+    audiences = []
+    if to_paying is not None:
+        audiences.append(Audience("paying", _paying_members, to_paying))
+    if to_receiving is not None:
+        audiences.append(Audience("receiving", _receiving_members, to_receiving))
+    return Event(
+        name,
+        kind="commitments",
+        subject=the_project,
+        link=contributions_link,
+        params=contribution_params,
+        audiences=tuple(audiences),
+    )
+
+
 # The table ----------------------------------------------------------------------------------------------
 
 _TABLE = (
@@ -703,6 +753,146 @@ _TABLE += (
     dispute_event(
         "dispute_resolution_overdue",
         to_mediators=_l("The dispute “%(subject)s” is past its deadline to be resolved."),
+    ),
+)
+
+_TABLE += (
+    # After agreement: contributions paid, and the facility's yearly check.
+    contribution_event(
+        "contribution_report",
+        to_receiving=_l("%(payer)s reports %(amount)s paid on “%(project)s”: confirm it was received, or contest it."),
+    ),
+    contribution_event(
+        "contribution_report_again",
+        to_receiving=_l("%(payer)s reports again %(amount)s paid on “%(project)s”: confirm it was received."),
+    ),
+    contribution_event(
+        "contribution_confirm",
+        to_paying=_l("The %(amount)s paid by %(payer)s on “%(project)s” are confirmed as received."),
+    ),
+    contribution_event(
+        "contribution_contest",
+        to_paying=_l("The %(amount)s paid by %(payer)s on “%(project)s” are contested: %(comment)s"),
+    ),
+    Event(
+        "facility_checked",
+        kind="projects",
+        subject=the_project,
+        link=facility_link,
+        params=lambda c: {"project": c["project"].title},
+        audiences=(
+            Audience(
+                "association",
+                _association_officers,
+                _l("The owner of the facility of “%(project)s” recorded its yearly check."),
+            ),
+            Audience(
+                "commune",
+                _commune_officials,
+                _l("The owner of the facility of “%(project)s” recorded its yearly check."),
+            ),
+        ),
+    ),
+    Event(
+        "facility_check_due",
+        kind="projects",
+        subject=the_project,
+        link=facility_link,
+        params=lambda c: {"project": c["project"].title},
+        audiences=(
+            Audience(
+                "owner",
+                _owner_members,
+                _l("Say whether the facility of “%(project)s” still works: its yearly check is due."),
+            ),
+        ),
+    ),
+    Event(
+        "progress_report_posted",
+        kind="projects",
+        subject=the_project,
+        link=lambda c: f"/projects/{c['project'].id}/progress",
+        params=lambda c: {"project": c["project"].title, "percent": c["report"].percent_complete},
+        audiences=(
+            Audience(
+                "association",
+                _association_officers,
+                _l("The commune reports “%(project)s” %(percent)s %% complete: read its report and comment."),
+            ),
+        ),
+    ),
+    Event(
+        "progress_report_commented",
+        kind="projects",
+        subject=the_project,
+        link=lambda c: f"/projects/{c['project'].id}/progress",
+        params=lambda c: {"project": c["project"].title, "comment": c.get("comment") or ""},
+        audiences=(
+            Audience(
+                "commune", _commune_officials, _l("The association commented the progress report of “%(project)s”.")
+            ),
+        ),
+    ),
+    Event(
+        "progress_report_due",
+        kind="projects",
+        subject=the_project,
+        link=lambda c: f"/projects/{c['project'].id}/progress",
+        params=lambda c: {"project": c["project"].title, "due_on": c["due_on"].isoformat()},
+        audiences=(
+            Audience("commune", _commune_officials, _l("The progress report of “%(project)s” was due on %(due_on)s.")),
+        ),
+    ),
+    Event(
+        "progress_report_missing",
+        kind="escalations",
+        subject=the_project,
+        link=lambda c: f"/projects/{c['project'].id}/progress",
+        params=lambda c: {"project": c["project"].title, "due_on": c["due_on"].isoformat()},
+        audiences=(
+            Audience(
+                "mediators",
+                _mediators,
+                _l("The commune has not reported on “%(project)s” since its report due on %(due_on)s."),
+            ),
+        ),
+    ),
+    project_event(
+        "amendment_proposed",
+        to_association=_l("%(actor)s proposes an amendment of the budget or funding of “%(project)s”: %(comment)s"),
+        to_commune=_l("%(actor)s proposes an amendment of the budget or funding of “%(project)s”: %(comment)s"),
+    ),
+    project_event(
+        "amendment_accept",
+        to_association=_l("The amendment of “%(project)s” is accepted: its new amounts are in force."),
+        to_commune=_l("The amendment of “%(project)s” is accepted: its new amounts are in force."),
+    ),
+    project_event(
+        "amendment_reject",
+        to_association=_l("The amendment of “%(project)s” is rejected: %(comment)s"),
+        to_commune=_l("The amendment of “%(project)s” is rejected: %(comment)s"),
+    ),
+    Event(
+        "works_accepted",
+        kind="projects",
+        subject=the_project,
+        link=lambda c: f"/projects/{c['project'].id}/acceptance",
+        params=lambda c: {"project": c["project"].title, "kind": c["acceptance"].kind},
+        audiences=(
+            Audience(
+                "association",
+                _association_officers,
+                _l("The commune recorded the acceptance of the works of “%(project)s”."),
+            ),
+            Audience(
+                "commune", _commune_officials, _l("The commune recorded the acceptance of the works of “%(project)s”.")
+            ),
+        ),
+    ),
+    project_event(
+        "convention_signed",
+        to_association=_l("The signed convention of “%(project)s” is on the portal."),
+        to_commune=_l("The signed convention of “%(project)s” is on the portal."),
     ),
 )
 

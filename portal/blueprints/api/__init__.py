@@ -53,6 +53,7 @@ def register_api(app) -> None:
     from portal.blueprints.api import (
         commitments,
         communes,
+        delivery,
         disputes,
         knowledge,
         meetings,
@@ -70,8 +71,20 @@ def register_api(app) -> None:
         **meetings.BODY_SCHEMAS,
         **commitments.BODY_SCHEMAS,
         **disputes.BODY_SCHEMAS,
+        **delivery.BODY_SCHEMAS,
     }.items():
         api.spec.components.schema(name, schema=schema)
-    for module in (system, tokens, communes, organisations, projects, meetings, commitments, disputes, knowledge):
+    for module in (
+        system,
+        tokens,
+        communes,
+        organisations,
+        projects,
+        meetings,
+        commitments,
+        disputes,
+        knowledge,
+        delivery,
+    ):
         csrf.exempt(module.blp)  # bearer tokens, never cookies, sign API requests: nothing for CSRF to forge
         api.register_blueprint(module.blp, url_prefix="/api/v1")

@@ -2,7 +2,7 @@
 
 from flask import request, url_for
 from marshmallow import EXCLUDE, RAISE, Schema, fields, validate
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import selectinload, undefer
 
 from portal import money
 from portal.blueprints.api import api_blueprint
@@ -80,6 +80,12 @@ class TransitionIn(Schema):
     maintenance_plan = fields.String(allow_none=True, validate=validate.Length(max=rules.LONG_MAX))
     pledge_due_date = fields.Date(
         allow_none=True, metadata={"description": "agree: when the plan's pledges fall due (default: +90 days)"}
+    )
+    reporting_period = fields.Integer(
+        strict=True,
+        allow_none=True,
+        validate=in_range(1, 12),
+        metadata={"description": "agree: months between two progress reports (default: 3, quarterly)"},
     )
 
 
@@ -209,7 +215,7 @@ def dump_project(project: Project) -> dict:
         ],
         "budget_total_xof": project.budget_total_xof,
         "funding_total_xof": project.funding_total_xof,
-        "received_total_xof": 0,  # contributions paid come with the after-agreement work
+        "received_total_xof": project.received_total_xof,
         "owner_organisation_id": project.owner_organisation_id,
         "created_at": project.created_at,
         "updated_at": project.updated_at,
@@ -243,7 +249,9 @@ def create_project():
 def list_projects(args):
     """The projects the caller may see, newest first, with filters. Anyone (public projects when anonymous)."""
     query = rules.filter_projects(visible_projects(api_user()), args).options(
-        selectinload(Project.budget_lines), selectinload(Project.funding_lines).joinedload(FundingLine.organisation)
+        selectinload(Project.budget_lines),
+        selectinload(Project.funding_lines).joinedload(FundingLine.organisation),
+        undefer(Project.received_total_xof),
     )
     return page_of(query.order_by(Project.id.desc()), args["page"], args["per_page"], dump_project)
 
@@ -284,6 +292,7 @@ def transition_project(project_id):
         owner_organisation_id=data.get("owner_organisation_id"),
         maintenance_plan=data.get("maintenance_plan"),
         pledge_due_date=data.get("pledge_due_date"),
+        reporting_period=data.get("reporting_period"),
     )
     return dump_project(project)
 

@@ -21,6 +21,23 @@ HISTORY_LABELS = {
     "document_add": _l("Document added"),
     "escalate": _l("Sent to the mediators: the commune had not answered in time"),
     "funding_confirm": _l("A funder confirmed its line of the co-funding plan"),
+    "contribution.report": _l("A contribution paid was reported"),
+    "contribution.report_again": _l("A contested contribution was reported again"),
+    "contribution.confirm": _l("A contribution was confirmed as received"),
+    "contribution.contest": _l("A contribution was contested"),
+    "contribution.proof_add": _l("A proof of payment was added"),
+    "facility.check": _l("The facility's yearly check was recorded"),
+    "facility.check_reminded": _l("The facility's owner was reminded of its yearly check"),
+    "progress.report": _l("The commune reported on the works"),
+    "progress.comment": _l("The association commented a progress report"),
+    "progress.flag": _l("A progress report is late: the mediators were told"),
+    "amendment.propose": _l("An amendment of the budget or funding was proposed"),
+    "amendment.accept": _l("An amendment was accepted: its new amounts are in force"),
+    "amendment.reject": _l("An amendment was rejected"),
+    "acceptance.provisional": _l("Provisional acceptance of the works"),
+    "acceptance.final": _l("Final acceptance of the works"),
+    "convention.deliberation": _l("The council's deliberation on the convention was recorded"),
+    "convention.signed": _l("The signed convention was uploaded"),
 }
 
 

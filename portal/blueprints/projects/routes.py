@@ -136,6 +136,7 @@ def act(project_id, action):
         "maintenance_plan": request.form.get("maintenance_plan", ""),
         "owner_organisation_id": request.form.get("owner_organisation_id", ""),
         "pledge_due_date": request.form.get("pledge_due_date", ""),
+        "reporting_period": request.form.get("reporting_period", ""),
     }
     try:
         rules.transition(
@@ -147,6 +148,7 @@ def act(project_id, action):
             owner_organisation_id=parse_id(values["owner_organisation_id"]),
             maintenance_plan=values["maintenance_plan"],
             pledge_due_date=values["pledge_due_date"].strip() or None,
+            reporting_period=values["reporting_period"].strip() or None,
         )
     except Refused as error:
         project = _reloaded(project_id)

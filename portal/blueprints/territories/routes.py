@@ -4,6 +4,7 @@ from flask_login import current_user
 
 from portal.blueprints.guards import admin_required
 from portal.blueprints.territories import bp
+from portal.domain import facilities
 from portal.domain.projects import commune_projects
 from portal.domain.territories import (
     SEARCH_MAX,
@@ -53,6 +54,15 @@ def commune(commune_id):
         organisation=commune_organisation(found),
         associations=associations,
         projects=commune_projects(current_user, found),
+        register=db.paginate(
+            facilities.commune_register(found.id),
+            page=page_number(request.args.get("page")),
+            per_page=COMMUNES_PER_PAGE,
+            error_out=False,
+            count=True,
+        ),
+        year_of=facilities.year_of,
+        funders_of=facilities.funders_of,
     )
 
 
