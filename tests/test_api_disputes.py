@@ -113,7 +113,8 @@ def test_a_dispute_from_a_contested_commitment_to_its_closure(client, cast, sess
     assert act("mediator", "appeal", 403, comment="?")["error"]["code"] == "forbidden"
     step = act("representative", "appeal", comment="Le calendrier ne tient pas.")
     assert step["status"] == "in_mediation"
-    assert _at(step["resolution_due_at"]) > _at(dispute["resolution_due_at"])
+    fresh = _at(step["resolution_due_at"]) - _at(step["appealed_at"])
+    assert abs(fresh - timedelta(days=60)) < timedelta(seconds=1)  # 60 days from the appeal, not from the opening
 
     result = client.application.test_cli_runner().invoke(args=["audit", "verify"])
     assert result.exit_code == 0, result.output

@@ -271,7 +271,7 @@ def test_each_step_is_on_the_projects_history(session, cast):
     rules.transition(cast.users["mayor"], paid, "contest", "Le virement n'est pas arrivé.")
     rules.transition(cast.users["representative"], paid, "report_again")
     rules.transition(cast.users["mayor"], paid, "confirm")
-    actions = [event["action"] for event in projects.project_history(project)]
+    actions = [event["action"] for event in projects.project_history(project, cast.users["mayor"])]
     assert actions[-4:] == [
         "contribution.report",
         "contribution.contest",
@@ -603,7 +603,7 @@ def test_an_amendment_changes_the_budget_only_once_the_other_side_accepts(sessio
     pledge = session.scalar(select(Commitment).where(Commitment.funding_line_id == association_line.id))
     assert (pledge.amount_xof, pledge.amount) == (800_000, Decimal("800000"))
     assert partner_line.confirmed_at is not None  # its line did not change: no new confirmation
-    actions = [event["action"] for event in projects.project_history(project)]
+    actions = [event["action"] for event in projects.project_history(project, cast.users["mayor"])]
     assert actions[-2:] == ["amendment.propose", "amendment.accept"]
 
 
@@ -719,7 +719,7 @@ def test_provisional_then_final_each_once_with_its_signed_record_on_the_history(
     assert refused.value.code == "invalid_transition"
     _accept(cast.users["deputy"], project, "final", "2026-11-02")
     assert acceptance.next_kind(project) is None
-    actions = [event["action"] for event in projects.project_history(project)]
+    actions = [event["action"] for event in projects.project_history(project, cast.users["mayor"])]
     assert actions[-2:] == ["acceptance.provisional", "acceptance.final"]
     told = set(session.scalars(select(Notification.user_id).where(Notification.event == "works_accepted")))
     assert told == {cast.users["officer"].id, cast.users["deputy"].id, cast.users["mayor"].id}
@@ -781,7 +781,7 @@ def test_the_deliberation_by_the_commune_and_the_signed_copy_by_either_side(sess
         assert refused.value.code == "forbidden", role
     convention.upload_signed(cast.users["officer"], project, io.BytesIO(PDF), "convention signée.pdf")
     assert convention.is_signed(project)
-    actions = [event["action"] for event in projects.project_history(project)]
+    actions = [event["action"] for event in projects.project_history(project, cast.users["mayor"])]
     assert actions[-2:] == ["convention.deliberation", "convention.signed"]
 
 
