@@ -5,6 +5,7 @@ import logging
 from flask import Flask, g, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from portal import compression
 from portal.config import finish_config, load_config
 from portal.database import reset_write_intent, set_write_intent
 from portal.errors import register_error_handlers
@@ -35,6 +36,8 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     limiter.init_app(app)
     login_manager.init_app(app)
     import portal.domain.accounts  # noqa: F401  (registers the session loader)
+
+    compression.init_app(app)  # first registered: its after_request runs last, on the finished answer
 
     _register_blueprints(app)
     register_error_handlers(app)
