@@ -41,10 +41,11 @@ def _fuzz(operation, headers: dict) -> None:
 
 @pytest.mark.parametrize("as_whom", ["anonymous", "officer"])
 def test_generated_requests_never_get_a_server_error_and_match_the_document(app, client, cast, as_whom):
-    headers = {}
+    # Schemathesis's in-process client asks for gzip but does not unpack it: ask for answers as they are.
+    headers = {"Accept-Encoding": "identity"}
     if as_whom == "officer":
         answer = client.post("/api/v1/tokens", json={"email": cast.users["officer"].email, "password": PASSWORD})
-        headers = {"Authorization": f"Bearer {answer.get_json()['token']}"}
+        headers["Authorization"] = f"Bearer {answer.get_json()['token']}"
     failures = []
     for operation in _operations(app):
         if operation.method.upper() == "DELETE" and operation.path.endswith("/tokens/current"):
@@ -54,7 +55,7 @@ def test_generated_requests_never_get_a_server_error_and_match_the_document(app,
         except Exception as error:  # collected, so that one run names every failing operation
             failures.append(f"{operation.method.upper()} {operation.path}: {error}")
     assert not failures, "\n\n".join(failures)
-    if headers:
+    if "Authorization" in headers:
         assert client.get("/api/v1/me", headers=headers).status_code == 200  # signed all along
 
 

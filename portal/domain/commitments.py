@@ -8,17 +8,16 @@ rule of the action (403). `overdue` is never stored: an open commitment whose du
 communes' time zone (`commune_today`, portal/models/commitments.py), compared in SQL by `overdue_condition`.
 """
 
-from dataclasses import dataclass
 from datetime import date, timedelta
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
-from sqlalchemy.orm.exc import StaleDataError
 
 from portal import money
 from portal.database import utcnow
+from portal.domain import workflow
 from portal.domain.audit import record
 from portal.domain.documents import clean_filename, store_upload
 from portal.domain.settings import get_setting
@@ -55,7 +54,7 @@ from portal.visibility import (
 
 S = CommitmentStatus
 DESCRIPTION_MAX = 20_000
-COMMENT_MAX = 20_000
+COMMENT_MAX = workflow.COMMENT_MAX
 
 
 # Who a user is for a commitment ---------------------------------------------------------------------------
@@ -109,13 +108,7 @@ def _author_or_mediator(user, commitment: Commitment) -> bool:
 # The workflow ---------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Transition:
-    who_from: dict  # state → predicate (user, commitment) -> bool: who may act from that state
-    target: str
-    comment_required: bool = False
-    label: object = None
-
+Transition = workflow.Transition
 
 TRANSITIONS: dict[str, Transition] = {
     "report_fulfilled": Transition(
@@ -131,9 +124,7 @@ TRANSITIONS: dict[str, Transition] = {
 
 def may(user, commitment: Commitment, action: str) -> bool:
     """Whether the user may take the action now (for buttons): the same checks as `transition`."""
-    spec = TRANSITIONS.get(action)
-    who = spec.who_from.get(commitment.status) if spec else None
-    return who is not None and who(user, commitment)
+    return workflow.may(TRANSITIONS, user, commitment, action)
 
 
 def available_actions(user, commitment: Commitment) -> list[str]:
@@ -167,39 +158,12 @@ def load_commitment(user, commitment_id, may=None) -> Commitment:
     return commitment
 
 
-def _flush_or_stale() -> None:
-    try:
-        db.session.flush()
-    except StaleDataError:
-        raise Refused("stale_version") from None
-
-
-def _comment(comment: str | None, required: bool) -> str | None:
-    comment = (comment or "").strip() or None
-    if comment and len(comment) > COMMENT_MAX:
-        raise Refused("validation_failed", fields={"comment": [str(_l("At most %(n)s characters.", n=COMMENT_MAX))]})
-    if required and not comment:
-        raise Refused("comment_required", fields={"comment": [str(_l("Say why: the other side will read it."))]})
-    return comment
-
-
 def transition(actor, commitment: Commitment, action: str, comment: str | None = None, version=None) -> Commitment:
     """Checks who may, from which state, with which comment; changes the status; records and notifies.
     Refusals in the contract's order: 403 (nobody they are may do it), 409 (not from this state, or a stale
     `version`), 422 (comment, evidence)."""
-    spec = TRANSITIONS.get(action)
-    if spec is None:
-        raise Refused("validation_failed", fields={"action": [str(_l("Unknown action."))]})
-    if not any(who(actor, commitment) for who in spec.who_from.values()):
-        raise Refused("forbidden")
-    who = spec.who_from.get(commitment.status)
-    if who is None:
-        raise Refused("invalid_transition")
-    if not who(actor, commitment):
-        raise Refused("forbidden")
-    if version is not None and version != commitment.version:
-        raise Refused("stale_version")
-    comment = _comment(comment, spec.comment_required)
+    spec = workflow.check_step(TRANSITIONS, actor, commitment, action, version)
+    comment = workflow.clean_comment(comment, spec.comment_required)
     if action == "report_fulfilled" and commitment.status == S.CONTESTED:
         since = commitment.status_changed_at
         if not any(e.created_at >= since for e in commitment.evidence):
@@ -210,7 +174,7 @@ def transition(actor, commitment: Commitment, action: str, comment: str | None =
     before = commitment.status
     commitment.status = spec.target
     commitment.status_changed_at = utcnow()
-    _flush_or_stale()
+    workflow.flush_or_stale()
     record(
         f"commitment.{action}",
         "commitment",
@@ -716,7 +680,7 @@ def confirm_paid_pledge(actor, commitment: Commitment) -> Commitment:
     before = commitment.status
     commitment.status = S.CONFIRMED
     commitment.status_changed_at = utcnow()
-    _flush_or_stale()
+    workflow.flush_or_stale()
     record(
         "commitment.confirm",
         "commitment",
@@ -739,7 +703,7 @@ def amend_pledges(actor, line: FundingLine) -> list[Commitment]:
         before = {"amount": str(pledge.amount), "currency": pledge.currency}
         pledge.amount, pledge.currency = line.amount, line.currency
         pledge.rate_to_xof, pledge.amount_xof = line.rate_to_xof, line.amount_xof
-        _flush_or_stale()
+        workflow.flush_or_stale()
         record(
             "commitment.amend",
             "commitment",

@@ -15,11 +15,10 @@ from datetime import date
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import joinedload
-from sqlalchemy.orm.exc import StaleDataError
 
 from portal import money
 from portal.database import utcnow
-from portal.domain import commitments
+from portal.domain import commitments, workflow
 from portal.domain.audit import record
 from portal.domain.documents import clean_filename, store_upload
 from portal.errors import Refused
@@ -41,7 +40,7 @@ from portal.visibility import can_see_project, commune_organisation_id, is_media
 
 S = ContributionStatus
 REFERENCE_MAX = 200
-COMMENT_MAX = 20_000
+COMMENT_MAX = workflow.COMMENT_MAX
 
 
 # Who pays and who receives a line ------------------------------------------------------------------------
@@ -127,13 +126,7 @@ def may_report(user, project: Project) -> bool:
 # The workflow ---------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Transition:
-    who_from: dict  # state → predicate (user, contribution) -> bool
-    target: str
-    comment_required: bool = False
-    label: object = None
-
+Transition = workflow.Transition
 
 TRANSITIONS: dict[str, Transition] = {
     "confirm": Transition(
@@ -145,9 +138,7 @@ TRANSITIONS: dict[str, Transition] = {
 
 
 def may(user, contribution: Contribution, action: str) -> bool:
-    spec = TRANSITIONS.get(action)
-    who = spec.who_from.get(contribution.status) if spec else None
-    return who is not None and who(user, contribution)
+    return workflow.may(TRANSITIONS, user, contribution, action)
 
 
 def available_actions(user, contribution: Contribution) -> list[str]:
@@ -177,42 +168,15 @@ def load_contribution(user, contribution_id) -> Contribution:
     return contribution
 
 
-def _flush_or_stale() -> None:
-    try:
-        db.session.flush()
-    except StaleDataError:
-        raise Refused("stale_version") from None
-
-
-def _comment(comment: str | None, required: bool) -> str | None:
-    comment = (comment or "").strip() or None
-    if comment and len(comment) > COMMENT_MAX:
-        raise Refused("validation_failed", fields={"comment": [str(_l("At most %(n)s characters.", n=COMMENT_MAX))]})
-    if required and not comment:
-        raise Refused("comment_required", fields={"comment": [str(_l("Say why: the other side will read it."))]})
-    return comment
-
-
 def transition(actor, contribution: Contribution, action: str, comment=None, version=None) -> Contribution:
     """Checks who may, from which state, with which comment; changes the status; records and notifies. A
     confirmation that brings the line's confirmed total to its pledge confirms the pledge's commitment."""
-    spec = TRANSITIONS.get(action)
-    if spec is None:
-        raise Refused("validation_failed", fields={"action": [str(_l("Unknown action."))]})
-    if not any(who(actor, contribution) for who in spec.who_from.values()):
-        raise Refused("forbidden")
-    who = spec.who_from.get(contribution.status)
-    if who is None:
-        raise Refused("invalid_transition")
-    if not who(actor, contribution):
-        raise Refused("forbidden")
-    if version is not None and version != contribution.version:
-        raise Refused("stale_version")
-    comment = _comment(comment, spec.comment_required)
+    spec = workflow.check_step(TRANSITIONS, actor, contribution, action, version)
+    comment = workflow.clean_comment(comment, spec.comment_required)
     before = contribution.status
     contribution.status = spec.target
     contribution.status_changed_at = utcnow()
-    _flush_or_stale()
+    workflow.flush_or_stale()
     record(
         f"contribution.{action}",
         "project",
@@ -396,7 +360,7 @@ def add_proof(actor, contribution: Contribution, stream, filename) -> Contributi
     proof = _store(actor, contribution.project, stream, filename)
     contribution.proof_id = proof.id
     contribution.proof = proof
-    _flush_or_stale()
+    workflow.flush_or_stale()
     record(
         "contribution.proof_add",
         "project",

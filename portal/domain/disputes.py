@@ -6,15 +6,14 @@ see a dispute is portal/visibility.py's rule (its two parties' acting members, m
 `load_dispute` applies it (404). A dispute about a commitment leaves the commitment's own state as it is.
 """
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import joinedload, selectinload
-from sqlalchemy.orm.exc import StaleDataError
 
 from portal.database import utcnow
+from portal.domain import workflow
 from portal.domain.audit import record
 from portal.domain.documents import clean_filename, store_upload
 from portal.domain.settings import get_setting
@@ -79,13 +78,7 @@ def _mediator_or_admin(user, dispute: Dispute) -> bool:
 # The workflow -----------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Transition:
-    who_from: dict  # state → predicate (user, dispute) -> bool
-    target: str | None  # None: the status does not change (assign, accept, object)
-    comment_required: bool = False
-    label: object = None
-
+Transition = workflow.Transition
 
 _ACTIVE = (S.OPEN, S.ACKNOWLEDGED, S.IN_MEDIATION, S.RESOLVED)
 
@@ -134,9 +127,7 @@ def _appeal_refusal(dispute: Dispute, now: datetime) -> Refused | None:
 
 def may(user, dispute: Dispute, action: str, now: datetime | None = None) -> bool:
     """Whether the user may take the action now (for buttons): the same checks as `transition`."""
-    spec = TRANSITIONS.get(action)
-    who = spec.who_from.get(dispute.status) if spec else None
-    if who is None or not who(user, dispute):
+    if not workflow.may(TRANSITIONS, user, dispute, action):
         return False
     return action != "appeal" or _appeal_refusal(dispute, now or utcnow()) is None
 
@@ -165,22 +156,6 @@ def load_dispute(user, dispute_id, *, for_page: bool = False) -> Dispute:
     return dispute
 
 
-def _flush_or_stale() -> None:
-    try:
-        db.session.flush()
-    except StaleDataError:
-        raise Refused("stale_version") from None
-
-
-def _text(value, field: str, required: bool, limit: int, message=None) -> str | None:
-    value = value.strip() if isinstance(value, str) else None
-    if value and len(value) > limit:
-        raise Refused("validation_failed", fields={field: [str(_l("At most %(n)s characters.", n=limit))]})
-    if required and not value:
-        raise Refused("comment_required", fields={field: [str(message or _l("This field is required."))]})
-    return value or None
-
-
 def _mediator_to_assign(mediator_id, dispute: Dispute) -> User:
     user = db.session.get(User, mediator_id) if is_id(mediator_id) else None
     if user is None or not user.is_active or not mediates(user, dispute):
@@ -202,26 +177,14 @@ def transition(
     Refusals in the contract's order: 403 (nobody they are may do it), 409 (not from this state, an appeal
     late or repeated, a stale `version`), 422 (comment, mediator)."""
     now = now or utcnow()
-    spec = TRANSITIONS.get(action)
-    if spec is None:
-        raise Refused("validation_failed", fields={"action": [str(_l("Unknown action."))]})
-    if not any(who(actor, dispute) for who in spec.who_from.values()):
-        raise Refused("forbidden")
-    who = spec.who_from.get(dispute.status)
-    if who is None:
-        raise Refused("invalid_transition")
-    if not who(actor, dispute):
-        raise Refused("forbidden")
+    spec = workflow.check_step(TRANSITIONS, actor, dispute, action, version)
     if action == "appeal" and (refusal := _appeal_refusal(dispute, now)) is not None:
         raise refusal
-    if version is not None and version != dispute.version:
-        raise Refused("stale_version")
-    comment = _text(
+    comment = workflow.clean_comment(
         comment,
-        "comment",
         spec.comment_required,
-        TEXT_MAX,
-        _l("%(what)s: write it, the parties will read it.", what=COMMENT_LABELS.get(action, "")),
+        limit=TEXT_MAX,
+        message=_l("%(what)s: write it, the parties will read it.", what=COMMENT_LABELS.get(action, "")),
     )
     before = _snapshot(dispute)
     answered_for = sorted(parties_of(actor, dispute)) if action in ("accept", "object", "appeal") else None
@@ -247,7 +210,7 @@ def transition(
         dispute.status_changed_at = now
     elif action != "assign":
         dispute.updated_at = now  # accept / object: the version rises, the status stays
-    _flush_or_stale()
+    workflow.flush_or_stale()
     after = _snapshot(dispute)
     if answered_for is not None:
         after["organisation_ids"] = answered_for
@@ -391,7 +354,7 @@ def check_may_write(actor, dispute: Dispute, allowed=can_write) -> None:
 def post_message(actor, dispute: Dispute, body, *, private: bool = False) -> DisputeMessage:
     """A message to the thread (parties and mediator), or a mediator's private note."""
     check_may_write(actor, dispute, can_write_note if private else can_write)
-    body = _text(body, "body", False, TEXT_MAX)
+    body = workflow.clean_comment(body, False, field="body", limit=TEXT_MAX)
     if body is None:
         raise Refused("validation_failed", fields={"body": [str(_l("Write your message."))]})
     parties = sorted(parties_of(actor, dispute))

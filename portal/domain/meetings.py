@@ -18,9 +18,9 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import case, select, update
 from sqlalchemy.orm import joinedload, selectinload
-from sqlalchemy.orm.exc import StaleDataError
 
 from portal.database import utcnow
+from portal.domain import workflow
 from portal.domain.audit import record
 from portal.domain.disputes import load_dispute, may_hold_session
 from portal.domain.settings import get_setting
@@ -485,13 +485,6 @@ def _session_of(actor, data: MeetingInput, errors: dict) -> Dispute:
     return dispute
 
 
-def _flush_or_stale() -> None:
-    try:
-        db.session.flush()
-    except StaleDataError:
-        raise Refused("stale_version") from None
-
-
 def check_changeable(actor, meeting: Meeting) -> None:
     """403 for anyone but the organiser's officials, then 409 for a cancelled meeting."""
     if not can_manage(actor, meeting):
@@ -533,7 +526,7 @@ def reschedule_meeting(actor, meeting: Meeting, data: MeetingInput, version: int
         meeting.reminded_at = None
     meeting.sequence += 1
     meeting.updated_at = utcnow()
-    _flush_or_stale()
+    workflow.flush_or_stale()
     record("meeting.reschedule", "meeting", meeting.id, actor=actor, before=before, after=snapshot(meeting))
     _notify("meeting_rescheduled", meeting, actor)
     return meeting
@@ -551,7 +544,7 @@ def cancel_meeting(actor, meeting: Meeting, comment: str | None) -> Meeting:
     meeting.status = MeetingStatus.CANCELLED
     meeting.sequence += 1
     meeting.updated_at = utcnow()
-    _flush_or_stale()
+    workflow.flush_or_stale()
     record(
         "meeting.cancel", "meeting", meeting.id, actor=actor, before=before, after=snapshot(meeting), comment=comment
     )
@@ -664,7 +657,7 @@ def post_minutes(
     db.session.flush()
     meeting.attendees = [MeetingAttendee(organisation=o) for o in attending]
     meeting.updated_at = utcnow()
-    _flush_or_stale()
+    workflow.flush_or_stale()
     record(
         "meeting.minutes_repost" if reposted else "meeting.minutes",
         "meeting",

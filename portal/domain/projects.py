@@ -11,11 +11,10 @@ from datetime import timedelta
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import joinedload, selectinload
-from sqlalchemy.orm.exc import StaleDataError
 
 from portal import money
 from portal.database import utcnow
-from portal.domain import commitments, facilities, progress
+from portal.domain import commitments, facilities, progress, workflow
 from portal.domain.audit import record
 from portal.domain.settings import get_setting
 from portal.domain.territories import search_key
@@ -284,13 +283,6 @@ def available_actions(user, project: Project) -> list[str]:
     return [name for name, spec in TRANSITIONS.items() if project.status in spec.sources and spec.who(user, project)]
 
 
-def _flush_or_stale() -> None:
-    try:
-        db.session.flush()
-    except StaleDataError:
-        raise Refused("stale_version") from None
-
-
 def transition(
     actor,
     project: Project,
@@ -339,7 +331,7 @@ def transition(
     if action == "hand_over":
         project.owner_organisation_id = owner_organisation_id
         project.maintenance_plan = maintenance_plan.strip()
-    _flush_or_stale()
+    workflow.flush_or_stale()
     record(
         f"project.{action}",
         "project",
@@ -604,7 +596,7 @@ def update_project(actor, project: Project, data: ProjectInput, version: int | N
     budget, funding = _validated(actor, data, project)
     before = snapshot(project)
     _apply(project, data, budget, funding)
-    _flush_or_stale()
+    workflow.flush_or_stale()
     record("project.edit", "project", project.id, actor=actor, before=before, after=snapshot(project))
     return project
 

@@ -1,0 +1,64 @@
+"""What the workflows of commitments, contributions and disputes share: a step's table row, the order in which
+a step is refused (the contract's: 403 for who may never take it, 409 for a state it is not taken from or a
+stale version, then 422), the version check, and the comment that goes with a step."""
+
+from dataclasses import dataclass
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm.exc import StaleDataError
+
+from portal.errors import Refused
+from portal.extensions import db
+
+COMMENT_MAX = 20_000
+
+
+@dataclass(frozen=True)
+class Transition:
+    who_from: dict  # state → predicate (user, record) -> bool: who may act from that state
+    target: str | None  # the state it leads to; None: the state does not change
+    comment_required: bool = False
+    label: object = None
+
+
+def may(table: dict, user, record, action: str) -> bool:
+    """Whether `user` may take `action` on `record` now (for buttons): the checks of `check_step`."""
+    spec = table.get(action)
+    who = spec.who_from.get(record.status) if spec else None
+    return who is not None and who(user, record)
+
+
+def check_step(table: dict, actor, record, action: str, version=None) -> Transition:
+    """The row of `action` if `actor` may take it on `record` now; else the refusal, in the contract's order."""
+    spec = table.get(action)
+    if spec is None:
+        raise Refused("validation_failed", fields={"action": [str(_l("Unknown action."))]})
+    if not any(who(actor, record) for who in spec.who_from.values()):
+        raise Refused("forbidden")
+    who = spec.who_from.get(record.status)
+    if who is None:
+        raise Refused("invalid_transition")
+    if not who(actor, record):
+        raise Refused("forbidden")
+    if version is not None and version != record.version:
+        raise Refused("stale_version")
+    return spec
+
+
+def flush_or_stale() -> None:
+    """Flushes the change; another request's change to the same row in between is a stale version (409)."""
+    try:
+        db.session.flush()
+    except StaleDataError:
+        raise Refused("stale_version") from None
+
+
+def clean_comment(comment, required: bool, *, field: str = "comment", limit: int = COMMENT_MAX, message=None):
+    """The comment stripped (None when empty); too long is 422, missing where required is comment_required."""
+    comment = comment.strip() if isinstance(comment, str) else None
+    if comment and len(comment) > limit:
+        raise Refused("validation_failed", fields={field: [str(_l("At most %(n)s characters.", n=limit))]})
+    if required and not comment:
+        message = message or _l("Say why: the other side will read it.")
+        raise Refused("comment_required", fields={field: [str(message)]})
+    return comment or None
