@@ -184,10 +184,15 @@ def test_the_agree_form_takes_the_reporting_period_and_the_commune_reports_on_it
     login_as("mayor")
     page = client.get(f"/projects/{project.id}").get_data(as_text=True)
     assert 'name="reporting_period"' in page
-    refused = client.post(f"/projects/{project.id}/actions/agree", data={"reporting_period": "24"})
+    refused = client.post(f"/projects/{project.id}/actions/agree", data={"reporting_period": "24", "confirmed": "1"})
     assert refused.status_code == 422 and 'id="agree-reporting-period-error"' in refused.get_data(as_text=True)
     assert 'value="24"' in refused.get_data(as_text=True)
-    assert client.post(f"/projects/{project.id}/actions/agree", data={"reporting_period": "6"}).status_code == 303
+    assert (
+        client.post(
+            f"/projects/{project.id}/actions/agree", data={"reporting_period": "6", "confirmed": "1"}
+        ).status_code
+        == 303
+    )
     assert session.get(ProjectReporting, project.id).period_months == 6
     url = f"/projects/{project.id}/progress"
     line = project.budget_lines[0]

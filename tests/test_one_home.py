@@ -41,7 +41,7 @@ def test_withdrawing_a_never_submitted_draft_tells_the_commune_nothing(client, c
     draft = make_project(cast.association, cast.commune_a, S.DRAFT, title="Puits secret")
     db.session.commit()
     login_as("officer")
-    response = client.post(f"/projects/{draft.id}/actions/withdraw", data={"comment": "Abandonné."})
+    response = client.post(f"/projects/{draft.id}/actions/withdraw", data={"comment": "Abandonné.", "confirmed": "1"})
     assert response.status_code == 303
     for role in COMMUNE_PEOPLE:
         told = _told(cast.users[role])
@@ -58,7 +58,10 @@ def test_once_submitted_the_same_comment_and_withdrawal_reach_the_commune(client
     login_as("member")
     assert client.post(f"/projects/{project.id}/comments", data={"body": "Le devis est prêt."}).status_code == 303
     login_as("officer")
-    assert client.post(f"/projects/{project.id}/actions/withdraw", data={"comment": ""}).status_code == 303
+    assert (
+        client.post(f"/projects/{project.id}/actions/withdraw", data={"comment": "", "confirmed": "1"}).status_code
+        == 303
+    )
     for role in COMMUNE_PEOPLE:
         assert _told(cast.users[role]) == {
             "inbox": ["project_comment", "project_withdraw"],

@@ -351,7 +351,7 @@ def test_an_action_refused_by_a_rule_shows_the_rule(app, client, login_as, world
     project.status = "in_consultation"
     project.funding_lines[0].amount_xof = 1  # far from covering the budget
     session.commit()
-    response = client.post(f"/projects/{project.id}/actions/agree")
+    response = client.post(f"/projects/{project.id}/actions/agree", data={"confirmed": "1"})
     assert response.status_code == 422
     assert 'id="action-agree"' in response.get_data(as_text=True)
     rule = french(
@@ -817,3 +817,36 @@ def test_what_the_commune_asked_shows_at_the_top_and_on_the_form_and_the_resubmi
     assert history[-1]["action"] == "submit" and history[-1]["comment"] == "Le devis signé est joint aux documents."
     page = client.get(f"/projects/{project.id}").get_data(as_text=True)
     assert "La commune demande des modifications" not in page  # answered: the notice goes
+
+
+def test_steps_that_cannot_be_undone_ask_to_be_confirmed_and_say_what_follows(client, cast, session, login_as):
+    """Agree, decline and withdraw always; a submission only while the plan leaves part of the budget unfunded."""
+    consultation = make_project(cast.association, cast.commune_a, "in_consultation", title="Forage de Dianguirdé")
+    session.commit()
+    login_as("mayor")
+    page = client.get(f"/projects/{consultation.id}").get_data(as_text=True)
+    assert 'id="action-agree-confirmed"' in page and "devient un engagement" in page  # the pledges: commitments
+    refused = client.post(f"/projects/{consultation.id}/actions/agree")
+    body = refused.get_data(as_text=True)
+    assert refused.status_code == 422 and "Cochez la case pour confirmer" in body
+    assert db.session.get(Project, consultation.id).status == "in_consultation"  # nothing happened
+    agreed = client.post(f"/projects/{consultation.id}/actions/agree", data={"confirmed": "1"})
+    assert agreed.status_code == 303 and db.session.get(Project, consultation.id).status == "agreed"
+
+    covered = make_project(cast.association, cast.commune_a, "draft", title="Puits couvert")
+    gap = make_project(
+        cast.association,
+        cast.commune_a,
+        "draft",
+        title="Puits à moitié financé",
+        budget=(("Puits", 1_000_000, "XOF"),),
+        funding=(("association", cast.association, 400_000, "XOF"),),
+    )
+    session.commit()
+    login_as("officer")
+    assert 'id="action-submit-confirmed"' not in client.get(f"/projects/{covered.id}").get_data(as_text=True)
+    assert client.post(f"/projects/{covered.id}/actions/submit").status_code == 303  # covered: one click
+    page = client.get(f"/projects/{gap.id}").get_data(as_text=True)
+    assert 'id="action-submit-confirmed"' in page and "600" in page  # the gap it leaves, said beside the box
+    assert client.post(f"/projects/{gap.id}/actions/submit").status_code == 422
+    assert client.post(f"/projects/{gap.id}/actions/submit", data={"confirmed": "1"}).status_code == 303

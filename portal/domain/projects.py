@@ -283,6 +283,20 @@ def available_actions(user, project: Project) -> list[str]:
     return [name for name, spec in TRANSITIONS.items() if project.status in spec.sources and spec.who(user, project)]
 
 
+# Steps that cannot be undone: the page asks to confirm them and says what follows (the API's caller decided).
+IRREVERSIBLE = frozenset({"withdraw", "decline", "agree"})
+
+
+def funding_gap_xof(project: Project) -> int:
+    """What the co-funding plan leaves unfunded of the budget, in F CFA (0 when it covers it)."""
+    return max(project.budget_total_xof - project.funding_total_xof, 0)
+
+
+def needs_confirmation(project: Project, action: str) -> bool:
+    """Withdraw, decline and agree always; a submission while the plan leaves part of the budget unfunded."""
+    return action in IRREVERSIBLE or (action == "submit" and funding_gap_xof(project) > 0)
+
+
 def transition(
     actor,
     project: Project,

@@ -57,6 +57,9 @@ def act(page, project_id: int, action: str, fill=None):
     form = page.locator(f"#action-{action}")
     if fill:
         fill(form)
+    box = form.locator("input[name=confirmed]")
+    if box.count():  # a step that cannot be undone asks to be confirmed
+        box.check()
     with page.expect_navigation():
         form.locator("button[type=submit]").click()
 

@@ -77,6 +77,9 @@ def act(page, action: str, comment: str | None = None):
     form = page.locator(f"#action-{action}")
     if comment is not None:
         form.locator("textarea[name=comment]").fill(comment)
+    box = form.locator("input[name=confirmed]")
+    if box.count():  # a step that cannot be undone asks to be confirmed
+        box.check()
     with page.expect_navigation():
         form.locator("button[type=submit]").click()
 

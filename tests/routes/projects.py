@@ -86,7 +86,14 @@ ROUTES = {
     ("/projects/<id:project_id>/actions/<action>", "POST"): [
         Sample(DRAFT + "/actions/submit", {"anonymous": 302, "officer": 303, "member": 403, "*": 404}, "draft"),
         Sample(SUBMITTED + "/actions/start_review", seen(SEE_SUBMITTED, mayor=303), "submitted"),
-        Sample(SUBMITTED + "/actions/withdraw", seen(SEE_SUBMITTED, officer=303), "submitted, withdraw"),
+        Sample(
+            SUBMITTED + "/actions/withdraw",
+            seen(SEE_SUBMITTED, officer=303),
+            "submitted, withdraw",
+            form={"confirmed": "1"},
+        ),
+        # Withdrawing cannot be undone: without the box ticked the officer's form is refused (422).
+        Sample(SUBMITTED + "/actions/withdraw", seen(SEE_SUBMITTED, officer=422), "submitted, withdraw unconfirmed"),
         Sample(AGREED + "/actions/start_implementation", seen(SEE_AGREED, mayor=303), "agreed"),
         Sample(OTHER + "/actions/start_review", seen(SEE_OTHER), "other"),
         # A step the workflow does not know: no such page.

@@ -74,6 +74,7 @@ def _render_project(
         changes_asked=rules.changes_asked(project),
         timeline=timeline(project, current_user),
         actions=[(name, rules.TRANSITIONS[name]) for name in actions],
+        to_confirm={name for name in actions if rules.needs_confirmation(project, name)},
         owners=rules.owner_choices(project) if "hand_over" in actions else [],
         can_edit=rules.can_edit(current_user, project),
         can_upload=docs.can_upload(current_user, project),
@@ -139,6 +140,14 @@ def act(project_id, action):
         "reporting_period": request.form.get("reporting_period", ""),
     }
     try:
+        confirmable = rules.needs_confirmation(project, action) and action in rules.available_actions(
+            current_user, project
+        )
+        if confirmable and not request.form.get("confirmed"):
+            raise Refused(
+                "validation_failed",
+                fields={"confirmed": [_("Tick the box to confirm: this step cannot be undone.")]},
+            )
         rules.transition(
             current_user,
             project,
