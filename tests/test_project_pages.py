@@ -850,3 +850,42 @@ def test_steps_that_cannot_be_undone_ask_to_be_confirmed_and_say_what_follows(cl
     assert 'id="action-submit-confirmed"' in page and "600" in page  # the gap it leaves, said beside the box
     assert client.post(f"/projects/{gap.id}/actions/submit").status_code == 422
     assert client.post(f"/projects/{gap.id}/actions/submit", data={"confirmed": "1"}).status_code == 303
+
+
+def test_whoever_added_a_document_takes_it_back_until_the_agreement(app, client, cast, session, login_as, uploads):
+    from portal.domain import projects as rules
+
+    project = make_project(cast.association, cast.commune_a, "submitted", title="Puits de Kamalé")
+    session.commit()
+    login_as("officer")
+    sent = client.post(
+        f"/projects/{project.id}/documents",
+        data={"file": (io.BytesIO(PDF), "Devis erroné.pdf"), "kind": "quote"},
+        content_type="multipart/form-data",
+    )
+    assert sent.status_code == 303
+    [document] = db.session.get(Project, project.id).documents
+    page = client.get(f"/projects/{project.id}").get_data(as_text=True)
+    assert f"/documents/{document.id}/remove" in page
+    login_as("mayor")  # may add documents too, but did not add this one
+    assert f"/documents/{document.id}/remove" not in client.get(f"/projects/{project.id}").get_data(as_text=True)
+    assert client.post(f"/projects/{project.id}/documents/{document.id}/remove").status_code == 403
+    login_as("officer")
+    removed = client.post(f"/projects/{project.id}/documents/{document.id}/remove")
+    assert removed.status_code == 303 and removed.location.endswith("#documents")
+    assert db.session.get(Project, project.id).documents == []
+    mayor = db.session.get(type(cast.users["mayor"]), cast.users["mayor"].id)
+    history = rules.project_history(db.session.get(Project, project.id), mayor)
+    assert history[-1]["action"] == "document_remove"  # the record keeps that it was there
+    assert client.get(f"/projects/{project.id}/documents/{document.id}").status_code == 404
+
+    agreed = make_project(cast.association, cast.commune_a, "agreed", title="Forage accordé")
+    session.commit()
+    client.post(
+        f"/projects/{agreed.id}/documents",
+        data={"file": (io.BytesIO(PDF), "Plan.pdf"), "kind": "technical_file"},
+        content_type="multipart/form-data",
+    )
+    [kept] = db.session.get(Project, agreed.id).documents
+    assert f"/documents/{kept.id}/remove" not in client.get(f"/projects/{agreed.id}").get_data(as_text=True)
+    assert client.post(f"/projects/{agreed.id}/documents/{kept.id}/remove").status_code == 409

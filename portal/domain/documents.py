@@ -163,6 +163,40 @@ def add_document(actor, project: Project, stream, filename: str | None, kind: st
     return document
 
 
+def can_remove(user, project: Project, document: ProjectDocument) -> bool:
+    """Whoever added a document takes it back while they may still add documents and the project is not yet
+    agreed; from agreement on, its documents are part of the public record and stay."""
+    return (
+        getattr(user, "id", None) is not None
+        and document.uploaded_by_id == user.id
+        and can_upload(user, project)
+        and not project.is_public
+    )
+
+
+def remove_document(actor, project: Project, document_id) -> ProjectDocument:
+    """Removes a document its sender added by mistake. The file goes with the orphan sweep once the removal is
+    committed (removing it now would lose it if the request rolled back); the history keeps that it was there."""
+    document = next((d for d in project.documents if d.id == document_id), None)
+    if document is None:
+        raise Refused("not_found")
+    if document.uploaded_by_id != getattr(actor, "id", None) or not can_upload(actor, project):
+        raise Refused("forbidden", _l("Only who added a document takes it back."))
+    if project.is_public:
+        raise Refused("not_editable", _l("The project is agreed: its documents are part of its public record."))
+    project.documents.remove(document)
+    db.session.delete(document)
+    db.session.flush()
+    record(
+        "project.document_remove",
+        "project",
+        project.id,
+        actor=actor,
+        before={"document_id": document.id, "filename": document.filename, "kind": document.kind},
+    )
+    return document
+
+
 def document_path(document: ProjectDocument) -> Path:
     return upload_dir() / document.stored_name
 

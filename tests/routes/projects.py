@@ -138,6 +138,22 @@ ROUTES = {
         Sample(OTHER + "/documents", seen(SEE_OTHER), "other", form=EMPTY),
         Sample(NONE + "/documents", {"*": 404}, HUGE_ID, form=EMPTY),
     ],
+    # Whoever added a document (here the officer) takes it back until the project is agreed (409 after); the
+    # others who may add documents (the mayor) 403; who sees the project but adds none, 403 too.
+    ("/projects/<id:project_id>/documents/<id:document_id>/remove", "POST"): [
+        Sample(DRAFT + "/documents/{w.documents[draft].id}/remove", seen(SEE_DRAFT, officer=303), "draft"),
+        Sample(
+            SUBMITTED + "/documents/{w.documents[submitted].id}/remove", seen(SEE_SUBMITTED, officer=303), "submitted"
+        ),
+        Sample(AGREED + "/documents/{w.documents[agreed].id}/remove", seen(SEE_AGREED, officer=409), "agreed"),
+        Sample(OTHER + "/documents/{w.documents[other].id}/remove", seen(SEE_OTHER), "other"),
+        Sample(
+            AGREED + "/documents/{w.documents[other].id}/remove",
+            seen(SEE_AGREED, officer=404, mayor=404),
+            "another project's document",
+        ),
+        Sample(NONE + f"/documents/{HUGE}/remove", {"*": 404}, HUGE_ID),
+    ],
     # Who may see a project may see its documents.
     ("/projects/<id:project_id>/documents/<id:document_id>", "GET"): [
         Sample(DRAFT + "/documents/{w.documents[draft].id}", SEE_DRAFT, "draft"),

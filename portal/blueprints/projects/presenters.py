@@ -19,6 +19,7 @@ HISTORY_LABELS = {
     "edit": _l("Project edited"),
     "comment": _l("Message in the discussion"),
     "document_add": _l("Document added"),
+    "document_remove": _l("Document removed by whoever added it"),
     "escalate": _l("Sent to the mediators: the commune had not answered in time"),
     "funding_confirm": _l("A funder confirmed its line of the co-funding plan"),
     "contribution.report": _l("A contribution paid was reported"),

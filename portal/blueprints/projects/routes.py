@@ -69,6 +69,7 @@ def _render_project(
         project=project,
         totals=money_summary(project),
         documents=[(document, file_size(document.size)) for document in project.documents],
+        removable={d.id for d in project.documents if docs.can_remove(current_user, project, d)},
         comments=comments,
         can_read_discussion=can_read,
         changes_asked=rules.changes_asked(project),
@@ -214,6 +215,22 @@ def upload(project_id):
         return _render_project(project, error.status, upload={"errors": errors, "kind": kind})
     flash(_("The document is added."), "info")
     return redirect(url_for("projects.show", project_id=project.id, _anchor="documents"), code=303)
+
+
+@bp.post("/<id:project_id>/documents/<id:document_id>/remove")
+@login_required
+def remove_document(project_id, document_id):
+    """Takes back a document added by mistake, before the project is agreed. Who added it."""
+    project = _project(project_id, may=docs.can_upload)
+    try:
+        docs.remove_document(current_user, project, document_id)
+    except Refused as error:
+        if error.code == "not_found":
+            abort(404)
+        project = _reloaded(project_id)
+        return _render_project(project, error.status, upload={"errors": {"file": [error.text()]}})
+    flash(_("The document is removed."), "info")
+    return redirect(url_for("projects.show", project_id=project_id, _anchor="documents"), code=303)
 
 
 @bp.get("/<id:project_id>/documents/<id:document_id>")
