@@ -68,6 +68,7 @@ def _office_archive_type(path: Path) -> str | None:
                 for prefix, content_type in ZIP_OFFICE.items():
                     if any(name.startswith(prefix) for name in names):
                         return content_type
+    # zipfile raises NotImplementedError for a compression method it does not know: not an office document.
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError, NotImplementedError):
         return None
     return None

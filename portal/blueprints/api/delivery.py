@@ -105,6 +105,13 @@ UPLOAD = {"type": "string", "format": "binary"}
 # Serialisation ------------------------------------------------------------------------------------------
 
 
+def _file(stored, url) -> dict | None:
+    """A stored file as answers describe it, or None when there is none; `url()` names its download."""
+    if stored is None:
+        return None
+    return {"filename": stored.filename, "content_type": stored.content_type, "size": stored.size, "url": url()}
+
+
 def dump_contribution(contribution: Contribution) -> dict:
     proof = contribution.proof
     return {
@@ -118,14 +125,7 @@ def dump_contribution(contribution: Contribution) -> dict:
         "amount_xof": contribution.amount_xof,
         "reference": contribution.reference,
         "status": contribution.status,
-        "proof": {
-            "filename": proof.filename,
-            "content_type": proof.content_type,
-            "size": proof.size,
-            "url": url_for("api_delivery.download_proof", contribution_id=contribution.id),
-        }
-        if proof
-        else None,
+        "proof": _file(proof, lambda: url_for("api_delivery.download_proof", contribution_id=contribution.id)),
         "version": contribution.version,
         "created_at": contribution.created_at,
         "updated_at": contribution.updated_at,
@@ -155,14 +155,9 @@ def dump_check(check: FacilityCheck) -> dict:
         "project_id": check.project_id,
         "condition": check.condition,
         "remark": check.remark or "",
-        "photo": {
-            "filename": photo.filename,
-            "content_type": photo.content_type,
-            "size": photo.size,
-            "url": url_for("api_delivery.download_photo", project_id=check.project_id, check_id=check.id),
-        }
-        if photo
-        else None,
+        "photo": _file(
+            photo, lambda: url_for("api_delivery.download_photo", project_id=check.project_id, check_id=check.id)
+        ),
         "checked_at": check.checked_at,
     }
 
@@ -381,14 +376,10 @@ def dump_report(report) -> dict:
         "spending": list(report.spending or []),
         "spent_xof": report.spent_xof,
         "remarks": report.remarks or "",
-        "photo": {
-            "filename": photo.filename,
-            "content_type": photo.content_type,
-            "size": photo.size,
-            "url": url_for("api_delivery.download_report_photo", project_id=report.project_id, report_id=report.id),
-        }
-        if photo
-        else None,
+        "photo": _file(
+            photo,
+            lambda: url_for("api_delivery.download_report_photo", project_id=report.project_id, report_id=report.id),
+        ),
         "reported_at": report.reported_at,
         "association_comment": report.association_comment,
         "commented_at": report.commented_at,
@@ -560,14 +551,10 @@ def dump_acceptance(row) -> dict:
         "kind": row.kind,
         "accepted_on": row.accepted_on,
         "participants": row.participants,
-        "record": {
-            "filename": signed.filename,
-            "content_type": signed.content_type,
-            "size": signed.size,
-            "url": url_for("api_delivery.download_acceptance_record", project_id=row.project_id, acceptance_id=row.id),
-        }
-        if signed
-        else None,
+        "record": _file(
+            signed,
+            lambda: url_for("api_delivery.download_acceptance_record", project_id=row.project_id, acceptance_id=row.id),
+        ),
         "created_at": row.created_at,
     }
 
@@ -675,14 +662,7 @@ def dump_convention(project) -> dict:
         "project_id": project.id,
         "signed": signed is not None,
         "signed_at": row.signed_at if row else None,
-        "signed_copy": {
-            "filename": signed.filename,
-            "content_type": signed.content_type,
-            "size": signed.size,
-            "url": url_for("api_delivery.download_signed_convention", project_id=project.id),
-        }
-        if signed
-        else None,
+        "signed_copy": _file(signed, lambda: url_for("api_delivery.download_signed_convention", project_id=project.id)),
         "deliberation_number": row.deliberation_number if row else None,
         "deliberation_date": row.deliberation_date if row else None,
         "reporting_period_months": convention.reporting_months(project),
