@@ -9,7 +9,7 @@ export FLASK_APP := wsgi
 PO_FILES := $(wildcard translations/*/LC_MESSAGES/messages.po)
 MO_FILES := $(PO_FILES:.po=.mo)
 
-.PHONY: run serve seed test test-sqlite test-postgres lint install install-dev translations migrate bench-outbox bench clean
+.PHONY: run serve seed test test-sqlite test-postgres lint install install-dev translations migrate bench-outbox bench bench-wrk clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -71,16 +71,38 @@ test-postgres: install-dev translations
 bench-outbox: install-dev
 	$(BIN)/python -m tests.bench_outbox
 
-# Pages and API at national scale: a fresh instance/bench.db, 50,000 projects, then queries, in-process
-# times and req/s through gunicorn per URL. BENCH_ARGS="--explain" adds the query plans.
+# Pages and API at national scale beside a bare Flask "hello", all through gunicorn (2 sync workers, loopback)
+# and wrk: a fresh database, BENCH_PROJECTS projects, then queries, in-process times, req/s and latency per URL.
+# The database is instance/bench.db, or the one named on the command line, `make bench
+# DATABASE_URL=postgresql://…`, whose schema public is dropped first (a DATABASE_URL from the environment is
+# ignored: it may be the one you work with). BENCH_SECONDS is the load per URL; BENCH_ARGS="--explain" adds the
+# query plans (python -m tests.bench --help lists the rest).
 BENCH_PROJECTS ?= 50000
+BENCH_SECONDS ?= 8
+ifeq ($(origin DATABASE_URL),command line)
+BENCH_DB := $(DATABASE_URL)
+else
 BENCH_DB := sqlite:///$(CURDIR)/instance/bench.db
-bench: install translations
-	mkdir -p instance
-	rm -f instance/bench.db instance/bench.db-wal instance/bench.db-shm
-	DATABASE_URL=$(BENCH_DB) $(BIN)/flask db upgrade
-	DATABASE_URL=$(BENCH_DB) $(BIN)/flask seed-bench --projects $(BENCH_PROJECTS)
-	$(BIN)/python -m tests.bench --database-url $(BENCH_DB) --http $(BENCH_ARGS)
+endif
+bench: install translations bench-wrk
+	$(BIN)/python -m tests.bench --database-url '$(BENCH_DB)' --reset-database
+	DATABASE_URL='$(BENCH_DB)' $(BIN)/flask db upgrade
+	DATABASE_URL='$(BENCH_DB)' $(BIN)/flask seed-bench --projects $(BENCH_PROJECTS)
+	$(BIN)/python -m tests.bench --database-url '$(BENCH_DB)' --seconds $(BENCH_SECONDS) $(BENCH_ARGS)
+
+# wrk, the load generator, from Debian's packages; without apt (or root), tests/bench.py measures with threads.
+bench-wrk:
+	@command -v wrk >/dev/null 2>&1 || { \
+		echo "make bench: wrk (HTTP load generator) is missing; installing Debian's package: apt-get install -y wrk"; \
+		sudo=$$([ "$$(id -u)" = 0 ] || echo "sudo -n"); \
+		if command -v apt-get >/dev/null 2>&1; then \
+			$$sudo apt-get install -y -qq wrk >/dev/null 2>&1 || \
+			{ $$sudo apt-get update -qq >/dev/null 2>&1 && $$sudo apt-get install -y -qq wrk >/dev/null 2>&1; }; \
+		fi; \
+		command -v wrk >/dev/null 2>&1 || echo "make bench: could not install wrk (no apt-get, or not allowed):" \
+			"measuring with the threaded load generator of tests/bench.py, which takes CPU from the server" \
+			"(read its req/s as a floor)."; \
+	}
 
 clean:
 	rm -rf $(VENV) node_modules instance/portal.db* $(MO_FILES)
