@@ -78,7 +78,7 @@ bench-outbox: install-dev
 # ignored: it may be the one you work with). BENCH_SECONDS is the load per URL; BENCH_ARGS="--explain" adds the
 # query plans (python -m tests.bench --help lists the rest).
 BENCH_PROJECTS ?= 50000
-BENCH_SECONDS ?= 8
+BENCH_SECONDS ?= 6
 ifeq ($(origin DATABASE_URL),command line)
 BENCH_DB := $(DATABASE_URL)
 else
