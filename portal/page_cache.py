@@ -17,6 +17,7 @@ import gzip
 import hashlib
 import json
 import logging
+import random
 import sqlite3
 import threading
 import time
@@ -115,18 +116,18 @@ class SqliteStore:
         return row[0], Entry.loads(row[1]) if row[1] is not None else None
 
     def keep(self, key: str, entry: Entry, seconds: int) -> None:
+        now = time.time()
         self.connection.execute(
-            "INSERT OR REPLACE INTO entries VALUES (?, ?, ?, ?)",
-            (key, entry.generation, time.time() + seconds, entry.dumps()),
+            "INSERT OR REPLACE INTO entries VALUES (?, ?, ?, ?)", (key, entry.generation, now + seconds, entry.dumps())
         )
+        if random.random() < 0.01:  # addresses read once (a crawler's odd query strings) go when they expire
+            self.connection.execute("DELETE FROM entries WHERE expires < ?", (now,))
 
     def bump(self) -> None:
         connection = self.connection
         connection.execute("UPDATE generation SET value = value + 1 WHERE id = 1")
-        # Older generations are never served again: let the file shrink back now and then.
-        connection.execute(
-            "DELETE FROM entries WHERE generation < (SELECT value - 1 FROM generation) AND random() % 50 = 0"
-        )
+        if random.random() < 0.02:  # older generations are never served again: the file shrinks back now and then
+            connection.execute("DELETE FROM entries WHERE generation < (SELECT value FROM generation)")
 
 
 class RedisStore:
