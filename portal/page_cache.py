@@ -17,6 +17,7 @@ import gzip
 import hashlib
 import json
 import logging
+import os
 import random
 import sqlite3
 import threading
@@ -87,13 +88,16 @@ class SqliteStore:
         self.path = path
         self.local = threading.local()
         Path(path).parent.mkdir(parents=True, exist_ok=True)
-        with self._connect() as connection:
+        connection = self._connect()
+        try:
             connection.execute("PRAGMA journal_mode=WAL")
             connection.execute("CREATE TABLE IF NOT EXISTS generation (id INTEGER PRIMARY KEY, value INTEGER)")
             connection.execute("INSERT OR IGNORE INTO generation VALUES (1, 1)")
             connection.execute(
                 "CREATE TABLE IF NOT EXISTS entries (key TEXT PRIMARY KEY, generation INTEGER, expires REAL, data BLOB)"
             )
+        finally:
+            connection.close()
 
     def _connect(self) -> sqlite3.Connection:
         connection = sqlite3.connect(self.path, timeout=5, isolation_level=None, check_same_thread=False)
@@ -102,9 +106,11 @@ class SqliteStore:
 
     @property
     def connection(self) -> sqlite3.Connection:
-        connection = getattr(self.local, "connection", None)
-        if connection is None:
-            connection = self.local.connection = self._connect()
+        """One connection per thread and process (a worker forked from a master that used one opens its own)."""
+        pid, connection = getattr(self.local, "opened", (None, None))
+        if pid != os.getpid():
+            connection = self._connect()
+            self.local.opened = (os.getpid(), connection)
         return connection
 
     def lookup(self, key: str) -> tuple[int, Entry | None]:
