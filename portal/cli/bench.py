@@ -105,8 +105,8 @@ OTHER_COMMITMENTS = {
     "declined": (1, 3),
     "withdrawn": (0, 2),
 }
-MEETING_CHANCE = 0.49  # of a project in consultation or after: about N/5 meetings
-DISPUTE_CHANCE = 0.06  # of an agreed project or after: about N/50 disputes
+PROJECTS_PER_MEETING = 5  # one meeting for five projects, held about a project in consultation or after
+PROJECTS_PER_DISPUTE = 50  # one dispute for fifty projects, about an agreed project or after
 DISPUTE_MIX = (("open", 15), ("acknowledged", 15), ("in_mediation", 25), ("resolved", 15), ("closed", 20))
 DISPUTE_MIX += (("dismissed", 10),)
 DISPUTE_STEPS = {
@@ -151,15 +151,22 @@ def _steps(rng: random.Random, start: datetime, end: datetime, count: int) -> li
     return sorted(_between(rng, start, end) for _ in range(count))
 
 
-def _insert(table, rows: list[dict], returning: bool = False) -> list[int]:
-    """Inserts rows in batches; their ids in the order given when asked."""
+def _insert(table, rows: list[dict], with_ids: bool = False) -> list[int]:
+    """Inserts rows in batches (executemany). `with_ids` gives them ids after the table's highest, in the order
+    given, and returns them: this command is the only writer while it runs (SQLite's write lock; on PostgreSQL the
+    sequence is moved past them)."""
     ids = []
+    if with_ids and rows:
+        first = db.session.scalar(select(func.coalesce(func.max(table.c.id), 0))) + 1
+        ids = list(range(first, first + len(rows)))
+        for row_id, row in zip(ids, rows, strict=True):
+            row["id"] = row_id
     for start in range(0, len(rows), BATCH):
-        chunk = rows[start : start + BATCH]
-        if returning:
-            ids += db.session.scalars(insert(table).returning(table.c.id, sort_by_parameter_order=True), chunk).all()
-        else:
-            db.session.execute(insert(table), chunk)
+        db.session.execute(insert(table), rows[start : start + BATCH])
+    if ids and db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(
+            text("SELECT setval(pg_get_serial_sequence(:table, 'id'), :id)"), {"table": table.name, "id": ids[-1]}
+        )
     return ids
 
 
@@ -185,7 +192,7 @@ def _commune_organisations(communes: list[tuple[int, str]], now: datetime) -> tu
         {"kind": "commune", "name": name, "commune_id": commune_id, "verification": Verification.VERIFIED}
         for commune_id, name in missing
     ]
-    ids = _insert(Organisation.__table__, rows, returning=True)
+    ids = _insert(Organisation.__table__, rows, with_ids=True)
     append_many(
         {
             "at": now,
@@ -231,7 +238,7 @@ def _associations(rng: random.Random, target: int, commune_ids: list[int], now: 
             }
         )
         homes.append(commune_ids[rng.randrange(len(commune_ids))])
-    ids = _insert(Organisation.__table__, rows, returning=True)
+    ids = _insert(Organisation.__table__, rows, with_ids=True)
     _insert(
         HomeCommune.__table__,
         [{"association_id": i, "commune_id": c, "villages": None} for i, c in zip(ids, homes, strict=True)],
@@ -263,7 +270,7 @@ def _partners(target: int, now: datetime) -> tuple[list[int], int]:
         }
         for n in range(len(found), target)
     ]
-    ids = _insert(Organisation.__table__, rows, returning=True)
+    ids = _insert(Organisation.__table__, rows, with_ids=True)
     append_many(
         {
             "at": now,
@@ -319,7 +326,7 @@ def _indicators(rng: random.Random, commune_ids: list[int], now: datetime) -> in
     for n, row in enumerate(rows):  # "emigrants in France, men" was the total in France: keep the two sexes apart
         if row["sex"] == "m":
             row["value"] -= rows[n - 1]["value"]
-    ids = _insert(IndicatorValue.__table__, rows, returning=True)
+    ids = _insert(IndicatorValue.__table__, rows, with_ids=True)
     append_many(
         {
             "at": now,
@@ -414,7 +421,7 @@ def _project_batch(world: _World, first_number: int, size: int, made: Counter) -
                 "version": 1 + len(path),
             }
         )
-    project_ids = _insert(Project.__table__, project_rows, returning=True)
+    project_ids = _insert(Project.__table__, project_rows, with_ids=True)
     made["projects"] += len(project_ids)
 
     budget_rows, funding_rows = [], []
@@ -447,7 +454,7 @@ def _project_batch(world: _World, first_number: int, size: int, made: Counter) -
             funding_rows.append(row)
             plan["funding"].append(row)
     _insert(BudgetLine.__table__, budget_rows)
-    funding_ids = _insert(FundingLine.__table__, funding_rows, returning=True)
+    funding_ids = _insert(FundingLine.__table__, funding_rows, with_ids=True)
     for line_id, row in zip(funding_ids, funding_rows, strict=True):
         row["id"] = line_id
     made["budget_lines"] += len(budget_rows)
@@ -533,14 +540,19 @@ _TARGETS = {
 }
 
 
+def _some(rng: random.Random, plans: list[dict], statuses, per: int) -> list[dict]:
+    """One plan for `per` plans of the batch, drawn among those in `statuses`, in the batch's order."""
+    candidates = [n for n, plan in enumerate(plans) if plan["status"] in statuses]
+    drawn = sorted(rng.sample(candidates, min(len(candidates), round(len(plans) / per))))
+    return [plans[n] for n in drawn]
+
+
 def _meetings(world: _World, plans: list[dict], batch: Batch, made: Counter) -> dict[int, dict]:
-    """A past consultation meeting, with its minutes approved, for about half the projects consulted (one for
-    ~N/5 projects): {project id: the meeting's row}. A few of those in consultation meet next month instead."""
+    """A past consultation meeting, with its minutes approved, for one project in five (among those consulted):
+    {project id: the meeting's row}. A few of those in consultation meet next month instead."""
     rng, now = world.rng, world.now
     chosen, rows = [], []
-    for plan in plans:
-        if plan["status"] not in CONSULTED or rng.random() >= MEETING_CHANCE:
-            continue
+    for plan in _some(rng, plans, CONSULTED, PROJECTS_PER_MEETING):
         opened = plan["times"]["open_consultation"]
         upcoming = plan["status"] == "in_consultation" and rng.random() < 0.2
         if upcoming:
@@ -580,7 +592,7 @@ def _meetings(world: _World, plans: list[dict], batch: Batch, made: Counter) -> 
             }
         )
         chosen.append(plan)
-    ids = _insert(Meeting.__table__, rows, returning=True)
+    ids = _insert(Meeting.__table__, rows, with_ids=True)
     agenda, invitees, attendees, by_project = [], [], [], {}
     for meeting_id, row, plan in zip(ids, rows, chosen, strict=True):
         row["id"] = meeting_id
@@ -767,7 +779,7 @@ def _commitments(world: _World, plans: list[dict], meetings: dict, batch: Batch,
             "updated_at": changed,
             "version": 1 + len(path),
         }
-    ids = _insert(Commitment.__table__, rows, returning=True)
+    ids = _insert(Commitment.__table__, rows, with_ids=True)
     made["commitments"] += len(ids)
     by_project: dict[int, list] = {}
     for commitment_id, row, (plan, path), times in zip(ids, rows, paths, step_times, strict=True):
@@ -827,14 +839,12 @@ DISPUTE_TEXTS = (
 
 
 def _disputes(world: _World, plans: list[dict], commitments: dict, batch: Batch, made: Counter) -> None:
-    """About one agreed project in sixteen has a dispute, in every status, with a few messages."""
+    """One dispute for fifty projects (among those agreed and after), in every status, with a few messages."""
     rng, now, mediator = world.rng, world.now, world.mediator_id
     statuses = [status for status, _ in DISPUTE_MIX]
     weights = [weight for _, weight in DISPUTE_MIX]
     rows, chosen = [], []
-    for plan in plans:
-        if plan["status"] not in AGREED_AND_AFTER or rng.random() >= DISPUTE_CHANCE:
-            continue
+    for plan in _some(rng, plans, AGREED_AND_AFTER, PROJECTS_PER_DISPUTE):
         status = rng.choices(statuses, weights)[0]
         contested = [
             (commitment_id, row)
@@ -887,7 +897,7 @@ def _disputes(world: _World, plans: list[dict], commitments: dict, batch: Batch,
             }
         )
         chosen.append((plan, step_at))
-    ids = _insert(Dispute.__table__, rows, returning=True)
+    ids = _insert(Dispute.__table__, rows, with_ids=True)
     made["disputes"] += len(ids)
     messages, message_events = [], []
     for dispute_id, row, (_plan, step_at) in zip(ids, rows, chosen, strict=True):
@@ -946,7 +956,7 @@ def _disputes(world: _World, plans: list[dict], commitments: dict, batch: Batch,
                 | {"private": private, "body": body, "created_at": at}
             )
             message_events.append((dispute_id, author_id, private, body, at))
-    message_ids = _insert(DisputeMessage.__table__, messages, returning=True)
+    message_ids = _insert(DisputeMessage.__table__, messages, with_ids=True)
     made["dispute_messages"] += len(message_ids)
     for message_id, (dispute_id, author_id, private, body, at) in zip(message_ids, message_events, strict=True):
         action = "dispute.note" if private else "dispute.message"
@@ -1028,7 +1038,7 @@ def _after_agreement(world: _World, plans: list[dict], batch: Batch, made: Count
                     | {"photo_id": None, "recorded_by_id": None, "checked_at": at, "before": before}
                 )
                 before = condition
-    contribution_ids = _insert(Contribution.__table__, contributions, returning=True)
+    contribution_ids = _insert(Contribution.__table__, contributions, with_ids=True)
     for contribution_id, row in zip(contribution_ids, contributions, strict=True):
         batch.event(
             row["created_at"],
@@ -1058,7 +1068,7 @@ def _after_agreement(world: _World, plans: list[dict], batch: Batch, made: Count
     _insert(ProjectReporting.__table__, reporting)
     _insert(Facility.__table__, facilities)
     befores = [row.pop("before") for row in checks]
-    check_ids = _insert(FacilityCheck.__table__, checks, returning=True)
+    check_ids = _insert(FacilityCheck.__table__, checks, with_ids=True)
     for check_id, row, before in zip(check_ids, checks, befores, strict=True):
         batch.event(
             row["checked_at"],
