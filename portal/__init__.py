@@ -5,7 +5,7 @@ import logging
 from flask import Flask, g, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from portal import compression
+from portal import compression, page_cache
 from portal.config import finish_config, load_config
 from portal.database import reset_write_intent, set_write_intent
 from portal.errors import register_error_handlers
@@ -38,6 +38,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     import portal.domain.accounts  # noqa: F401  (registers the session loader)
 
     compression.init_app(app)  # first registered: its after_request runs last, on the finished answer
+    page_cache.init_app(app)  # its after_request runs just before compression's, and its lookup before all
 
     _register_blueprints(app)
     register_error_handlers(app)

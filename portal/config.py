@@ -83,6 +83,12 @@ class Config:
     AUDIT_ANCHOR_FILE = os.environ.get("AUDIT_ANCHOR_FILE") or str(INSTANCE_DIR / "audit-anchors.jsonl")
 
     REDIS_URL = os.environ.get("REDIS_URL")
+    # Anonymous pages and public API answers kept for every reader until a change (portal/page_cache.py): in
+    # Redis when REDIS_URL is set (required with several hosts), else in a SQLite file beside the database (or,
+    # beside a PostgreSQL one, under instance/), which the workers of one host share.
+    PAGE_CACHE = _flag("PAGE_CACHE", True)
+    PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS") or 300)  # for what changes with the clock alone
+    PAGE_CACHE_PATH = os.environ.get("PAGE_CACHE_PATH") or None
     # How many proxies in front set X-Forwarded-For (a TLS proxy: 1). 0: the header is never trusted, so a client
     # cannot pass for another address; a proxy left out would make every client its one address.
     PROXY_COUNT = int(os.environ.get("PROXY_COUNT") or 0)

@@ -54,6 +54,11 @@ def select_locale() -> str:
     user_locale = getattr(current_user, "locale", None) if current_user else None
     if user_locale in supported_locales():
         return user_locale
+    return anonymous_locale()
+
+
+def anonymous_locale() -> str:
+    """The language of a visitor who is not signed in: the language switch, else the browser's, else French."""
     chosen = session.get("locale")
     if chosen in supported_locales():
         return chosen

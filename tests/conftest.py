@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from flask_migrate import upgrade
 from sqlalchemy.orm import scoped_session, sessionmaker
 
-from portal import create_app
+from portal import create_app, page_cache
 from portal.extensions import db
 
 
@@ -86,6 +86,7 @@ def session(app):
     """
     with app.app_context():
         connection = db.engine.connect()
+    page_cache.invalidate(app)  # pages kept by an earlier test show data its rollback took away
     outer = connection.begin()
     original = db.session
     db.session = scoped_session(

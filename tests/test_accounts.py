@@ -16,8 +16,8 @@ def csrf_token_of(client, path: str) -> str:
     return re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', html).group(1)
 
 
-def test_the_login_form_has_the_fields_partners_link_to(client):
-    html = client.get("/auth/login").get_data(as_text=True)
+def test_the_login_form_has_the_fields_partners_link_to(csrf_app, session):
+    html = csrf_app.test_client().get("/auth/login").get_data(as_text=True)
     for name in ("email", "password", "csrf_token"):
         assert f'name="{name}"' in html
     assert '<label for="email">' in html and '<label for="password">' in html

@@ -8,6 +8,7 @@ from portal.blueprints.pages import safe_next
 from portal.domain.accounts import set_preferences
 from portal.domain.awaiting import awaiting as waiting_for
 from portal.domain.organisations import can_verify_associations, count_pending_associations, own_pending_associations
+from portal.extensions import csrf
 
 
 @bp.get("/")
@@ -129,8 +130,15 @@ def privacy():
 
 
 @bp.post("/language")
+@csrf.exempt
 def set_language():
-    """Switches the interface language (and the account's preference) and returns to the page. Everyone."""
+    """Switches the interface language (and the account's preference) and returns to the page. Everyone.
+
+    A visitor's switch only sets their own cookie, so the anonymous pages that carry it need no form token and
+    can be shared by every visitor (portal/page_cache.py); a signed-in switch changes the account: its token is
+    checked."""
+    if current_user.is_authenticated and current_app.config["WTF_CSRF_ENABLED"]:
+        csrf.protect()
     locale = request.form.get("locale")
     if locale in current_app.config["LANGUAGES"]:
         session["locale"] = locale
