@@ -94,7 +94,7 @@ def reset_database(url: str) -> None:
     if parsed.get_backend_name() == "sqlite":
         path = Path(parsed.database)
         path.parent.mkdir(parents=True, exist_ok=True)
-        for suffix in ("", "-wal", "-shm"):
+        for suffix in ("", "-wal", "-shm", "-pages", "-pages-wal", "-pages-shm"):  # -pages: the page cache
             Path(f"{path}{suffix}").unlink(missing_ok=True)
         print(f"Removed {path}")
         return
@@ -408,6 +408,20 @@ def _together(count: int, call) -> bool:
     return not failed
 
 
+def kept(port: int, path: str, headers: dict) -> bool:
+    """Whether the server answers `path` from its page cache: kept answers carry an ETag (portal/page_cache.py)."""
+    for _ in range(2):  # the first may be the one that is kept
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+        try:
+            connection.request("GET", path, headers=headers)
+            response = connection.getresponse()
+            response.read()
+            etag = response.getheader("ETag")
+        finally:
+            connection.close()
+    return etag is not None
+
+
 def warm_up(port: int, path: str, seconds: float, headers: dict) -> None:
     """Two clients at once (one per worker, most likely) asking for `path` for `seconds`, at least once each,
     each waiting for its answer: templates compiled and caches filled, no request left behind."""
@@ -521,6 +535,7 @@ def measure_served(app_spec, database_url, paths, args, measure, sign_in=False) 
                 warm_up(server.port, path, args.warmup_seconds, headers)
             results[key] = measure(server.port, path, args.seconds, args.connections, headers)
             server.settle()
+            results[key]["kept"] = kept(server.port, path, headers) if app_spec == "wsgi:app" else None
             print(f"  {key:<18} {results[key]['rps']:>8.1f} req/s", file=sys.stderr)
     finally:
         server.stop()
@@ -559,15 +574,17 @@ def print_report(rows, in_process, served, database, generator, args) -> None:
             "the same for hello and the portal; Accept-Encoding: gzip"
         )
     print(
-        f"In process: Flask test client, SQL statements of one request, median of {args.requests} requests "
-        f"({args.budget:g} s at most) after a warm-up; KB as answered to a browser"
+        f"In process: Flask test client, page cache off, SQL statements of one request, median of {args.requests} "
+        f"requests ({args.budget:g} s at most) after a warm-up; KB as answered to a browser"
     )
+    if served:
+        print("kept: the server answered from its page cache (an ETag on the answer)")
     signed_in = [row[0] for row in rows if row[2]]
     if signed_in:
         print(f"Signed in as {MAYOR[0]} (mayor): {', '.join(signed_in)}; the others anonymous, without a cookie")
     header = f"{'name':<18} {'URL':<44} {'queries':>7} {'ms':>7} {'KB':>7}"
     if served:
-        header += f" {'req/s':>7} {'p50 ms':>7} {'p99 ms':>8} {'non-2xx':>7} {'errors':>6} {'% hello':>7}"
+        header += f" {'kept':>4} {'req/s':>7} {'p50 ms':>7} {'p99 ms':>8} {'non-2xx':>7} {'errors':>6} {'% hello':>7}"
     print()
     print(header)
     print("-" * len(header))
@@ -583,7 +600,8 @@ def print_report(rows, in_process, served, database, generator, args) -> None:
             h = served[name]
             share = f"{100 * h['rps'] / hello_rps:.1f}" if hello_rps else "-"
             p50, p99 = (f"{h['p50']:.1f}", f"{h['p99']:.1f}") if h["p50"] is not None else ("-", "-")
-            line += f" {h['rps']:>7.1f} {p50:>7} {p99:>8} {h['not_2xx']:>7} {h['errors']:>6} {share:>7}"
+            mark = {True: "yes", False: "no", None: "-"}[h.get("kept")]
+            line += f" {mark:>4} {h['rps']:>7.1f} {p50:>7} {p99:>8} {h['not_2xx']:>7} {h['errors']:>6} {share:>7}"
             if h["not_2xx"]:
                 line += f"  (answered {h['status']}, among others)"
             if not h["requests"]:
@@ -619,7 +637,8 @@ def main() -> None:
 
     from portal import create_app
 
-    app = create_app("development", SQLALCHEMY_DATABASE_URI=url)
+    # In process, every answer is made (PAGE_CACHE off): its queries and its time; gunicorn serves as configured.
+    app = create_app("development", SQLALCHEMY_DATABASE_URI=url, PAGE_CACHE=False)
     logging.getLogger().setLevel(logging.WARNING)
     with app.app_context():
         ids = sample_ids()
