@@ -43,7 +43,8 @@ class Config:
     ENV_NAME = "development"
     SECRET_KEY = os.environ.get("SECRET_KEY") or None
     SQLALCHEMY_DATABASE_URI = None  # filled in by create_app from DATABASE_URL
-    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    # No pool_pre_ping: a round trip per request; portal/database.py replaces closed connections without one.
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
 
     LANGUAGES = ("fr", "en")
     BABEL_DEFAULT_LOCALE = "fr"

@@ -6,15 +6,28 @@ is silently lost (or fails with "database is locked" at commit). Read-only reque
 `BEGIN` so readers never queue behind a writer. `write_intent()` says which one the current unit of
 work needs: requests that may write set it in `before_request`; everything outside a request (CLI,
 worker) writes by default.
+
+PostgreSQL (psycopg 3) costs a round trip per statement, and the server parses and plans each one anew unless
+the connection has prepared it. psycopg prepares a statement after its fifth use on a connection, but forgets
+them all at every ROLLBACK — and a read-only request ends with one, so nothing was ever prepared. A transaction
+whose statements were all SELECTs is therefore ended with COMMIT instead (the same for the server: nothing to
+keep), and the connection's prepared statements survive from request to request. A transaction that did
+anything else (a write, a DDL statement, a failed statement) is rolled back as asked. A connection the server
+closed is replaced at checkout by looking at its socket, instead of `pool_pre_ping`'s round trip.
 """
 
 import contextlib
 import contextvars
+import select
 import sqlite3
 from datetime import UTC, datetime
 
+import psycopg
+from psycopg.pq import TransactionStatus
 from sqlalchemy import DateTime, event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DisconnectionError
+from sqlalchemy.pool import Pool
 from sqlalchemy.types import TypeDecorator
 
 _begins_immediate = contextvars.ContextVar("begins_immediate", default=True)
@@ -58,6 +71,51 @@ def _begin_sqlite(connection):
     if connection.dialect.name != "sqlite":
         return
     connection.exec_driver_sql("BEGIN IMMEDIATE" if _begins_immediate.get() else "BEGIN")
+
+
+# PostgreSQL --------------------------------------------------------------------------------------------
+
+_ONLY_READ = "portal.only_read"  # in Connection.info: every statement of the open transaction was a SELECT
+
+
+@event.listens_for(Engine, "begin")
+def _begin_reading(connection):
+    connection.info[_ONLY_READ] = True
+
+
+@event.listens_for(Engine, "after_cursor_execute")
+def _note_writes(connection, cursor, statement, parameters, context, executemany):
+    # The server's own word on what the statement was ("SELECT 20", "INSERT 0 1", "DROP TRIGGER"…).
+    if connection.dialect.name == "postgresql" and not (cursor.statusmessage or "").startswith("SELECT"):
+        connection.info[_ONLY_READ] = False
+
+
+@event.listens_for(Engine, "rollback")
+def _end_reads_with_commit(connection):
+    """Before SQLAlchemy rolls back a transaction that only read, commit it: psycopg's ROLLBACK would drop the
+    connection's prepared statements; its rollback() then has nothing left to do."""
+    if connection.dialect.name != "postgresql" or not connection.info.get(_ONLY_READ) or connection.invalidated:
+        return
+    dbapi_connection = connection.connection.dbapi_connection
+    if dbapi_connection.info.transaction_status == TransactionStatus.INTRANS:
+        with contextlib.suppress(psycopg.Error):  # then the rollback that follows deals with the connection
+            dbapi_connection.commit()
+
+
+@event.listens_for(Pool, "checkout")
+def _replace_closed_postgresql(dbapi_connection, connection_record, connection_proxy):
+    """An idle connection has nothing to read unless the server hung up (restart, terminated backend, idle
+    timeout of a proxy): then the pool opens a new one instead, and the request never sees the dead one."""
+    if not isinstance(dbapi_connection, psycopg.Connection):
+        return
+    if dbapi_connection.closed or dbapi_connection.broken or _has_input(dbapi_connection.fileno()):
+        raise DisconnectionError("the database server closed the connection")
+
+
+def _has_input(fileno: int) -> bool:
+    poller = select.poll()
+    poller.register(fileno, select.POLLIN)
+    return bool(poller.poll(0))
 
 
 def one_of(column: str, values) -> str:

@@ -49,11 +49,16 @@ def is_mediator_or_admin(user) -> bool:
 
 
 def commune_organisation_id(project: Project) -> int | None:
-    return db.session.scalar(
-        select(Organisation.id).where(
-            Organisation.kind == OrganisationKind.COMMUNE, Organisation.commune_id == project.commune_id
+    """The commune's organisation, read once per loaded project and commune (a page asks several times)."""
+    commune_id, found = getattr(project, "_commune_organisation", (None, None))
+    if commune_id is None or commune_id != project.commune_id:
+        found = db.session.scalar(
+            select(Organisation.id).where(
+                Organisation.kind == OrganisationKind.COMMUNE, Organisation.commune_id == project.commune_id
+            )
         )
-    )
+        project._commune_organisation = (project.commune_id, found)
+    return found
 
 
 def party_organisation_ids(project: Project) -> set[int]:

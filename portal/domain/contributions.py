@@ -46,18 +46,6 @@ COMMENT_MAX = workflow.COMMENT_MAX
 # Who pays and who receives a line ------------------------------------------------------------------------
 
 
-_UNREAD = object()
-
-
-def _commune_org(project: Project) -> int | None:
-    """commune_organisation_id, read once per loaded project (a page asks it for each of its tranches)."""
-    found = getattr(project, "_commune_org_id", _UNREAD)
-    if found is _UNREAD:
-        found = commune_organisation_id(project)
-        project._commune_org_id = found
-    return found
-
-
 def payer_id(project: Project, line: FundingLine) -> int | None:
     """The organisation that pays the line: the one it names, else the association or the commune it stands for."""
     if line.organisation_id is not None:
@@ -65,14 +53,14 @@ def payer_id(project: Project, line: FundingLine) -> int | None:
     if line.party_kind == "association":
         return project.association_id
     if line.party_kind == "commune":
-        return _commune_org(project)
+        return commune_organisation_id(project)
     return None
 
 
 def receiver_id(project: Project, line: FundingLine) -> int | None:
     """Who confirms what the line's payer reports: the commune's organisation, or the association when the
     commune pays (or reports for the State or the population)."""
-    commune_id = _commune_org(project)
+    commune_id = commune_organisation_id(project)
     payer = payer_id(project, line)
     return project.association_id if payer is None or payer == commune_id else commune_id
 
@@ -80,7 +68,7 @@ def receiver_id(project: Project, line: FundingLine) -> int | None:
 def _reporter_id(project: Project, line: FundingLine) -> int | None:
     """Who reports the line's tranches: its payer, or the commune's officials for a line naming nobody."""
     payer = payer_id(project, line)
-    return payer if payer is not None else _commune_org(project)
+    return payer if payer is not None else commune_organisation_id(project)
 
 
 def is_paying_side(user, contribution: Contribution) -> bool:

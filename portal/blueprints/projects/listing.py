@@ -41,11 +41,11 @@ def index():
     page = page_number(request.args.get("page"))
     rows = (
         db.session.scalars(
-            rules.filter_projects(visible_projects(current_user), filters)
-            .options(joinedload(Project.commune), joinedload(Project.association), selectinload(Project.budget_lines))
-            .order_by(Project.id.desc())
-            .limit(PER_PAGE + 1)
-            .offset((page - 1) * PER_PAGE)
+            rules.newest_first(
+                rules.filter_projects(visible_projects(current_user), filters),
+                offset=(page - 1) * PER_PAGE,
+                limit=PER_PAGE + 1,
+            ).options(joinedload(Project.commune), joinedload(Project.association), selectinload(Project.budget_lines))
         )
         .unique()
         .all()
