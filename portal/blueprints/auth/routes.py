@@ -103,7 +103,7 @@ def signup():
     if request.method == "POST" and form.commune_query.data:
         named, matches = communes_named(form.commune_query.data)
         form.commune_id.choices = options(
-            (str(c.id), f"{c.name} ({c.cercle.name}, {c.cercle.region.name})") for c in matches
+            (str(c.id), f"{c.display_name} ({c.cercle.display_name}, {c.cercle.region.display_name})") for c in matches
         )
     if form.validate_on_submit():
         commune = _chosen_commune(form, named, matches)
