@@ -41,6 +41,7 @@ def login():
             return redirect(url_for("two_factor.verify"), code=303)
         if step == "enrol":
             return redirect(url_for("two_factor.manage"), code=303)
+        flash(_("You are signed in as %(name)s.", name=user.name), "info")
         return redirect(next_url, code=303)
     return render_template("auth/login.html", form=form, next_url=next_url), 422 if form.errors else 200
 
