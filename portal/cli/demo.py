@@ -618,7 +618,7 @@ def _plan_commitments(story: Story, held: float, meeting, users: dict, organisat
         )
 
     for promising, description, days, steps in DEMO_COMMITMENTS:
-        story.on(held - 0.1, take, promising, description, days)
+        story.on(held - 0.5, take, promising, description, days)  # after the meeting, whatever the hour
         for who, action, comment, after in steps:
             story.on(
                 held - after,
