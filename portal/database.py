@@ -142,5 +142,20 @@ class UTCDateTime(TypeDecorator):
         return value.replace(tzinfo=UTC)
 
 
+_clock = contextvars.ContextVar("clock", default=None)
+
+
+@contextlib.contextmanager
+def clock_at(moment: datetime):
+    """Inside, `utcnow()` answers `moment` (aware): seed-demo tells a past through the ordinary operations, so each
+    record, its audit event and its notifications carry the date the story gives them."""
+    token = _clock.set(moment)
+    try:
+        yield
+    finally:
+        _clock.reset(token)
+
+
 def utcnow() -> datetime:
-    return datetime.now(UTC)
+    moment = _clock.get()
+    return moment if moment is not None else datetime.now(UTC)

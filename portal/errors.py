@@ -133,7 +133,10 @@ def handle_http_exception(error: HTTPException):
             fields = flatten_messages(inner)
         response = api_error_response(code, None, fields, status)
     else:
-        response = render_error_page(status)
+        retry_after = _retry_after(error) if status == 429 else None
+        if status == 429 and getattr(error, "response", None) is not None and "Retry-After" in error.response.headers:
+            retry_after = int(error.response.headers["Retry-After"])
+        response = render_error_page(status, retry_after=retry_after)
     if getattr(error, "response", None) is not None and error.response is not None:
         for header in ("Retry-After", "Allow"):
             if header in error.response.headers:
@@ -157,7 +160,7 @@ def handle_refused(error: Refused):
     if is_api_request():
         response = api_error_response(error.code, error.text(), error.fields, error.status)
     else:
-        response = render_error_page(error.status, error.text())
+        response = render_error_page(error.status, error.text(), retry_after=getattr(error, "retry_after", None))
     retry_after = getattr(error, "retry_after", None)
     if retry_after:
         response.headers["Retry-After"] = str(retry_after)
@@ -190,20 +193,23 @@ ERROR_PAGE_TEXTS = {
     400: _l(
         "Your browser sent something we could not read. If you were sending a form, go back, reload the page and send it again."
     ),
-    403: _l("Your account does not give you access to this page."),
+    403: _l(
+        "Your account does not give you access to this page. If your work needs it, ask a manager of your organisation, or the ministry's focal point."
+    ),
     404: _l("This page does not exist, or you may not see it. Check the address, or go back to the home page."),
     405: _l("Go back to the previous page and use its buttons."),
     413: _l(
         "The largest file you can send is 20 MB. Make the file smaller (a scan at a lower resolution, a PDF without photos) and try again."
     ),
-    429: _l("You have tried too many times. Wait a few minutes, then try again."),
+    429: _l("You have tried too many times in a short while: the portal holds the next attempts back for a moment."),
     500: _l(
         "The error has been logged. Try again in a moment; if it keeps happening, tell the ministry's focal point."
     ),
 }
 
 
-def render_error_page(status: int, detail: str | None = None):
+def render_error_page(status: int, detail: str | None = None, retry_after: int | None = None):
+    """The error page in the visitor's language: what happened, what to do next (for 429, when to try again)."""
     page_status = status if status in ERROR_PAGE_TITLES else (500 if status >= 500 else 400)
     try:
         body = render_template(
@@ -211,6 +217,7 @@ def render_error_page(status: int, detail: str | None = None):
             status=status,
             title=ERROR_PAGE_TITLES[page_status],
             text=detail or ERROR_PAGE_TEXTS[page_status],
+            retry_minutes=-(-int(retry_after) // 60) if retry_after else None,
         )
     except Exception:  # the page itself failed: answer plainly rather than not at all
         from flask import current_app

@@ -71,3 +71,47 @@ def test_a_method_the_page_does_not_accept_gets_405_with_allow(client):
     api = client.delete("/api/v1/")
     assert api.status_code == 405
     assert api.get_json()["error"]["code"] == "method_not_allowed"
+
+
+NEXT_STEPS = {
+    (403, "fr"): "demandez-le à un responsable de votre organisation",
+    (403, "en"): "ask a manager of your organisation",
+    (404, "fr"): "Vérifiez l’adresse",
+    (404, "en"): "Check the address",
+    (413, "fr"): "20 Mo",
+    (413, "en"): "20 MB",
+    (429, "fr"): "Vous pourrez réessayer dans",
+    (429, "en"): "You can try again in",
+    (500, "fr"): "Réessayez dans un instant",
+    (500, "en"): "Try again in a moment",
+}
+
+
+@pytest.mark.parametrize("status", [403, 404, 413, 429, 500])
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_each_error_page_says_what_to_do_next_and_links_home(failing_app, status, lang):
+    client = failing_app.test_client()
+    headers = {"Accept-Language": lang}
+    if status == 413:
+        response = client.post("/language", data={"locale": "en", "next": "x" * 5000}, headers=headers)
+    else:
+        response = client.get(f"/_fail/{status}", headers=headers)
+    assert response.status_code == status
+    html = response.get_data(as_text=True)
+    assert NEXT_STEPS[(status, lang)] in html
+    home = "Retour à l’accueil" if lang == "fr" else "Back to the home page"
+    assert f'<a href="/">{home}</a>' in html
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_the_429_page_says_when_to_try_again_as_its_header_does(failing_app, lang):
+    response = failing_app.test_client().get("/_fail/429", headers={"Accept-Language": lang})
+    minutes = -(-int(response.headers["Retry-After"]) // 60)
+    said = "Vous pourrez réessayer dans" if lang == "fr" else "You can try again in"
+    unit = "minute" if minutes == 1 else "minutes"  # the same word in both languages
+    assert f"{said} {minutes} {unit}." in response.get_data(as_text=True)
+
+
+def test_a_visitor_who_is_not_signed_in_is_offered_to_sign_in_on_a_403(failing_app):
+    html = failing_app.test_client().get("/_fail/403", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert '<a href="/auth/login?next=/_fail/403">Sign in to see this page</a>' in html

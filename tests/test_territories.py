@@ -427,3 +427,42 @@ def test_a_reimport_can_relabel_a_version_and_make_it_current(session, app_conte
     assert current_codes() == ["reform-2023"]
     actions = list(session.scalars(select(AuditEvent.action).order_by(AuditEvent.id)))
     assert actions == ["map_version.import", "map_version.import", "map_version.make_current", "map_version.import"]
+
+
+# --- Usual spellings ----------------------------------------------------------------------------------------
+
+
+def shipped_commune_page(client, code: str) -> str:
+    commune_id = db.session.scalar(
+        select(Commune.id).join(MapVersion).where(Commune.code == code, MapVersion.code == "ocha-2015")
+    )
+    return client.get(f"/communes/{commune_id}").get_data(as_text=True)
+
+
+def test_pages_show_the_usual_french_spelling_of_the_shipped_names(client, session, app_context):
+    ensure_default_territories()
+    session.commit()
+    diema = shipped_commune_page(client, "ML010304")  # stored "Diema", cercle "Diema", region "Kayes"
+    assert "<h1>Commune de Diéma</h1>" in diema
+    assert "<dd>Diéma</dd>" in diema and "<dd>Kayes</dd>" in diema
+    assert "Diema" not in diema.replace("diema", "")
+    koulikoro = shipped_commune_page(client, "ML020104")  # region stored "Koulikouro"
+    assert "<dd>Koulikoro</dd>" in koulikoro and "Koulikouro" not in koulikoro
+    segou = shipped_commune_page(client, "ML040224")  # "Segou Commune", cercle "Segou", region "Segou"
+    assert "<h1>Commune de Ségou</h1>" in segou
+    assert segou.count("<dd>Ségou</dd>") == 2  # the cercle and the region
+
+
+def test_the_stored_and_api_names_stay_as_the_official_data_gives_them(client, session, app_context):
+    ensure_default_territories()
+    session.commit()
+    assert session.scalar(select(Region.name).where(Region.code == "ML02")) == "Koulikouro"
+    items = client.get("/api/v1/communes?q=diema").get_json()["items"]
+    diema = next(item for item in items if item["code"] == "ML010304")
+    assert (diema["name"], diema["cercle"]) == ("Diema", "Diema")
+
+
+def test_a_later_map_reusing_a_code_keeps_its_own_name(session, app_context):
+    commune = make_commune("Segou Ville")
+    commune.code = "ML040224"  # Ségou's code on the 2015 map, another commune on this one
+    assert commune.display_name == "Segou Ville"

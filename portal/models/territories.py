@@ -4,12 +4,33 @@ Mali's map changes (the 2023 reform made 19 regions and 819 communes), and offic
 between maps, so a code means something only together with its map version.
 """
 
+import csv
+import functools
 from datetime import date
+from pathlib import Path
 
 from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
+
+USUAL_NAMES_FILE = Path(__file__).resolve().parent.parent / "data" / "usual_names.csv"
+
+
+@functools.cache
+def usual_names() -> dict[tuple[str, str], str]:
+    """(code, official name) → the usual French spelling, where the official data has none ("Segou" → "Ségou").
+    Keyed by the name too, since codes are reused between maps: a later map's own name is left alone."""
+    with USUAL_NAMES_FILE.open(encoding="utf-8", newline="") as rows:
+        return {(row["code"], row["name"]): row["usual_name"] for row in csv.DictReader(rows)}
+
+
+class ShownByUsualName:
+    """Pages show `display_name`; the stored `name` (and the API's) stays as the official data gives it."""
+
+    @property
+    def display_name(self) -> str:
+        return usual_names().get((self.code, self.name), self.name)
 
 
 class MapVersion(db.Model):
@@ -23,7 +44,7 @@ class MapVersion(db.Model):
     source: Mapped[str | None] = mapped_column(String(200))
 
 
-class Region(db.Model):
+class Region(ShownByUsualName, db.Model):
     __tablename__ = "regions"
     __table_args__ = (UniqueConstraint("map_version_id", "code"),)
 
@@ -35,7 +56,7 @@ class Region(db.Model):
     map_version: Mapped[MapVersion] = relationship()
 
 
-class Cercle(db.Model):
+class Cercle(ShownByUsualName, db.Model):
     __tablename__ = "cercles"
     __table_args__ = (UniqueConstraint("map_version_id", "code"),)
 
@@ -48,7 +69,7 @@ class Cercle(db.Model):
     region: Mapped[Region] = relationship()
 
 
-class Commune(db.Model):
+class Commune(ShownByUsualName, db.Model):
     __tablename__ = "communes"
     __table_args__ = (
         UniqueConstraint("map_version_id", "code"),

@@ -9,7 +9,9 @@ from tests.browser.test_people_pages import load_demo, sign_in
 HEADER_ITEMS = ".site-header .brand, .site-header .main-nav a, .site-header .account-menu > *, .language-switch button"
 
 
-@pytest.mark.parametrize("email", ["mayor@example.org", "association@example.org", "mediator@example.org"])
+@pytest.mark.parametrize(
+    "email", ["mayor@example.org", "association@example.org", "mediator@example.org", "admin@example.org"]
+)
 def test_on_a_desktop_the_signed_in_header_is_one_line(browser, live_server, email):
     load_demo(live_server)
     context = browser.new_context(base_url=live_server.url, locale="fr-FR", viewport={"width": 1280, "height": 800})
@@ -72,5 +74,22 @@ def test_on_a_phone_the_project_list_and_a_project_fit_the_screen(browser, live_
             cell = page.locator("tfoot tr", has_text=total).locator("td").first
             box = cell.bounding_box()
             assert cell.is_visible() and box["x"] + box["width"] <= 360, total
+    finally:
+        context.close()
+
+
+def test_the_admin_reaches_the_mediation_desk_from_admin(browser, live_server):
+    """The admin's header has one short entry; the mediation desk is one click further, on the admin's page."""
+    load_demo(live_server)
+    context = browser.new_context(base_url=live_server.url, locale="fr-FR", viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    try:
+        sign_in(page, "admin@example.org")
+        page.goto("/projects/")
+        with page.expect_navigation():
+            page.locator(".main-nav").get_by_role("link", name="Admin").click()
+        with page.expect_navigation():
+            page.get_by_role("link", name="Médiation").click()
+        assert page.url.endswith("/mediation/desk")
     finally:
         context.close()

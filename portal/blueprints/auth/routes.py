@@ -41,6 +41,7 @@ def login():
             return redirect(url_for("two_factor.verify"), code=303)
         if step == "enrol":
             return redirect(url_for("two_factor.manage"), code=303)
+        flash(_("You are signed in as %(name)s.", name=user.name), "info")
         return redirect(next_url, code=303)
     return render_template("auth/login.html", form=form, next_url=next_url), 422 if form.errors else 200
 
@@ -103,7 +104,7 @@ def signup():
     if request.method == "POST" and form.commune_query.data:
         named, matches = communes_named(form.commune_query.data)
         form.commune_id.choices = options(
-            (str(c.id), f"{c.name} ({c.cercle.name}, {c.cercle.region.name})") for c in matches
+            (str(c.id), f"{c.display_name} ({c.cercle.display_name}, {c.cercle.region.display_name})") for c in matches
         )
     if form.validate_on_submit():
         commune = _chosen_commune(form, named, matches)

@@ -115,11 +115,13 @@ def _waiting_text(waiting) -> str:
     if waiting.what == "answer_project":
         return _("Answer “%(title)s” of %(association)s.", title=project.title, association=project.association.name)
     if waiting.what == "revise_project":
-        return _("%(commune)s asks for changes to “%(title)s”.", commune=project.commune.name, title=project.title)
+        return _(
+            "%(commune)s asks for changes to “%(title)s”.", commune=project.commune.display_name, title=project.title
+        )
     return _(
         "“%(title)s” has waited too long for an answer from %(commune)s.",
         title=project.title,
-        commune=project.commune.name,
+        commune=project.commune.display_name,
     )
 
 

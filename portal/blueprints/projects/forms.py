@@ -43,7 +43,9 @@ class FilterForm(Form):
         # One "all" per field: French agrees it with the noun (tous les statuts, toutes les régions).
         self.status.choices = options([("", _l("All statuses"))] + list(STATUS_LABELS.items()))
         self.sector.choices = options([("", _l("All sectors"))] + list(SECTOR_LABELS.items()))
-        self.region.choices = options([("", _l("All regions"))] + [(region.code, region.name) for region in regions])
+        self.region.choices = options(
+            [("", _l("All regions"))] + [(region.code, region.display_name) for region in regions]
+        )
 
     def filters(self, args) -> dict:
         """The filters the visitor gave, for `rules.filter_projects`: the form's fields, and a commune or an
@@ -111,7 +113,9 @@ class ProjectForm(FlaskForm):
         """`organisations`: (group label, [organisations]) for the funding lines' select."""
         self.sector.choices = options([("", _l("Choose a sector"))] + list(SECTOR_LABELS.items()))
         self.association_id.choices = options((str(a.id), a.name) for a in associations)
-        self.commune_id.choices = options([("", _l("Choose a commune"))] + [(str(c.id), c.name) for c in communes])
+        self.commune_id.choices = options(
+            [("", _l("Choose a commune"))] + [(str(c.id), c.display_name) for c in communes]
+        )
         currency_choices = options((code, code) for code in currencies)
         party_choices = options([("", _l("Choose"))] + list(PARTY_KIND_LABELS.items()))
         organisation_choices = options([("", "—")]) + [
