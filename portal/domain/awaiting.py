@@ -7,7 +7,7 @@ words the items.
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 
-from sqlalchemy import exists, false, or_, select
+from sqlalchemy import or_, select, union
 from sqlalchemy.orm import joinedload
 
 from portal.database import utcnow
@@ -174,16 +174,17 @@ def commitments_awaiting(user) -> list[Waiting]:
     for commitment in own:
         what = "answer_contest" if commitment.status == CommitmentStatus.CONTESTED else "report_commitment"
         items.append(Waiting(what, commitment, commitment.status_changed_at, _day(commitment.due_date)))
-    party = or_(
-        Project.association_id.in_(acting),
-        Project.commune_id.in_(communes) if communes else false(),
-        exists().where(FundingLine.project_id == Project.id, FundingLine.organisation_id.in_(acting)),
-    )
+    # The projects they are a party to, from the indexes on each side (an OR over all fulfilled commitments, checked
+    # one by one, took half a second at national scale).
+    parties = [select(Project.id).where(Project.association_id.in_(acting))]
+    if communes:
+        parties.append(select(Project.id).where(Project.commune_id.in_(communes)))
+    parties.append(select(FundingLine.project_id).where(FundingLine.organisation_id.in_(acting)))
     reported = db.session.scalars(
         select(Commitment)
         .options(*WITH_NAMES)
-        .join(Project, Project.id == Commitment.project_id)
-        .where(Commitment.status == CommitmentStatus.FULFILLED, Commitment.organisation_id.not_in(acting), party)
+        .where(Commitment.project_id.in_(union(*parties)))
+        .where(Commitment.status == CommitmentStatus.FULFILLED, Commitment.organisation_id.not_in(acting))
         .order_by(Commitment.status_changed_at, Commitment.id)
         .limit(LIMIT)
     )

@@ -33,6 +33,7 @@ class Meeting(db.Model):
         CheckConstraint("location IS NOT NULL OR online_url IS NOT NULL", name="place_or_link"),
         Index("ix_meetings_starts_at", "starts_at", "id"),
         Index("ix_meetings_commune", "commune_id", "starts_at"),
+        Index("ix_meetings_organiser", "organiser_id", "starts_at"),  # what waits for the organiser
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -133,6 +134,7 @@ class MeetingAttendee(db.Model):
     __table_args__ = (
         UniqueConstraint("meeting_id", "organisation_id"),
         CheckConstraint(f"answer IS NULL OR {one_of('answer', MINUTES_ANSWERS)}", name="answer"),
+        Index("ix_meeting_attendees_organisation", "organisation_id"),  # minutes an organisation has to answer
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
