@@ -26,15 +26,33 @@ def _axe_source() -> str:
     return AXE_SOURCE.read_text()
 
 
+class Watch:
+    """What a page asks for and complains about from now on, for checking a page reached by a click or a form."""
+
+    def __init__(self, page):
+        self.requested, self.console_errors = [], []
+        page.on("request", lambda request: self.requested.append(request.url))
+        page.on("console", lambda m: m.type == "error" and self.console_errors.append(m.text))
+
+    def clear(self) -> None:
+        self.requested.clear()
+        self.console_errors.clear()
+
+
 def measure_page(page, url: str) -> PageReport:
     """Load `url` in a fresh page and measure it; assert nothing (check_page does)."""
-    requested, console_errors = [], []
-    page.on("request", lambda request: requested.append(request.url))
-    page.on("console", lambda message: message.type == "error" and console_errors.append(message.text))
+    watch = Watch(page)
     response = page.goto(url, wait_until="load")
-    status = response.status if response else 0
+    return measure_current_page(page, watch, response.status if response else 0)
+
+
+def measure_current_page(page, watch: Watch, status: int | None = None) -> PageReport:
+    """Measure the page on screen: what it loaded since `watch` was last cleared, its weight, axe's verdict."""
+    page.wait_for_load_state("load")
+    if status is None:  # the status of the document on screen, wherever it came from (a link, a form, a redirect)
+        status = page.evaluate("performance.getEntriesByType('navigation')[0].responseStatus")
     origin = urlsplit(page.url).netloc
-    foreign = [u for u in requested if not u.startswith(("data:", "blob:")) and urlsplit(u).netloc != origin]
+    foreign = [u for u in watch.requested if not u.startswith(("data:", "blob:")) and urlsplit(u).netloc != origin]
 
     # Uncompressed sizes of the document and of everything it loaded (decodedBodySize).
     parts = page.evaluate(
@@ -56,11 +74,22 @@ def measure_page(page, url: str) -> PageReport:
         for v in results["violations"]
         if v["impact"] in FAILING_IMPACTS
     ]
-    return PageReport(url, status, sum(parts.values()), parts, foreign, console_errors, violations)
+    return PageReport(
+        page.url, status, sum(parts.values()), parts, list(foreign), list(watch.console_errors), violations
+    )
 
 
 def check_page(page, url: str, expected_status: int = 200) -> PageReport:
-    report = measure_page(page, url)
+    return assert_sound(measure_page(page, url), expected_status)
+
+
+def check_current_page(page, watch: Watch, expected_status: int = 200) -> PageReport:
+    """The page check on the page on screen (reached by a click or a form), with what it loaded."""
+    return assert_sound(measure_current_page(page, watch), expected_status)
+
+
+def assert_sound(report: PageReport, expected_status: int = 200) -> PageReport:
+    url = report.url
     assert report.status == expected_status, f"{url}: status {report.status}"
     assert not report.foreign_requests, f"{url} asked another host: {report.foreign_requests}"
     assert report.total_bytes <= PAGE_BUDGET_BYTES, (
