@@ -1,8 +1,11 @@
 """The page check: weight with all its parts, no other host, no CSP violation, and axe-core's verdict."""
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
+
+import lxml.html
 
 PAGE_BUDGET_BYTES = 60 * 1024
 AXE_SOURCE = Path(__file__).resolve().parents[2] / "node_modules/axe-core/axe.min.js"
@@ -46,8 +49,10 @@ def measure_page(page, url: str) -> PageReport:
     return measure_current_page(page, watch, response.status if response else 0)
 
 
-def measure_current_page(page, watch: Watch, status: int | None = None) -> PageReport:
-    """Measure the page on screen: what it loaded since `watch` was last cleared, its weight, axe's verdict."""
+def measure_current_page(page, watch: Watch, status: int | None = None, axe_page=None) -> PageReport:
+    """Measure the page on screen: what it loaded since `watch` was last cleared, its weight, axe's verdict.
+    axe waits on timers, which never fire where JavaScript is off: there, `axe_page` is the same document in a
+    page where it runs."""
     page.wait_for_load_state("load")
     if status is None:  # the status of the document on screen, wherever it came from (a link, a form, a redirect)
         status = page.evaluate("performance.getEntriesByType('navigation')[0].responseStatus")
@@ -67,8 +72,9 @@ def measure_current_page(page, watch: Watch, status: int | None = None) -> PageR
         }"""
     )
     # Evaluated through the DevTools protocol, so the page's CSP (no inline script) does not stop it.
-    page.evaluate(_axe_source())
-    results = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+    axe_page = axe_page or page
+    axe_page.evaluate(_axe_source())
+    results = axe_page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
     violations = [
         {"id": v["id"], "impact": v["impact"], "help": v["help"], "nodes": [n["target"] for n in v["nodes"][:3]]}
         for v in results["violations"]
@@ -83,9 +89,9 @@ def check_page(page, url: str, expected_status: int = 200) -> PageReport:
     return assert_sound(measure_page(page, url), expected_status)
 
 
-def check_current_page(page, watch: Watch, expected_status: int = 200) -> PageReport:
+def check_current_page(page, watch: Watch, expected_status: int = 200, axe_page=None) -> PageReport:
     """The page check on the page on screen (reached by a click or a form), with what it loaded."""
-    return assert_sound(measure_current_page(page, watch), expected_status)
+    return assert_sound(measure_current_page(page, watch, axe_page=axe_page), expected_status)
 
 
 def assert_sound(report: PageReport, expected_status: int = 200) -> PageReport:
@@ -100,3 +106,28 @@ def assert_sound(report: PageReport, expected_status: int = 200) -> PageReport:
     assert not csp, f"{url} broke the CSP: {csp}"
     assert not report.violations, f"{url} has serious accessibility problems: {report.violations}"
     return report
+
+
+def skeleton(html: bytes) -> str:
+    """The shape of a page's main part, without its words, numbers or row counts: two pages of one shape are one
+    template rendered for one kind of reader (a list of 3 rows and one of 30 have the same shape)."""
+
+    def shape(element) -> str:
+        if not isinstance(element.tag, str):
+            return ""
+        attributes = " ".join(
+            f"{name}={re.sub(r'[0-9]+', '#', element.get(name))}"
+            for name in ("class", "type", "role", "name", "disabled", "aria-describedby", "aria-invalid")
+            if element.get(name) is not None
+        )
+        text = "t" if (element.text or "").strip() else ""
+        children, last = [], None
+        for child in element:
+            child_shape = shape(child)
+            if child_shape and child_shape != last:  # repeated rows collapse into one
+                children.append(child_shape)
+            last = child_shape
+        return f"<{element.tag} {attributes}{text}>{''.join(children)}</>"
+
+    main = lxml.html.fromstring(html).find(".//main")
+    return shape(main) if main is not None else html.decode(errors="replace")

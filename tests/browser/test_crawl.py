@@ -18,7 +18,7 @@ from portal import create_app
 from portal.cli.demo import seed_demo
 from portal.extensions import db
 from tests.browser.conftest import LiveServer
-from tests.browser.pagecheck import PAGE_BUDGET_BYTES, Watch, measure_current_page
+from tests.browser.pagecheck import PAGE_BUDGET_BYTES, Watch, measure_current_page, skeleton
 from tests.browser.test_people_pages import sign_in
 from tests.conftest import reset_database
 
@@ -63,31 +63,6 @@ def pattern_of(url: str) -> str:
     path = re.sub(r"\d+", "#", parts.path)
     keys = sorted({key for key, _ in parse_qsl(parts.query, keep_blank_values=True)})
     return path + ("?" + "&".join(keys) if keys else "")
-
-
-def skeleton(html: bytes) -> str:
-    """The shape of a page's main part, without its words, numbers or row counts: two pages of one shape are one
-    template rendered for one kind of reader (a list of 3 rows and one of 30 have the same shape)."""
-
-    def shape(element) -> str:
-        if not isinstance(element.tag, str):
-            return ""
-        attributes = " ".join(
-            f"{name}={re.sub(r'[0-9]+', '#', element.get(name))}"
-            for name in ("class", "type", "role", "name", "disabled", "aria-describedby", "aria-invalid")
-            if element.get(name) is not None
-        )
-        text = "t" if (element.text or "").strip() else ""
-        children, last = [], None
-        for child in element:
-            child_shape = shape(child)
-            if child_shape and child_shape != last:  # repeated rows collapse into one
-                children.append(child_shape)
-            last = child_shape
-        return f"<{element.tag} {attributes}{text}>{''.join(children)}</>"
-
-    main = lxml.html.fromstring(html).find(".//main")
-    return shape(main) if main is not None else html.decode(errors="replace")
 
 
 class Crawl:
