@@ -224,7 +224,9 @@ def test_a_mayor_answers_a_proposal_schedules_a_meeting_and_records_minutes_and_
     # The minutes.
     journey.click("link", "Rédiger le compte rendu")
     journey.see("minutes-form", "Concertation sur le puits maraîcher")
-    page.get_by_label("Résumé des échanges").fill("L’association a présenté le puits ; le conseil le soutient.")
+    summary = page.get_by_label("Résumé des échanges")
+    assert summary.bounding_box()["width"] >= page.locator("main").bounding_box()["width"] * 0.9  # room to write
+    summary.fill("L’association a présenté le puits ; le conseil le soutient.")
     page.get_by_label("Décisions, une par ligne").fill("La commune fournit le terrain.\nDevis du puisatier en mars.")
     page.get_by_role("group", name="Organisations présentes").get_by_label(commune_name, exact=True).check()
     page.get_by_role("group", name="Organisations présentes").get_by_label(ASSOCIATION_A, exact=True).check()
@@ -372,7 +374,9 @@ def test_an_association_signs_up_proposes_answers_reports_and_opens_a_dispute(br
     journey.see("dispute-form")
     page.get_by_label("Contre quelle partie").select_option(index=1)
     page.get_by_label("Objet").fill("Examen trop long")
-    page.get_by_label("Ce qui s’est passé, et ce que vous demandez").fill("La commune ne répond plus depuis un mois.")
+    story = page.get_by_label("Ce qui s’est passé, et ce que vous demandez")
+    assert story.bounding_box()["width"] >= page.locator("main").bounding_box()["width"] * 0.9  # room to write
+    story.fill("La commune ne répond plus depuis un mois.")
     journey.click("button", "Ouvrir le litige")
     journey.see("dispute", "Examen trop long")
     assert "Ouvert, en attente d’un médiateur" in page.locator(".facts").inner_text()
