@@ -6,7 +6,9 @@ import html
 import io
 import re
 
-from portal.models import Contribution, ProjectStatus
+from sqlalchemy import func, select
+
+from portal.models import Contribution, ProgressReport, ProjectStatus
 from tests.commitment_factories import co_funded_project
 from tests.delivery_factories import make_contribution, make_facility
 from tests.factories import sign_in
@@ -220,11 +222,14 @@ def test_the_progress_page_runs_constant_queries(client, cast, session):
     session.commit()
 
     def add_reports(n):
-        with client.application.app_context():
+        with client.application.app_context():  # committed inside: leaving the context closes the session
             for _ in range(n):
                 progress.post_report(cast.users["mayor"], project, 10, {}, "")
-        session.commit()
+            session.commit()
+        added.append(n)
+        assert session.scalar(select(func.count()).select_from(ProgressReport)) == sum(added)  # the page grows
 
+    added = []
     assert_constant_queries(client, f"/projects/{project.id}/progress", add_reports, small=5, large=40)
 
 
