@@ -60,6 +60,14 @@ def test_a_page_that_needs_a_login_sends_the_visitor_there_and_back(client, sess
     assert client.get("/account/").status_code == 200
 
 
+def test_the_header_s_sign_in_link_comes_back_to_the_page_but_never_to_a_one_time_link(client, session):
+    """Seen in the association's journey: after "address confirmed", "Sign in" led back to the used link."""
+    assert 'href="/auth/login?next=/projects/"' in client.get("/projects/").get_data(as_text=True)
+    for page in ("/auth/confirm/some-token", "/auth/reset-password/some-token", "/auth/signup"):
+        html = client.get(page).get_data(as_text=True)
+        assert 'href="/auth/login"' in html and "/auth/login?next=" not in html, page
+
+
 def test_a_wrong_password_says_so_next_to_the_field_and_keeps_the_email(client, session):
     user = make_user()
     session.commit()
