@@ -22,7 +22,8 @@ from tests.conftest import own_database_url, reset_database
 @pytest.fixture()
 def live_app(tmp_path, worker_id):
     url = own_database_url("connections", tmp_path, worker_id)
-    app = create_app("test", SQLALCHEMY_DATABASE_URI=url)
+    # Without the page cache: every request here must reach the database.
+    app = create_app("test", SQLALCHEMY_DATABASE_URI=url, PAGE_CACHE=False)
     with app.app_context():
         reset_database()
         upgrade()
