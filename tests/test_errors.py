@@ -36,16 +36,22 @@ def failing_app(database_url):
         db.engine.dispose()
 
 
-@pytest.mark.parametrize("status", [403, 404, 413, 429, 500])
-@pytest.mark.parametrize("lang", ["fr", "en"])
-def test_error_pages_speak_the_visitors_language(failing_app, status, lang):
-    client = failing_app.test_client()
+def _error_page(app, status: int, lang: str):
+    """The page a visitor reading `lang` gets for `status` (413: a form over the size limit)."""
+    client = app.test_client()
     headers = {"Accept-Language": lang}
     if status == 413:
         response = client.post("/language", data={"locale": "en", "next": "x" * 5000}, headers=headers)
     else:
         response = client.get(f"/_fail/{status}", headers=headers)
     assert response.status_code == status
+    return response
+
+
+@pytest.mark.parametrize("status", [403, 404, 413, 429, 500])
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_error_pages_speak_the_visitors_language(failing_app, status, lang):
+    response = _error_page(failing_app, status, lang)
     html = response.get_data(as_text=True)
     assert f'<html lang="{lang}">' in html
     assert TITLES[(status, lang)] in html
@@ -90,13 +96,7 @@ NEXT_STEPS = {
 @pytest.mark.parametrize("status", [403, 404, 413, 429, 500])
 @pytest.mark.parametrize("lang", ["fr", "en"])
 def test_each_error_page_says_what_to_do_next_and_links_home(failing_app, status, lang):
-    client = failing_app.test_client()
-    headers = {"Accept-Language": lang}
-    if status == 413:
-        response = client.post("/language", data={"locale": "en", "next": "x" * 5000}, headers=headers)
-    else:
-        response = client.get(f"/_fail/{status}", headers=headers)
-    assert response.status_code == status
+    response = _error_page(failing_app, status, lang)
     html = response.get_data(as_text=True)
     assert NEXT_STEPS[(status, lang)] in html
     home = "Retour à l’accueil" if lang == "fr" else "Back to the home page"
