@@ -156,6 +156,12 @@ def newest_first(query, offset: int, limit: int):
     return select(Project).where(Project.id.in_(ids)).order_by(Project.id.desc())
 
 
+def recent_public_projects(limit: int = 5) -> list[Project]:
+    """The newest public projects, with their commune, for the home page."""
+    query = newest_first(select(Project).where(Project.is_public), 0, limit)
+    return db.session.scalars(query.options(joinedload(Project.commune))).all()
+
+
 def commune_projects(user, commune: Commune, limit: int = 20) -> list[Project]:
     """The commune's newest projects that `user` may see, for the commune's page."""
     return db.session.scalars(

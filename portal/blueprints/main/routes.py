@@ -8,6 +8,7 @@ from portal.blueprints.pages import safe_next
 from portal.domain.accounts import set_preferences
 from portal.domain.awaiting import awaiting as waiting_for
 from portal.domain.organisations import can_verify_associations, count_pending_associations, own_pending_associations
+from portal.domain.projects import recent_public_projects
 from portal.extensions import csrf
 
 
@@ -16,7 +17,7 @@ def home():
     """The home page: what the portal is for; for a signed-in user, their organisations and what awaits them.
     Everyone."""
     if not current_user.is_authenticated:
-        return render_template("main/home.html")
+        return render_template("main/home.html", recent=recent_public_projects())
     return render_template("main/dashboard.html", awaiting=awaiting(current_user))
 
 
