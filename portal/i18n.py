@@ -5,7 +5,7 @@ from decimal import Decimal
 import pytz
 from babel import Locale
 from babel.dates import format_time, get_timezone_location
-from babel.numbers import format_currency
+from babel.numbers import format_currency, format_decimal, get_currency_symbol
 from babel.units import format_unit
 from flask import current_app, g, has_request_context, request, session
 from flask_babel import format_date, format_datetime, get_locale, get_timezone
@@ -84,6 +84,19 @@ def format_money(amount: Decimal | int, currency: str = "XOF") -> str:
     return format_currency(
         Decimal(amount), currency, format=pattern, locale=get_locale(), currency_digits=decimals != 0
     ).replace("\u202f", "\u00a0")
+
+
+def currency_label(code: str) -> str:
+    """What a currency select shows: "F CFA (XOF)", "€ (EUR)" — the symbol the pages use, and the code."""
+    symbol = get_currency_symbol(code, locale=get_locale()).replace("\u202f", "\u00a0")
+    return code if symbol == code else f"{symbol} ({code})"
+
+
+def format_amount_for_form(amount: Decimal, currency: str) -> str:
+    """An amount to edit, written as the pages write it ("8 500,50" in French), which the forms read back."""
+    decimals = decimals_of(currency)
+    pattern = "#,##0" + ("." + "0" * decimals if decimals else "")
+    return format_decimal(amount, format=pattern, locale=get_locale()).replace("\u202f", "\u00a0")
 
 
 def format_total(amount_xof: int) -> str:

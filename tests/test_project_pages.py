@@ -655,11 +655,39 @@ def test_the_association_edits_its_draft(client, cast, login_as, world):
     page = client.get(edit_url(project)).get_data(as_text=True)
     assert input_value(page, "version") == "1"
     assert input_value(page, "title") == "Brouillon du puits"
-    assert input_value(page, "budget-0-amount") == "1000000"
+    assert input_value(page, "budget-0-amount") == "1\u00a0000\u00a0000"  # as the pages write it
     response = client.post(edit_url(project), data=form_body(cast, title="Puits de Dianguirdé", version="1"))
     assert response.status_code == 303
     project = fresh(project)
     assert project.title == "Puits de Dianguirdé" and project.version == 2
+
+
+def _selected(page: str, select_id: str) -> str:
+    """The text of the chosen option of a select."""
+    options = re.search(rf'<select[^>]*id="{select_id}"[^>]*>(.*?)</select>', page, re.S).group(1)
+    return html.unescape(re.search(r"<option selected[^>]*>([^<]*)</option>", options).group(1))
+
+
+def test_the_form_speaks_of_money_as_the_pages_do(client, cast, login_as, session):
+    """Issue 14: the selects said EUR/XOF where pages say € and F CFA, a line started in F CFA for an association
+    in France, and amounts showed as 8500.50 where the page shows 8 500,50."""
+    login_as("officer")  # of an association in France (tests/factories.py)
+    page = client.get("/projects/new").get_data(as_text=True)
+    assert _selected(page, "budget-0-currency") == "€ (EUR)"
+    assert _selected(page, "funding-0-currency") == "€ (EUR)"
+    assert "F\u00a0CFA (XOF)" in html.unescape(page)
+
+    project = make_project(
+        cast.association, cast.commune_a, "draft", budget=(("Forage", "8500.50", "EUR"),), title="Forage en euros"
+    )
+    session.commit()
+    page = client.get(edit_url(project)).get_data(as_text=True)
+    assert input_value(page, "budget-0-amount") == "8\u00a0500,50"
+    assert _selected(page, "budget-0-currency") == "€ (EUR)"
+    # Sent back as shown, the amount is read as it was written.
+    body = form_body(cast, version="1", **{"budget-0-amount": "8\u00a0500,50", "budget-0-label": "Forage"})
+    assert client.post(edit_url(project), data=body).status_code == 303
+    assert str(fresh(project).budget_lines[0].amount) == "8500.50"
 
 
 def test_only_the_association_edits_and_only_while_editable(client, cast, login_as, world):

@@ -156,6 +156,43 @@ def newest_first(query, offset: int, limit: int):
     return select(Project).where(Project.id.in_(ids)).order_by(Project.id.desc())
 
 
+# Where the euro is the currency: an association there counts its budget in euros first.
+EURO_AREA = frozenset(
+    {
+        "AT",
+        "BE",
+        "CY",
+        "DE",
+        "EE",
+        "ES",
+        "FI",
+        "FR",
+        "GR",
+        "HR",
+        "IE",
+        "IT",
+        "LT",
+        "LU",
+        "LV",
+        "MT",
+        "NL",
+        "PT",
+        "SI",
+        "SK",
+    }
+)
+
+
+def default_line_currency(user, association: Organisation, accepted: list[str]) -> str:
+    """The currency a new budget or funding line starts in: the one the person chose for their totals, else the
+    euro for an association in the euro area, else the F CFA (any line can be changed)."""
+    if user.currency and user.currency in accepted:
+        return user.currency
+    if association.country in EURO_AREA and "EUR" in accepted:
+        return "EUR"
+    return "XOF"
+
+
 def recent_public_projects(limit: int = 5) -> list[Project]:
     """The newest public projects, with their commune, for the home page."""
     query = newest_first(select(Project).where(Project.is_public), 0, limit)

@@ -12,10 +12,10 @@ from flask_wtf import FlaskForm
 from wtforms import FieldList, Form, FormField, HiddenField, SearchField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 
-from portal import money
 from portal.blueprints.forms import options, place_errors
 from portal.domain import projects as rules
 from portal.errors import Refused
+from portal.i18n import currency_label, format_amount_for_form
 from portal.ids import parse_id
 from portal.labels import PARTY_KIND_LABELS, SECTOR_LABELS, STATUS_LABELS
 from portal.models import Project
@@ -116,7 +116,7 @@ class ProjectForm(FlaskForm):
         self.commune_id.choices = options(
             [("", _l("Choose a commune"))] + [(str(c.id), c.display_name) for c in communes]
         )
-        currency_choices = options((code, code) for code in currencies)
+        currency_choices = options((code, currency_label(code)) for code in currencies)
         party_choices = options([("", _l("Choose"))] + list(PARTY_KIND_LABELS.items()))
         organisation_choices = options([("", "—")]) + [
             SelectChoice(value=str(o.id), label=o.name, optgroup=str(group))
@@ -132,7 +132,8 @@ class ProjectForm(FlaskForm):
 
     @staticmethod
     def data_of(project: Project) -> dict:
-        """The form's values for an existing project, amounts written with their currency's decimals."""
+        """The form's values for an existing project, amounts written as the pages write them, with their currency's
+        decimals ("8 500,50" in French)."""
         return {
             "title": project.title,
             "summary": project.summary or "",
@@ -147,7 +148,7 @@ class ProjectForm(FlaskForm):
             "budget": [
                 {
                     "label": line.label,
-                    "amount": money.format_amount(line.amount, line.currency),
+                    "amount": format_amount_for_form(line.amount, line.currency),
                     "currency": line.currency,
                 }
                 for line in project.budget_lines
@@ -157,7 +158,7 @@ class ProjectForm(FlaskForm):
                 {
                     "party_kind": line.party_kind,
                     "organisation_id": str(line.organisation_id or ""),
-                    "amount": money.format_amount(line.amount, line.currency),
+                    "amount": format_amount_for_form(line.amount, line.currency),
                     "currency": line.currency,
                 }
                 for line in project.funding_lines

@@ -344,7 +344,11 @@ def _set_choices(form: ProjectForm, associations: list[Organisation], project: P
     ]
     if offer.others:
         groups.append((_l("Other organisations"), offer.others))
-    form.set_choices(associations, offer.communes, groups, money.accepted_currencies(utcnow().date()))
+    form.set_choices(associations, offer.communes, groups, _currencies())
+
+
+def _currencies() -> list[str]:
+    return money.accepted_currencies(utcnow().date())
 
 
 def _render_form(
@@ -375,7 +379,8 @@ def new():
     if not associations:
         abort(403)
     if request.method == "GET":
-        form = ProjectForm(data={"association_id": str(associations[0].id), "budget": [{}], "funding": [{}]})
+        line = {"currency": rules.default_line_currency(current_user, associations[0], _currencies())}
+        form = ProjectForm(data={"association_id": str(associations[0].id), "budget": [line], "funding": [line]})
         _set_choices(form, associations)
         return _render_form(form, None)
     form = ProjectForm()
