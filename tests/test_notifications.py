@@ -694,6 +694,17 @@ def test_the_in_app_text_is_rendered_in_the_viewers_language_with_its_stored_par
     assert "Responsable" in in_french and "Officer" not in in_french  # the role's label, in French
 
 
+def test_the_commune_speaks_as_the_commune_under_its_usual_name(people, session, app):
+    """Issue 14: "Diema examine …" read as a person's name and the data's spelling; the commune is named as such."""
+    project = make_project(people.association, people.commune_a, S.SUBMITTED, title="Puits")
+    projects.transition(people.users["mayor"], project, "start_review")
+    told = session.scalars(select(Notification).where(Notification.user_id == people.users["officer"].id)).all()
+    with force_locale("fr"):
+        assert [notification_text(n) for n in told] == ["La commune de Diéma examine « Puits »."]
+    with force_locale("en"):
+        assert [notification_text(n) for n in told] == ["Diéma is reviewing “Puits”."]
+
+
 def test_a_notification_whose_text_no_longer_fits_still_shows_something(people, session, app):
     user = people.users["member"]
     session.add(Notification(user_id=user.id, event="gone_event", audience="x", params={}, mail="none"))

@@ -232,7 +232,7 @@ def project_params(context: Context) -> dict:
     return {
         "project": project.title,
         "association": project.association.name,
-        "commune": project.commune.name,
+        "commune": project.commune.display_name,
         "actor": actor.name if actor is not None else "",
         "comment": context.get("comment") or "",
     }
