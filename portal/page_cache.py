@@ -267,7 +267,6 @@ def init_app(app: Flask) -> None:
             log.warning("page cache lookup failed", exc_info=True)
             return None
         if entry is not None:
-            g.page_cache_hit = True
             return _answer(entry)
         g.page_cache_miss = (key, generation)  # the generation read before the data: see _keep
         return None
