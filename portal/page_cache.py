@@ -53,7 +53,10 @@ PRIVATE_TABLES = frozenset(
 # What an anonymous visitor's session may hold and still be served the shared page: their language choice,
 # and the form token of a form they opened elsewhere (a page that renders a token is never kept).
 SHARED_SESSION_KEYS = frozenset({"locale", "csrf_token", "_permanent"})
-KEPT_HEADERS = ("Content-Type", "Content-Disposition", "Content-Language")
+# Headers of the answer that are not kept with it: set anew for each visitor, or by the cache itself.
+UNKEPT_HEADERS = frozenset(
+    {"set-cookie", "content-length", "content-encoding", "etag", "last-modified", "cache-control", "vary", "date"}
+)
 
 
 @dataclass
@@ -213,8 +216,9 @@ def _not_modified(entry: Entry, etag: str) -> bool:
 def _answer(entry: Entry):
     """A response made from the kept answer."""
     response = current_app.response_class(status=200)
+    response.headers.clear()
     for name, value in entry.headers:
-        response.headers[name] = value
+        response.headers.add(name, value)
     return _present(response, entry)
 
 
@@ -240,7 +244,7 @@ def _validators(response, etag: str, rendered_at: float) -> None:
     response.set_etag(etag)
     response.headers["Last-Modified"] = formatdate(rendered_at, usegmt=True)
     response.headers["Cache-Control"] = "no-cache"  # the browser may keep it, and asks us whether it changed
-    response.vary.add("Accept-Encoding")
+    response.vary.update(("Accept-Encoding", "Accept-Language", "Cookie"))  # what the key and the body depend on
 
 
 def init_app(app: Flask) -> None:
@@ -283,6 +287,7 @@ def init_app(app: Flask) -> None:
             or response.is_streamed
             or response.mimetype not in COMPRESSIBLE
             or "Set-Cookie" in response.headers
+            or response.cache_control.private  # the view said this answer is for its reader alone
             or session.modified
             or not _shareable_request()
             or app.config["WTF_CSRF_FIELD_NAME"] in g  # the page holds this visitor's form token
@@ -290,7 +295,7 @@ def init_app(app: Flask) -> None:
             return response
         key, generation = missed
         body = response.get_data()
-        headers = [(name, response.headers[name]) for name in KEPT_HEADERS if name in response.headers]
+        headers = [(name, value) for name, value in response.headers.items() if name.lower() not in UNKEPT_HEADERS]
         gzipped = gzip.compress(body, compresslevel=6, mtime=0) if len(body) >= MIN_SIZE else None
         # Kept under the generation read before the request read any data: if a change was committed meanwhile,
         # the generation has moved on and this answer is never served, however it raced.

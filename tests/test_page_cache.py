@@ -116,6 +116,17 @@ def test_a_browser_that_has_the_page_is_told_it_has_not_changed(cached_app, cast
     assert changed.headers["ETag"] != etag
 
 
+def test_a_kept_download_keeps_its_name_and_licence(cached_app, cast):
+    """The open-data CSV, served again from the cache, still says it is an attachment and under which licence."""
+    visitor = cached_app.test_client()
+    first = visitor.get("/api/v1/export/projects.csv")
+    again, queries = _get(visitor, "/api/v1/export/projects.csv")
+    assert queries == 0 and again.get_data() == first.get_data()
+    for header in ("Content-Type", "Content-Disposition", "Link", "Content-Security-Policy"):
+        assert again.headers.get(header) == first.headers.get(header), header
+    assert 'rel="license"' in again.headers["Link"] and "attachment" in again.headers["Content-Disposition"]
+
+
 def test_signed_in_members_and_api_clients_never_get_the_shared_answer(cached_app, cast):
     submitted = make_project(cast.association, cast.commune_a, ProjectStatus.SUBMITTED, title="Dossier déposé")
     db.session.commit()
