@@ -549,6 +549,7 @@ def test_lines_are_added_and_removed_without_javascript_keeping_what_was_typed(c
     assert input_value(page, "budget-0-label") == "Forage"
     assert input_value(page, "budget-0-amount") == "10000"
     assert input_value(page, "budget-1-label") == ""  # the new, empty row
+    assert _selected(page, "budget-1-currency") == "€ (EUR)"  # in the currency of the line above it
     assert input_value(page, "title") == "Forage à Diéma"
     assert db.session.scalar(select(Project.id)) is None  # nothing saved yet
 

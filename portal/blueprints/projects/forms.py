@@ -170,8 +170,8 @@ class ProjectForm(FlaskForm):
         """Adds or removes a budget or funding row when that button was pressed; False when the person saves."""
         for rows, name in ((self.budget, "budget"), (self.funding, "funding")):
             if f"add_{name}" in posted:
-                if len(rows) < MAX_ROWS:
-                    rows.append_entry()
+                if len(rows) < MAX_ROWS:  # a new line in the currency of the one above it
+                    rows.append_entry({"currency": rows[-1].currency.data} if len(rows) else None)
                 return True
             if f"remove_{name}" in posted:
                 raw = posted.get(f"remove_{name}", "").strip()
