@@ -108,8 +108,10 @@ def test_a_project_goes_from_the_association_to_the_mayor_and_back_without_javas
     with page.expect_navigation():
         page.locator("button[name=add_budget]").click()
     assert page.locator("#budget-0-label").input_value() == "Bâtiment"  # kept across the round trip
+    assert page.locator("#budget-1-currency").input_value() == "EUR"  # a new line: the currency of the one above
     page.locator("#budget-1-label").fill("Équipement")
     page.locator("#budget-1-amount").fill("2 000 000")
+    page.locator("#budget-1-currency").select_option(label="F\u00a0CFA (XOF)")
     page.locator("#funding-0-party_kind").select_option("association")
     page.locator("#funding-0-organisation_id").select_option(label="Association des ressortissants de Diéma en France")
     page.locator("#funding-0-amount").fill("15000")
@@ -118,6 +120,7 @@ def test_a_project_goes_from_the_association_to_the_mayor_and_back_without_javas
         page.locator("button[name=add_funding]").click()
     page.locator("#funding-1-party_kind").select_option("commune")
     page.locator("#funding-1-amount").fill("2000000")
+    page.locator("#funding-1-currency").select_option("XOF")
     with page.expect_navigation():
         page.locator(".project-form button[name=save]:not(.default-submit)").click()
     assert re.search(r"/projects/\d+$", page.url), page.url
