@@ -4,6 +4,7 @@ Browser tests run whenever Debian's chromium is installed and are required in CI
 there, they are never skipped to get green.
 """
 
+import contextlib
 import os
 import threading
 from pathlib import Path
@@ -67,23 +68,32 @@ class LiveServer:
         self.server.server_close()
 
 
+@contextlib.contextmanager
+def serving(app, load=None):
+    """`app` on a fresh, migrated database (loaded by `load` when given), served until the block ends."""
+    with app.app_context():
+        reset_database()
+        upgrade()
+        if load is not None:
+            load()
+            db.session.commit()
+    server = LiveServer(app)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+        with app.app_context():
+            db.engine.dispose()
+
+
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory):
     """The portal on its own SQLite file, migrated, served on a free port of 127.0.0.1, CSRF armed."""
     path = tmp_path_factory.mktemp("live") / "portal.db"
     app = create_app("test", SQLALCHEMY_DATABASE_URI=f"sqlite:///{path}", WTF_CSRF_ENABLED=True)
-    with app.app_context():
-        reset_database()
-        upgrade()
-        load_browser_data = app.config.get("BROWSER_TEST_SEED")
-        if load_browser_data:
-            load_browser_data()
-    server = LiveServer(app)
-    server.start()
-    yield server
-    server.stop()
-    with app.app_context():
-        db.engine.dispose()
+    with serving(app, app.config.get("BROWSER_TEST_SEED")) as server:
+        yield server
 
 
 @pytest.fixture()

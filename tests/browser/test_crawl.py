@@ -12,15 +12,12 @@ from urllib.parse import parse_qsl, urldefrag, urljoin, urlsplit
 
 import lxml.html
 import pytest
-from flask_migrate import upgrade
 
 from portal import create_app
 from portal.cli.demo import seed_demo
-from portal.extensions import db
-from tests.browser.conftest import LiveServer
+from tests.browser.conftest import serving
 from tests.browser.pagecheck import PAGE_BUDGET_BYTES, Watch, measure_current_page, skeleton
 from tests.browser.test_people_pages import sign_in
-from tests.conftest import reset_database
 
 ROLES = [
     None,  # anonymous
@@ -44,17 +41,8 @@ def demo_server(tmp_path_factory):
         UPLOAD_DIR=str(folder / "uploads"),
         WTF_CSRF_ENABLED=True,
     )
-    with app.app_context():
-        reset_database()
-        upgrade()
-        seed_demo()
-        db.session.commit()
-    server = LiveServer(app)
-    server.start()
-    yield server
-    server.stop()
-    with app.app_context():
-        db.engine.dispose()
+    with serving(app, seed_demo) as server:
+        yield server
 
 
 def pattern_of(url: str) -> str:
