@@ -43,7 +43,11 @@ def compress(response):
         if request.endpoint != "static":
             return response  # files sent straight from disk
         response.direct_passthrough = False  # the stylesheet and icons: small, read once into memory
+        source = response.response
         response.make_sequence()
+        close = getattr(source, "close", None)
+        if close is not None:  # read whole: the file is closed now, not whenever the server closes the answer
+            close()
     if response.is_streamed:
         return response
     body = response.get_data()

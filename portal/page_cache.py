@@ -262,7 +262,7 @@ def init_app(app: Flask) -> None:
     seconds = app.config["PAGE_CACHE_SECONDS"]
 
     def _serve_kept():
-        if not _shareable_request():
+        if request.endpoint == "static" or not _shareable_request():  # static files have their own caching
             return None
         key = _key()
         try:

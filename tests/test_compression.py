@@ -1,6 +1,7 @@
 """For slow connections: pages, API answers and the stylesheet travel gzipped to a client that accepts it, and
 the stylesheet's address changes with its content so browsers keep it for a year."""
 
+import gc
 import gzip
 import re
 
@@ -38,3 +39,12 @@ def test_a_signed_in_page_is_not_compressed(client, login_as):
     login_as("officer")
     page = client.get("/projects/", headers={"Accept-Encoding": "gzip"})
     assert page.status_code == 200 and "Content-Encoding" not in page.headers
+
+
+def test_a_small_static_file_is_read_whole_and_its_file_closed_at_once(client):
+    """An icon below the gzip threshold is read into memory and its file closed then, not left open until
+    the server closes the answer (a browser that drops the request would leave it to the garbage collector)."""
+    response = client.get("/static/favicon.svg", headers={"Accept-Encoding": "gzip"}, buffered=False)
+    assert response.status_code == 200 and b"<svg" in response.get_data()
+    del response
+    gc.collect()  # an open file would warn here (ResourceWarning), which the suite treats as a failure
