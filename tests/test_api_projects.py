@@ -389,7 +389,7 @@ def test_files_of_failed_uploads_are_swept_and_documents_kept(app, client, cast,
     import os
     import time
 
-    from portal.domain.documents import sweep_orphan_uploads
+    from portal.services.files import sweep_orphan_uploads
 
     monkeypatch.setitem(app.config, "UPLOAD_DIR", str(tmp_path))
     project = create(client, officer, project_body(cast))

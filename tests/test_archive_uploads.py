@@ -10,7 +10,7 @@ import zlib
 
 import pytest
 
-from portal.domain import documents
+from portal.services import files as documents
 from tests.project_api import create, project_body, token
 
 ODT = "application/vnd.oasis.opendocument.text"

@@ -1,6 +1,6 @@
-"""The house's shape, read from the code: imports flow one way (faces → domain → notifications → what reads
-models → models → leaves), no module imports, at any depth, one that imports it back, pages and the API never
-import each other, and no blueprint adds, deletes or audits rows itself."""
+"""The house's shape, read from the code: imports flow one way (faces → domain → notifications → services →
+what reads models → models → leaves), no module imports, at any depth, one that imports it back, pages and the
+API never import each other, and no blueprint adds, deletes or audits rows itself."""
 
 import ast
 import re
@@ -17,6 +17,7 @@ LAYERS = [
     ("vocabulary", {"portal.ids", "portal.labels", "portal.paging", "portal.security", "portal.signed_links"}),
     ("models", {"portal.models"}),
     ("reading models", {"portal.money", "portal.visibility", "portal.i18n"}),
+    ("services", {"portal.services"}),  # plumbing every domain uses the same way, knowing no rule
     ("notifications", {"portal.notifications"}),
     ("domain", {"portal.domain"}),
     ("faces", {"portal.blueprints", "portal.cli", "portal.templating", "portal.request_log"}),

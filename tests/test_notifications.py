@@ -19,7 +19,6 @@ from portal.domain import (
     contributions,
     convention,
     disputes,
-    documents,
     facilities,
     meetings,
     progress,
@@ -50,6 +49,7 @@ from portal.notifications.inbox import notification_text
 from portal.notifications.notify import notify
 from portal.notifications.outbox import expire_sent, queue_mail
 from portal.notifications.preferences import choosable_kinds
+from portal.services import files
 from tests.commitment_factories import co_funded_project, make_commitment
 from tests.delivery_factories import make_contribution, make_facility
 from tests.dispute_factories import make_dispute
@@ -975,7 +975,7 @@ def test_a_test_app_leaves_the_scheduled_jobs_to_its_tests_unless_told(app, monk
     assert [(job.name, job.every, job.func) for job in SCHEDULED_JOBS] == [
         ("notifications_digest", timedelta(days=1), send_digests),
         ("project_escalation", timedelta(hours=1), projects.escalate_unanswered),
-        ("orphan_uploads", timedelta(hours=6), documents.sweep_orphan_uploads),
+        ("orphan_uploads", timedelta(hours=6), files.sweep_orphan_uploads),
         ("audit_anchor", timedelta(days=1), write_anchor),
         ("login_failures_sweep", timedelta(days=1), forget_old_failures),
         ("outbox_expiry", timedelta(days=1), expire_sent),

@@ -2,14 +2,14 @@
 
 from flask import Response, send_file
 
-from portal.domain.documents import document_path
 from portal.errors import Refused
+from portal.services.files import stored_path
 
 
 def send_document(document) -> Response:
     """The document as a download under its own name: an attachment (never shown inline), kept by no cache on the
     way (`private, no-store`: it may be personal). 404 when there is none, or its file is gone."""
-    path = document_path(document) if document is not None else None
+    path = stored_path(document) if document is not None else None
     if path is None or not path.is_file():
         raise Refused("not_found")
     response = send_file(

@@ -1,7 +1,8 @@
 """`flask --app wsgi backup DIR` and `restore DIR`: the SQLite database and the stored files, together.
 
 The database is copied with SQLite's online backup (a consistent copy while the portal runs), the files of
-UPLOAD_DIR beside it, and a manifest says what the copy holds. PostgreSQL is backed up with its own tools
+UPLOAD_DIR beside it, and a manifest says what the copy holds: for every table of stored files (the registry,
+portal/services/files.py) how many files its rows point to, and any the copy lacks. A restore checks the same. PostgreSQL is backed up with its own tools
 (`pg_dump`, see README); these commands refuse it rather than copy half of what matters.
 """
 
@@ -18,6 +19,7 @@ from sqlalchemy.engine import make_url
 
 from portal.database import utcnow
 from portal.extensions import db
+from portal.services.files import file_models, files_by_table
 
 MANIFEST = "manifest.json"
 
@@ -43,9 +45,33 @@ def backup_to(target: Path) -> dict:
     if uploads.is_dir():
         shutil.copytree(uploads, target / "uploads")
         files = sum(1 for path in (target / "uploads").rglob("*") if path.is_file())
-    manifest = {"made_at": utcnow().isoformat(), "database": source.name, "files": files}
+    pointed = _files_named_in(target / "portal.db")  # by the copy itself: what a restore will need
+    manifest = {
+        "made_at": utcnow().isoformat(),
+        "database": source.name,
+        "files": files,
+        "file_tables": {table: len(names) for table, names in pointed.items()},
+        "missing": _missing(pointed, target / "uploads"),
+    }
     (target / MANIFEST).write_text(json.dumps(manifest, indent=2))
     return manifest
+
+
+def _files_named_in(database: Path) -> dict[str, list[str]]:
+    """{table: stored names} for every table of stored files, read from the SQLite file `database`."""
+    with closing(sqlite3.connect(database)) as copy:
+        return {
+            model.__tablename__: sorted(
+                name
+                for (name,) in copy.execute(f'SELECT stored_name FROM "{model.__tablename__}"')  # noqa: S608
+            )
+            for model in file_models()
+        }
+
+
+def _missing(pointed: dict[str, list[str]], directory: Path) -> list[str]:
+    """The stored names some row points to that `directory` does not hold."""
+    return sorted(name for names in pointed.values() for name in names if not (directory / name).is_file())
 
 
 def restore_from(source: Path) -> dict:
@@ -62,6 +88,7 @@ def restore_from(source: Path) -> dict:
     if (source / "uploads").is_dir():
         shutil.rmtree(uploads, ignore_errors=True)
         shutil.copytree(source / "uploads", uploads)
+    manifest["missing_now"] = _missing(files_by_table(), uploads)
     return manifest
 
 
@@ -74,6 +101,7 @@ def backup_command(target: Path):
         raise click.ClickException(f"{target} exists: give a new folder")
     manifest = backup_to(target)
     click.echo(f"Backed up the database and {manifest['files']} files into {target}.")
+    _warn_missing(manifest["missing"], "the backup")
 
 
 @click.command("restore")
@@ -88,3 +116,13 @@ def restore_command(source: Path, yes: bool):
         click.confirm("This replaces the current database and files. Go on?", abort=True)
     manifest = restore_from(source)
     click.echo(f"Restored the backup of {manifest['made_at']} ({manifest['files']} files).")
+    _warn_missing(manifest["missing_now"], "the restored portal")
+
+
+def _warn_missing(names: list[str], where: str) -> None:
+    if names:
+        click.echo(
+            f"Warning: {len(names)} stored files the database points to are not in {where} "
+            f"(their pages answer 404): {', '.join(names[:20])}{' …' if len(names) > 20 else ''}",
+            err=True,
+        )

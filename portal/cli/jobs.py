@@ -1,4 +1,4 @@
-"""The one table of scheduled jobs, and `flask --app wsgi jobs run-due`.
+"""The one table of scheduled jobs, `flask --app wsgi jobs run-due`, and `jobs run NAME` (one job, now).
 
 Every outbox worker (`flask outbox work`) runs these jobs between deliveries, each at most once per period,
 by whichever worker claims it first (portal/notifications/jobs.py). A job's name is where its last run is kept:
@@ -12,14 +12,16 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
+from portal.database import utcnow, write_intent
 from portal.domain import commitments, disputes, facilities, meetings, progress
 from portal.domain.audit import write_anchor
-from portal.domain.documents import sweep_orphan_uploads
 from portal.domain.projects import escalate_unanswered
 from portal.domain.throttle import forget_old_failures
+from portal.extensions import db
 from portal.notifications.digest import send_digests
 from portal.notifications.jobs import Job, run_due_jobs
 from portal.notifications.outbox import expire_sent
+from portal.services.files import sweep_orphan_uploads
 
 SCHEDULED_JOBS: tuple[Job, ...] = (
     Job("notifications_digest", timedelta(days=1), send_digests),
@@ -50,3 +52,21 @@ def jobs_run_due():
     app = current_app._get_current_object()
     ran = run_due_jobs(app, scheduled_jobs(app))
     click.echo(f"Jobs run: {', '.join(ran)}." if ran else "No job was due.")
+
+
+@jobs.command("run")
+@click.argument("name")
+def jobs_run(name: str):
+    """Run the scheduled job NAME now, whatever its period (its schedule is left as it was)."""
+    known = {job.name: job for job in SCHEDULED_JOBS}
+    job = known.get(name)
+    if job is None:
+        raise click.UsageError(f"No scheduled job is called {name!r}. The jobs: {', '.join(known)}.")
+    try:
+        with write_intent(True):
+            job.func(utcnow())
+            db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    click.echo(f"Ran the job {name}.")

@@ -10,13 +10,12 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from portal.database import utcnow
 from portal.domain.audit import record
-from portal.domain.documents import clean_filename, store_upload
 from portal.errors import Refused
 from portal.extensions import db
 from portal.models import ACCEPTANCE_KINDS, DeliveryFile, Project, ProjectStatus, WorksAcceptance, commune_today
 from portal.notifications.notify import notify
+from portal.services.files import keep_upload
 from portal.visibility import is_commune_official
 
 ACCEPTING_STATUSES = frozenset({ProjectStatus.IN_PROGRESS, ProjectStatus.COMPLETED, ProjectStatus.HANDED_OVER})
@@ -79,18 +78,7 @@ def record_acceptance(actor, project: Project, kind, accepted_on, participants, 
         errors["file"] = [str(_l("Add the signed record (a PDF or a scan)."))]
     if errors:
         raise Refused("validation_failed", fields=errors)
-    stored_name, size, content_type = store_upload(stream)
-    signed = DeliveryFile(
-        project_id=project.id,
-        filename=clean_filename(filename),
-        stored_name=stored_name,
-        content_type=content_type,
-        size=size,
-        uploaded_by_id=actor.id,
-        created_at=utcnow(),
-    )
-    db.session.add(signed)
-    db.session.flush()
+    signed = keep_upload(DeliveryFile, stream, filename, actor, project_id=project.id)
     acceptance = WorksAcceptance(
         project_id=project.id,
         kind=kind,

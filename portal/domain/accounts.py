@@ -51,6 +51,7 @@ from portal.models import (
     Verification,
 )
 from portal.notifications.notify import notify
+from portal.services.files import files_uploaded_by
 from portal.urls import public_url
 from portal.visibility import is_mediator_or_admin
 
@@ -606,6 +607,7 @@ def personal_data(user: User) -> dict:
         "audit_events": db.session.scalar(
             select(func.count()).select_from(AuditEvent).where(AuditEvent.actor_id == user.id)
         ),
+        "files_sent": files_uploaded_by(user),  # from every table of stored files (the registry)
     }
 
 

@@ -19,7 +19,6 @@ from portal import money
 from portal.database import utcnow
 from portal.domain import workflow
 from portal.domain.audit import record
-from portal.domain.documents import clean_filename, store_upload
 from portal.domain.settings import get_setting
 from portal.errors import Refused
 from portal.extensions import db
@@ -41,6 +40,7 @@ from portal.models import (
     commune_today,
 )
 from portal.notifications.notify import notify
+from portal.services.files import keep_upload
 from portal.visibility import (
     can_see_project,
     is_mediator,
@@ -332,27 +332,14 @@ def add_evidence(actor, commitment: Commitment, stream, filename: str | None) ->
         raise Refused("forbidden")
     if not can_add_evidence(actor, commitment):
         raise Refused("invalid_transition")
-    if stream is None:
-        raise Refused("validation_failed", fields={"file": [str(_l("Choose a file."))]})
-    stored_name, size, content_type = store_upload(stream)
-    evidence = CommitmentEvidence(
-        commitment_id=commitment.id,
-        filename=clean_filename(filename),
-        stored_name=stored_name,
-        content_type=content_type,
-        size=size,
-        uploaded_by_id=actor.id,
-        created_at=utcnow(),
-    )
-    db.session.add(evidence)
-    db.session.flush()
+    evidence = keep_upload(CommitmentEvidence, stream, filename, actor, commitment_id=commitment.id)
     commitment.evidence.append(evidence)
     record(
         "commitment.evidence_add",
         "commitment",
         commitment.id,
         actor=actor,
-        after={"evidence_id": evidence.id, "filename": evidence.filename, "size": size},
+        after={"evidence_id": evidence.id, "filename": evidence.filename, "size": evidence.size},
     )
     return evidence
 

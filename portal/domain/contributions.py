@@ -20,7 +20,6 @@ from portal import money
 from portal.database import utcnow
 from portal.domain import commitments, workflow
 from portal.domain.audit import record
-from portal.domain.documents import clean_filename, store_upload
 from portal.errors import Refused
 from portal.extensions import db
 from portal.ids import is_id
@@ -36,6 +35,7 @@ from portal.models import (
     commune_today,
 )
 from portal.notifications.notify import notify
+from portal.services.files import keep_upload
 from portal.visibility import can_see_project, commune_organisation_id, is_mediator
 
 S = ContributionStatus
@@ -247,22 +247,6 @@ def _paid_on(value) -> date:
     return parsed
 
 
-def _store(actor, project: Project, stream, filename) -> DeliveryFile:
-    stored_name, size, content_type = store_upload(stream)
-    kept = DeliveryFile(
-        project_id=project.id,
-        filename=clean_filename(filename),
-        stored_name=stored_name,
-        content_type=content_type,
-        size=size,
-        uploaded_by_id=actor.id,
-        created_at=utcnow(),
-    )
-    db.session.add(kept)
-    db.session.flush()
-    return kept
-
-
 def check_can_report(actor, project: Project) -> None:
     """403 for whoever pays no line of the project, 409 before agreement: the checks before reading the input."""
     if not may_report(actor, project):
@@ -303,7 +287,7 @@ def report_contribution(actor, project: Project, data: dict, stream=None, filena
         errors["reference"] = [str(_l("At most %(n)s characters.", n=REFERENCE_MAX))]
     if errors:
         raise Refused("validation_failed", fields=errors)
-    proof = _store(actor, project, stream, filename) if stream is not None else None
+    proof = keep_upload(DeliveryFile, stream, filename, actor, project_id=project.id) if stream is not None else None
     contribution = Contribution(
         project_id=project.id,
         funding_line_id=line.id,
@@ -343,9 +327,7 @@ def add_proof(actor, contribution: Contribution, stream, filename) -> Contributi
         raise Refused("forbidden")
     if contribution.status == S.CONFIRMED:
         raise Refused("invalid_transition", _l("A confirmed contribution keeps its proof."))
-    if stream is None:
-        raise Refused("validation_failed", fields={"file": [str(_l("Choose a file."))]})
-    proof = _store(actor, contribution.project, stream, filename)
+    proof = keep_upload(DeliveryFile, stream, filename, actor, project_id=contribution.project_id)
     contribution.proof_id = proof.id
     contribution.proof = proof
     workflow.flush_or_stale()

@@ -14,7 +14,6 @@ from sqlalchemy.orm import joinedload
 
 from portal.database import utcnow
 from portal.domain.audit import record
-from portal.domain.documents import clean_filename, store_upload
 from portal.errors import Refused
 from portal.extensions import db
 from portal.models import (
@@ -32,6 +31,7 @@ from portal.models import (
     commune_today,
 )
 from portal.notifications.notify import notify
+from portal.services.files import keep_upload
 from portal.visibility import is_association_officer, is_commune_official, party_organisation_ids
 
 NUMBER_MAX = 100
@@ -181,20 +181,7 @@ def upload_signed(actor, project: Project, stream, filename) -> ProjectConventio
         raise Refused("forbidden")
     if not has_convention(project):
         raise Refused("not_found")
-    if stream is None:
-        raise Refused("validation_failed", fields={"file": [str(_l("Choose a file."))]})
-    stored_name, size, content_type = store_upload(stream)
-    signed = DeliveryFile(
-        project_id=project.id,
-        filename=clean_filename(filename),
-        stored_name=stored_name,
-        content_type=content_type,
-        size=size,
-        uploaded_by_id=actor.id,
-        created_at=utcnow(),
-    )
-    db.session.add(signed)
-    db.session.flush()
+    signed = keep_upload(DeliveryFile, stream, filename, actor, project_id=project.id)
     convention = _row(project)
     convention.signed_file_id, convention.signed_at = signed.id, utcnow()
     convention.signed_file = signed

@@ -15,7 +15,6 @@ from sqlalchemy.orm import joinedload, selectinload
 from portal.database import utcnow
 from portal.domain import workflow
 from portal.domain.audit import record
-from portal.domain.documents import clean_filename, store_upload
 from portal.domain.settings import get_setting
 from portal.errors import Refused
 from portal.extensions import db
@@ -37,6 +36,7 @@ from portal.models import (
     User,
 )
 from portal.notifications.notify import notify
+from portal.services.files import keep_upload
 from portal.visibility import (
     acting_organisation_ids,
     can_see_dispute,
@@ -395,27 +395,14 @@ def thread_query(user, dispute: Dispute):
 def add_document(actor, dispute: Dispute, stream, filename: str | None) -> DisputeDocument:
     """A file given by a party or the mediator, checked by its content like project documents."""
     check_may_write(actor, dispute)
-    if stream is None:
-        raise Refused("validation_failed", fields={"file": [str(_l("Choose a file."))]})
-    stored_name, size, content_type = store_upload(stream)
-    document = DisputeDocument(
-        dispute_id=dispute.id,
-        filename=clean_filename(filename),
-        stored_name=stored_name,
-        content_type=content_type,
-        size=size,
-        uploaded_by_id=actor.id,
-        created_at=utcnow(),
-    )
-    db.session.add(document)
-    db.session.flush()
+    document = keep_upload(DisputeDocument, stream, filename, actor, dispute_id=dispute.id)
     dispute.documents.append(document)
     record(
         "dispute.document_add",
         "dispute",
         dispute.id,
         actor=actor,
-        after={"document_id": document.id, "filename": document.filename, "size": size},
+        after={"document_id": document.id, "filename": document.filename, "size": document.size},
     )
     return document
 

@@ -15,7 +15,6 @@ from sqlalchemy.orm import joinedload
 from portal.database import utcnow
 from portal.domain.audit import record
 from portal.domain.commitments import acts_for, awaits_funder
-from portal.domain.documents import clean_filename, store_upload, upload_dir
 from portal.domain.settings import get_setting
 from portal.domain.thumbnails import add_thumbnail
 from portal.errors import Refused
@@ -31,6 +30,7 @@ from portal.models import (
     ProjectStatus,
 )
 from portal.notifications.notify import notify
+from portal.services.files import keep_upload
 
 REMARK_MAX = 20_000
 
@@ -80,25 +80,7 @@ def record_check(actor, project: Project, condition, remark, stream=None, filena
         raise Refused("validation_failed", fields=errors)
     photo = None
     if stream is not None:
-        stored_name, size, content_type = store_upload(stream)
-        if not content_type.startswith("image/"):
-            (upload_dir() / stored_name).unlink(missing_ok=True)
-            raise Refused(
-                "unsupported_file_type",
-                _l("The photo must be an image (JPEG, PNG, GIF or WebP)."),
-                fields={"file": [str(_l("The photo must be an image (JPEG, PNG, GIF or WebP)."))]},
-            )
-        photo = DeliveryFile(
-            project_id=project.id,
-            filename=clean_filename(filename),
-            stored_name=stored_name,
-            content_type=content_type,
-            size=size,
-            uploaded_by_id=actor.id,
-            created_at=utcnow(),
-        )
-        db.session.add(photo)
-        db.session.flush()
+        photo = keep_upload(DeliveryFile, stream, filename, actor, image_only=True, project_id=project.id)
         add_thumbnail(photo)
     now = utcnow()
     check = FacilityCheck(

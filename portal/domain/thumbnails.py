@@ -10,9 +10,9 @@ import warnings
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from portal.database import utcnow
-from portal.domain.documents import upload_dir
 from portal.extensions import db
 from portal.models import DeliveryFile
+from portal.services.files import upload_dir
 
 THUMBNAIL_SIDE = 120  # pixels: about 3 to 5 KB each
 MAX_PIXELS = 50_000_000  # what a camera makes; anything larger is not decoded

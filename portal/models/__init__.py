@@ -33,6 +33,7 @@ from portal.models.disputes import (
     DisputeStatus,
     MediationSession,
 )
+from portal.models.files import FILE_MODELS, StoredFile
 from portal.models.indicators import INDICATORS, INDICATORS_BY_CODE, IndicatorValue
 from portal.models.meetings import (
     MINUTES_ANSWERS,
@@ -91,6 +92,8 @@ __all__ = [
     "DisputeMessage",
     "DisputeStatus",
     "MediationSession",
+    "FILE_MODELS",
+    "StoredFile",
     "MINUTES_ANSWERS",
     "RSVP_ANSWERS",
     "Meeting",

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.database import UTCDateTime, one_of, utcnow
 from portal.extensions import db
+from portal.models.files import StoredFile
 from portal.models.organisations import Organisation
 from portal.models.projects import FundingLine, Project
 from portal.models.users import User
@@ -93,18 +94,12 @@ class Commitment(db.Model):
         return f"<Commitment {self.id} {self.status} {self.kind}>"
 
 
-class CommitmentEvidence(db.Model):
+class CommitmentEvidence(StoredFile, db.Model):
     """A file proving a commitment kept (a transfer receipt, a land title), stored outside static/."""
 
     __tablename__ = "commitment_evidence"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     commitment_id: Mapped[int] = mapped_column(ForeignKey("commitments.id", ondelete="CASCADE"), index=True)
-    filename: Mapped[str] = mapped_column(String(200))
-    stored_name: Mapped[str] = mapped_column(String(64), unique=True)
-    content_type: Mapped[str] = mapped_column(String(100))
-    size: Mapped[int] = mapped_column(Integer)
-    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     commitment: Mapped[Commitment] = relationship(back_populates="evidence")

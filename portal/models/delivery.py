@@ -28,11 +28,12 @@ from sqlalchemy.orm import Mapped, backref, column_property, mapped_column, rela
 
 from portal.database import UTCDateTime, one_of, utcnow
 from portal.extensions import db
+from portal.models.files import StoredFile
 from portal.models.projects import FundingLine, Project
 from portal.models.users import User
 
 
-class DeliveryFile(db.Model):
+class DeliveryFile(StoredFile, db.Model):
     """A file kept after agreement (a transfer receipt, a photo of the facility), stored outside static/ under a
     random name, checked by its content like project documents."""
 
@@ -40,12 +41,6 @@ class DeliveryFile(db.Model):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), index=True)
-    filename: Mapped[str] = mapped_column(String(200))
-    stored_name: Mapped[str] = mapped_column(String(64), unique=True)
-    content_type: Mapped[str] = mapped_column(String(100))
-    size: Mapped[int] = mapped_column(Integer)
-    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # A photo's small JPEG, for pages (portal/domain/thumbnails.py).
     thumbnail_id: Mapped[int | None] = mapped_column(ForeignKey("delivery_files.id", ondelete="SET NULL"))
 

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from portal.database import UTCDateTime, one_of, utcnow
 from portal.extensions import db
 from portal.models.commitments import Commitment
+from portal.models.files import StoredFile
 from portal.models.organisations import Organisation
 from portal.models.projects import Project
 from portal.models.users import User
@@ -110,19 +111,13 @@ class DisputeMessage(db.Model):
     organisation: Mapped[Organisation | None] = relationship()
 
 
-class DisputeDocument(db.Model):
+class DisputeDocument(StoredFile, db.Model):
     """A file given in a dispute (a receipt, a letter, a photo), stored outside static/."""
 
     __tablename__ = "dispute_documents"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     dispute_id: Mapped[int] = mapped_column(ForeignKey("disputes.id", ondelete="CASCADE"), index=True)
-    filename: Mapped[str] = mapped_column(String(200))
-    stored_name: Mapped[str] = mapped_column(String(64), unique=True)
-    content_type: Mapped[str] = mapped_column(String(100))
-    size: Mapped[int] = mapped_column(Integer)
-    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     dispute: Mapped[Dispute] = relationship(back_populates="documents")
 

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.database import UTCDateTime, one_of, utcnow
 from portal.extensions import db
+from portal.models.files import StoredFile
 from portal.models.organisations import Organisation
 from portal.models.territories import Commune
 from portal.models.users import User
@@ -174,19 +175,13 @@ class CurrencyRate(db.Model):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
 
-class ProjectDocument(db.Model):
+class ProjectDocument(StoredFile, db.Model):
     __tablename__ = "project_documents"
     __table_args__ = (CheckConstraint(one_of("kind", DOCUMENT_KINDS), name="kind"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), index=True)
     kind: Mapped[str] = mapped_column(String(20))
-    filename: Mapped[str] = mapped_column(String(200))  # as the uploader named it, cleaned
-    stored_name: Mapped[str] = mapped_column(String(64), unique=True)  # random, outside static/
-    content_type: Mapped[str] = mapped_column(String(100))  # from the content, not from the client
-    size: Mapped[int] = mapped_column(Integer)
-    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     project: Mapped[Project] = relationship(back_populates="documents")
     uploaded_by: Mapped[User | None] = relationship()

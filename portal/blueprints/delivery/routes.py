@@ -130,9 +130,10 @@ def act(project_id, contribution_id, action):
     comment = request.form.get("comment", "")
     sent = request.files.get("file")
     try:
+        # The step first, checked against the version the page showed: adding the proof changes the row.
+        rules.transition(current_user, contribution, action, comment, version=parse_id(request.form.get("version")))
         if action == "report_again" and sent and sent.filename:
             rules.add_proof(current_user, contribution, sent.stream, sent.filename)
-        rules.transition(current_user, contribution, action, comment, version=parse_id(request.form.get("version")))
     except Refused as error:
         project = _reloaded(project_id)
         if error.code in ("invalid_transition", "stale_version"):

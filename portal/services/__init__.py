@@ -1,0 +1,1 @@
+"""Plumbing every domain uses the same way, knowing no rule."""
