@@ -4,15 +4,13 @@ An image is judged by its declared size before any pixel is decoded (a small fil
 photo whose thumbnail cannot be made simply has none: the page then offers the photo as a download only.
 """
 
-import secrets
 import warnings
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from portal.database import utcnow
 from portal.extensions import db
 from portal.models import DeliveryFile
-from portal.services.files import upload_dir
+from portal.services.files import new_stored_name, record_stored_file, stored_path
 
 THUMBNAIL_SIDE = 120  # pixels: about 3 to 5 KB each
 MAX_PIXELS = 50_000_000  # what a camera makes; anything larger is not decoded
@@ -20,9 +18,8 @@ MAX_PIXELS = 50_000_000  # what a camera makes; anything larger is not decoded
 
 def add_thumbnail(photo: DeliveryFile) -> DeliveryFile | None:
     """A thumbnail of `photo` (an image already stored), kept as a file of its own and linked to it."""
-    source = upload_dir() / photo.stored_name
-    stored_name = secrets.token_hex(16)
-    target = upload_dir() / stored_name
+    source = stored_path(photo)
+    stored_name, target = new_stored_name()
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -37,17 +34,15 @@ def add_thumbnail(photo: DeliveryFile) -> DeliveryFile | None:
     except (UnidentifiedImageError, OSError, ValueError, SyntaxError, Image.DecompressionBombError, Warning):
         target.unlink(missing_ok=True)
         return None
-    thumbnail = DeliveryFile(
-        project_id=photo.project_id,
-        filename=f"miniature-{photo.filename}"[:200],
-        stored_name=stored_name,
+    thumbnail = record_stored_file(
+        DeliveryFile,
+        stored_name,
+        filename=f"miniature-{photo.filename}",
         content_type="image/jpeg",
         size=target.stat().st_size,
         uploaded_by_id=photo.uploaded_by_id,
-        created_at=utcnow(),
+        project_id=photo.project_id,
     )
-    db.session.add(thumbnail)
-    db.session.flush()
     photo.thumbnail_id = thumbnail.id
     photo.thumbnail = thumbnail
     db.session.flush()

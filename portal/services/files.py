@@ -131,12 +131,31 @@ def keep_upload(model, stream, filename: str | None, uploader, *, image_only: bo
     if image_only and not content_type.startswith("image/"):
         (upload_dir() / stored_name).unlink(missing_ok=True)
         raise Refused("unsupported_file_type", IMAGE_ONLY_MESSAGE, fields={"file": [str(IMAGE_ONLY_MESSAGE)]})
+    return record_stored_file(
+        model,
+        stored_name,
+        filename=filename,
+        content_type=content_type,
+        size=size,
+        uploaded_by_id=uploader.id,
+        **fields,
+    )
+
+
+def new_stored_name() -> tuple[str, Path]:
+    """A random name in UPLOAD_DIR and its path, for a file about to be written (an upload, a thumbnail)."""
+    stored_name = secrets.token_hex(16)
+    return stored_name, upload_dir() / stored_name
+
+
+def record_stored_file(model, stored_name: str, *, filename, content_type: str, size: int, uploaded_by_id, **fields):
+    """Adds the row of `model` (a file table) that points to a file already written under `stored_name`."""
     row = model(
         filename=clean_filename(filename),
         stored_name=stored_name,
         content_type=content_type,
         size=size,
-        uploaded_by_id=uploader.id,
+        uploaded_by_id=uploaded_by_id,
         created_at=utcnow(),
         **fields,
     )
@@ -148,8 +167,7 @@ def keep_upload(model, stream, filename: str | None, uploader, *, image_only: bo
 def _write(stream) -> tuple[str, int, str]:
     """(stored name, size, content type) of the stream written to UPLOAD_DIR, checked by size and content."""
     limit = current_app.config["MAX_UPLOAD_BYTES"]
-    stored_name = secrets.token_hex(16)
-    path = upload_dir() / stored_name
+    stored_name, path = new_stored_name()
     size = 0
     try:
         with path.open("wb") as target:
