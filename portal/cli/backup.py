@@ -9,6 +9,7 @@ import json
 import shutil
 import sqlite3
 from contextlib import closing
+from datetime import datetime
 from pathlib import Path
 
 import click
@@ -17,6 +18,7 @@ from flask.cli import with_appcontext
 from sqlalchemy.engine import make_url
 
 from portal.database import utcnow
+from portal.domain.audit import set_aside_anchors_after
 from portal.extensions import db
 
 MANIFEST = "manifest.json"
@@ -88,3 +90,13 @@ def restore_command(source: Path, yes: bool):
         click.confirm("This replaces the current database and files. Go on?", abort=True)
     manifest = restore_from(source)
     click.echo(f"Restored the backup of {manifest['made_at']} ({manifest['files']} files).")
+    # The audit anchors written since the backup name events the restored log does not hold.
+    moved, where = set_aside_anchors_after(datetime.fromisoformat(manifest["made_at"]))
+    db.session.remove()
+    if moved:
+        click.echo(
+            f"Set aside {moved} audit anchors newer than the backup into {where}: they anchor events the restored "
+            "database does not hold; it verifies against the anchors that remain."
+        )
+    else:
+        click.echo("No audit anchor is newer than the backup.")
