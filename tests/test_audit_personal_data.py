@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 import sqlalchemy as sa
-from flask_migrate import upgrade
+from flask_migrate import downgrade, upgrade
 from sqlalchemy import select
 
 from portal import create_app
@@ -233,3 +233,24 @@ def test_the_migration_refuses_to_rehash_a_chain_that_does_not_verify(old_databa
     db.session.remove()
     assert db.session.scalar(sa.text("SELECT version_num FROM alembic_version")) == OLD_REVISION
     assert "kadia@example.org" in str(db.session.scalar(sa.text("SELECT after FROM audit_events WHERE id = 1")))
+
+
+def test_going_down_again_puts_the_old_shape_and_its_hashes_back(old_database):
+    hashes = _insert_old_events(
+        [
+            _event("user.create", "user", 1, after={"email": "kadia@example.org", "name": "Kadia Diallo"}),
+            _event(
+                "invitation.create", "organisation", 5, after={"email": "x@example.org", "role": "member"}, minute=1
+            ),
+            _event("project.submit", "project", 7, {"status": "draft"}, {"status": "submitted"}, minute=2),
+        ]
+    )
+    db.session.commit()
+    upgrade()
+    db.session.remove()
+
+    downgrade(revision=OLD_REVISION)
+
+    rows = db.session.execute(sa.text("SELECT hash FROM audit_events ORDER BY id")).scalars().all()
+    assert rows == hashes
+    assert "kadia@example.org" in _chain_text(db.session)

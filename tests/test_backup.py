@@ -107,3 +107,19 @@ def test_postgresql_is_sent_to_pg_dump(app):
         other = app
     result = other.test_cli_runner().invoke(args=["backup", "/tmp/never-made"])
     assert result.exit_code != 0 and "pg_dump" in result.output
+
+
+def test_a_backup_from_before_named_databases_says_to_upgrade(sqlite_app, tmp_path):
+    from flask_migrate import downgrade
+
+    with sqlite_app.app_context():
+        downgrade(revision="0015_awaiting_indexes")
+        db.session.remove()
+    runner = sqlite_app.test_cli_runner()
+    assert runner.invoke(args=["backup", str(tmp_path / "old")]).exit_code == 0
+    with sqlite_app.app_context():
+        upgrade()
+        db.session.remove()
+    restored = runner.invoke(args=["restore", str(tmp_path / "old"), "--yes"])
+    assert restored.exit_code == 0, restored.output
+    assert "predates named databases" in restored.output and "db upgrade" in restored.output

@@ -11,6 +11,7 @@ and just after (the new tip). The migration refuses a chain that does not verify
 must never launder an altered event. The rules below are frozen here, as they were at this revision.
 """
 
+import bisect
 import hashlib
 import json
 import os
@@ -30,6 +31,7 @@ branch_labels = None
 depends_on = None
 
 GENESIS_HASH = "0" * 64
+BATCH = 5000
 SQLITE_TRIGGERS = {
     "audit_events_no_update": """CREATE TRIGGER audit_events_no_update BEFORE UPDATE ON audit_events
        BEGIN SELECT RAISE(ABORT, 'audit_events is append-only'); END""",
@@ -130,6 +132,7 @@ def _legacy_anchors(path: Path | None, old_hashes: dict[int, str]) -> tuple[int,
     database's sharing the file, or something to look into: the note on the anchor says so)."""
     if path is None or not path.exists():
         return 0, 0
+    ids = sorted(old_hashes)
     matched = other = 0
     for line in path.read_text(encoding="utf-8").splitlines():
         if not line.strip():
@@ -137,8 +140,8 @@ def _legacy_anchors(path: Path | None, old_hashes: dict[int, str]) -> tuple[int,
         anchor = json.loads(line)
         if anchor.get("database"):
             continue
-        holds = old_hashes.get(anchor["last_id"]) == anchor["hash"] and anchor["count"] == sum(
-            1 for event_id in old_hashes if event_id <= anchor["last_id"]
+        holds = old_hashes.get(anchor["last_id"]) == anchor["hash"] and anchor["count"] == bisect.bisect_right(
+            ids, anchor["last_id"]
         )
         matched, other = (matched + 1, other) if holds else (matched, other + 1)
     return matched, other
@@ -250,6 +253,18 @@ def upgrade():
 
     dialect = bind.dialect.name
     _drop_guards(dialect)
+    rewrite = (
+        sa.update(events)
+        .where(events.c.id == sa.bindparam("event"))
+        .values(
+            before=sa.bindparam("new_before", type_=sa.JSON),
+            after=sa.bindparam("new_after", type_=sa.JSON),
+            personal_digest=sa.bindparam("new_digest"),
+            prev_hash=sa.bindparam("new_prev_hash"),
+            hash=sa.bindparam("new_hash"),
+        )
+    )
+    beside, former, rewritten = [], [], []
     prev_hash = GENESIS_HASH
     for row in rows:
         before, after, moved = _split(row)
@@ -257,24 +272,33 @@ def upgrade():
         if moved:
             salt = secrets.token_hex(16)
             digest = hashlib.sha256((salt + _canonical(moved)).encode()).hexdigest()
-            bind.execute(
-                sa.insert(personal).values(
-                    event_id=row["id"],
-                    subject_user_id=row["subject_id"] if row["subject_type"] == "user" else None,
-                    subject_email=moved.get("email"),
-                    salt=salt,
-                    data=moved,
-                )
+            beside.append(
+                {
+                    "event_id": row["id"],
+                    "subject_user_id": row["subject_id"] if row["subject_type"] == "user" else None,
+                    "subject_email": moved.get("email"),
+                    "salt": salt,
+                    "data": moved,
+                }
             )
         row.update(before=before, after=after)
         new_hash = _hash(row, prev_hash, digest, new_shape=True)
-        bind.execute(superseded.insert().values(event_id=row["id"], hash=row["hash"], revision=revision))
-        bind.execute(
-            sa.update(events)
-            .where(events.c.id == row["id"])
-            .values(before=before, after=after, personal_digest=digest, prev_hash=prev_hash, hash=new_hash)
+        former.append({"event_id": row["id"], "hash": row["hash"], "revision": revision})
+        rewritten.append(
+            {
+                "event": row["id"],
+                "new_before": before,
+                "new_after": after,
+                "new_digest": digest,
+                "new_prev_hash": prev_hash,
+                "new_hash": new_hash,
+            }
         )
         prev_hash = new_hash
+        if len(rewritten) == BATCH:
+            _write_batch(bind, rewrite, beside, former, rewritten)
+            beside, former, rewritten = [], [], []
+    _write_batch(bind, rewrite, beside, former, rewritten)
     _restore_guards(dialect)
     _erase_closed_accounts(bind)
     _append_anchor(
@@ -289,6 +313,16 @@ def upgrade():
             "note": f"{revision}: the same events, re-hashed with personal data beside the chain",
         },
     )
+
+
+def _write_batch(bind, rewrite, beside: list, former: list, rewritten: list) -> None:
+    """One round trip per kind of row for a batch of events (a national log holds hundreds of thousands)."""
+    if beside:
+        bind.execute(sa.insert(personal), beside)
+    if former:
+        bind.execute(sa.insert(superseded), former)
+    if rewritten:
+        bind.execute(rewrite, rewritten)
 
 
 def _erase_closed_accounts(bind) -> None:

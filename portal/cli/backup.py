@@ -13,6 +13,7 @@ from datetime import datetime
 from pathlib import Path
 
 import click
+import sqlalchemy as sa
 from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy.engine import make_url
@@ -90,6 +91,12 @@ def restore_command(source: Path, yes: bool):
         click.confirm("This replaces the current database and files. Go on?", abort=True)
     manifest = restore_from(source)
     click.echo(f"Restored the backup of {manifest['made_at']} ({manifest['files']} files).")
+    if not sa.inspect(db.engine).has_table("database_identity"):
+        click.echo(
+            "The backup predates named databases (migration 0017): run `flask --app wsgi db upgrade`; it names the "
+            "restored database anew, and the anchors written before then are not read as its own."
+        )
+        return
     # The audit anchors written since the backup name events the restored log does not hold.
     moved, where = set_aside_anchors_after(datetime.fromisoformat(manifest["made_at"]))
     db.session.remove()
