@@ -344,7 +344,7 @@ def _erase_closed_accounts(bind) -> None:
     }
     whose = personal.c.subject_user_id.in_(closed)
     if addresses:
-        whose = whose | personal.c.subject_email.in_(addresses)
+        whose = whose | (personal.c.subject_user_id.is_(None) & personal.c.subject_email.in_(addresses))
     bind.execute(
         sa.update(personal)
         .where(whose, personal.c.erased_at.is_(None))

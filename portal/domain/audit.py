@@ -20,7 +20,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 from flask import current_app
-from sqlalchemy import func, insert, or_, select, text, update
+from sqlalchemy import and_, func, insert, or_, select, text, update
 
 from portal.database import utcnow
 from portal.extensions import db
@@ -122,6 +122,15 @@ def record(
     return event
 
 
+def _whose(user_id: int, addresses: set[str]):
+    """The personal data of an account: the events about it, and those about no account (an invitation) that
+    name one of its addresses (another account's former address stays that account's)."""
+    return or_(
+        AuditPersonalData.subject_user_id == user_id,
+        and_(AuditPersonalData.subject_user_id.is_(None), AuditPersonalData.subject_email.in_(addresses)),
+    )
+
+
 def erase_personal_data(user) -> int:
     """Closing an account: the clear text of every name and address of the person kept beside the chain goes,
     with its salt (the events about the account, and the invitations sent to any address it had); the digests
@@ -135,7 +144,7 @@ def erase_personal_data(user) -> int:
         )
     )
     addresses.add(user.email)
-    whose = or_(AuditPersonalData.subject_user_id == user.id, AuditPersonalData.subject_email.in_(addresses))
+    whose = _whose(user.id, addresses)
     erased = db.session.execute(
         update(AuditPersonalData)
         .where(whose, AuditPersonalData.erased_at.is_(None))
@@ -151,7 +160,7 @@ def personal_data_of(user) -> list[dict]:
         select(AuditEvent.at, AuditEvent.action, AuditPersonalData.data)
         .join(AuditPersonalData, AuditPersonalData.event_id == AuditEvent.id)
         .where(
-            or_(AuditPersonalData.subject_user_id == user.id, AuditPersonalData.subject_email == user.email),
+            _whose(user.id, {user.email}),
             AuditPersonalData.erased_at.is_(None),
         )
         .order_by(AuditEvent.id)
