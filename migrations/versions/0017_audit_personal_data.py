@@ -301,16 +301,32 @@ def upgrade():
     _write_batch(bind, rewrite, beside, former, rewritten)
     _restore_guards(dialect)
     _erase_closed_accounts(bind)
+    # The re-hash on the log itself, chained onto the new tip: whoever reads the log reads it.
+    rehash = {
+        "id": tip["id"] + 1,
+        "at": _now(),
+        "actor_id": None,
+        "action": "audit.rehash",
+        "subject_type": "audit_log",
+        "subject_id": None,
+        "before": {"last_id": tip["id"], "hash": tip["hash"]},
+        "after": {"events": len(rows), "last_id": tip["id"], "hash": prev_hash},
+        "comment": f"Migration {revision}: names and addresses moved beside the chain, every event re-hashed",
+    }
+    rehash["hash"] = _hash(rehash, prev_hash, None, new_shape=True)
+    bind.execute(sa.insert(events).values(**rehash, prev_hash=prev_hash, personal_digest=None))
+    if dialect == "postgresql":  # the id was given: the sequence goes on after it
+        bind.execute(sa.text("SELECT setval(pg_get_serial_sequence('audit_events', 'id'), :id)"), {"id": rehash["id"]})
     _append_anchor(
         path,
         {
             "at": _now().isoformat(),
-            "count": len(rows),
+            "count": len(rows) + 1,
             "database": identity,
-            "hash": prev_hash,
+            "hash": rehash["hash"],
             "kind": "rehash_after",
-            "last_id": tip["id"],
-            "note": f"{revision}: the same events, re-hashed with personal data beside the chain",
+            "last_id": rehash["id"],
+            "note": f"{revision}: the same events, re-hashed with personal data beside the chain, and the re-hash",
         },
     )
 
