@@ -160,3 +160,88 @@ def test_the_anchor_is_a_daily_scheduled_job(app_context, session, anchors):
     session.commit()
     job.func(None)
     assert len(anchors.read_text().splitlines()) == 1
+
+
+# Anchors name their database: one checkout serves SQLite and PostgreSQL (or two DATABASE_URLs) with one
+# AUDIT_ANCHOR_FILE, and each database verifies against its own anchors only.
+
+
+@pytest.fixture()
+def two_databases(tmp_path, worker_id):
+    from flask_migrate import upgrade
+
+    from portal import create_app
+    from portal.extensions import db
+    from tests.conftest import own_database_url, reset_database
+
+    anchors = tmp_path / "audit-anchors.jsonl"
+    urls = (own_database_url("anchors_first", tmp_path, worker_id), f"sqlite:///{tmp_path / 'second.db'}")
+    apps = [create_app("test", SQLALCHEMY_DATABASE_URI=url, AUDIT_ANCHOR_FILE=str(anchors)) for url in urls]
+    for app in apps:
+        with app.app_context():
+            reset_database()
+            upgrade()
+            db.session.remove()
+    yield apps, anchors
+    for app in apps:
+        with app.app_context():
+            db.engine.dispose()
+
+
+def _record_and_anchor(app, events: int):
+    from portal.extensions import db
+
+    with app.app_context():
+        for n in range(events):
+            record("project.comment", "project", 7, actor=3, comment=f"Message {n}")
+        db.session.commit()
+    result = app.test_cli_runner().invoke(args=["audit", "anchor"])
+    assert result.exit_code == 0, result.output
+
+
+def test_two_databases_sharing_one_anchor_file_each_verify(two_databases):
+    (first, second), anchors = two_databases
+    _record_and_anchor(first, 3)
+    _record_and_anchor(second, 2)  # event 2 of the second is not event 2 of the first
+    _record_and_anchor(first, 2)
+    _record_and_anchor(second, 4)
+    assert len(anchors.read_text().splitlines()) == 4
+    for app, events in ((first, 5), (second, 6)):
+        result = app.test_cli_runner().invoke(args=["audit", "verify"])
+        assert result.exit_code == 0, result.output
+        assert f"Checked {events} events and 2 anchors of this database" in result.output
+        assert "2 anchors in the file name other databases" in result.output
+
+
+def test_an_anchor_names_the_database_it_anchors(two_databases):
+    import json
+
+    (first, second), anchors = two_databases
+    _record_and_anchor(first, 1)
+    _record_and_anchor(second, 1)
+    named = [json.loads(line)["database"] for line in anchors.read_text().splitlines()]
+    assert len(set(named)) == 2 and all(len(name) >= 32 for name in named)
+
+
+def test_after_a_postgresql_restore_the_newer_anchors_are_set_aside_by_hand(app, session, anchors):
+    from portal.extensions import db
+
+    _three_events()
+    session.commit()
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["audit", "anchor"]).exit_code == 0
+    lines = anchors.read_text().splitlines()
+    # The dump was made before that anchor; restoring it took the three events away.
+    _drop_guards(session)
+    session.execute(sa.delete(AuditEvent))
+    session.commit()
+    assert _verify(app).exit_code == 1
+    db.session.remove()
+
+    result = runner.invoke(args=["audit", "set-aside", "2026-01-01T00:00:00"])
+
+    assert result.exit_code == 0, result.output
+    assert "Set aside 1 audit anchors newer than the backup into" in result.output
+    [aside] = list(anchors.parent.glob("anchors.set-aside-*.jsonl"))
+    assert aside.read_text().splitlines() == lines and anchors.read_text() == ""
+    assert _verify(app).exit_code == 0

@@ -53,7 +53,7 @@ def test_a_removed_officer_does_not_come_back_through_an_invitation(app, client,
     invitation = db.session.scalar(select(Invitation).where(Invitation.email == NEWCOMER))
     assert invitation.cancelled_at is not None and invitation.accepted_at is None
     ended = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "invitation.end"))
-    assert ended is not None and ended.after["email"] == NEWCOMER
+    assert ended is not None and ended.personal_data.data["email"] == NEWCOMER
 
 
 def test_a_demoted_sender_takes_the_invitation_along(app, client, cast, login_as, second_officer):

@@ -10,14 +10,17 @@ import json
 import shutil
 import sqlite3
 from contextlib import closing
+from datetime import datetime
 from pathlib import Path
 
 import click
+import sqlalchemy as sa
 from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy.engine import make_url
 
 from portal.database import utcnow
+from portal.domain.audit import set_aside_anchors_after
 from portal.extensions import db
 from portal.services.files import file_models, files_by_table
 
@@ -117,6 +120,22 @@ def restore_command(source: Path, yes: bool):
     manifest = restore_from(source)
     click.echo(f"Restored the backup of {manifest['made_at']} ({manifest['files']} files).")
     _warn_missing(manifest["missing_now"], "the restored portal")
+    if not sa.inspect(db.engine).has_table("database_identity"):
+        click.echo(
+            "The backup predates named databases (migration 0017): run `flask --app wsgi db upgrade`; it names the "
+            "restored database anew, and the anchors written before then are not read as its own."
+        )
+        return
+    # The audit anchors written since the backup name events the restored log does not hold.
+    moved, where = set_aside_anchors_after(datetime.fromisoformat(manifest["made_at"]))
+    db.session.remove()
+    if moved:
+        click.echo(
+            f"Set aside {moved} audit anchors newer than the backup into {where}: they anchor events the restored "
+            "database does not hold; it verifies against the anchors that remain."
+        )
+    else:
+        click.echo("No audit anchor is newer than the backup.")
 
 
 def _warn_missing(names: list[str], where: str) -> None:

@@ -20,7 +20,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from portal import signed_links
 from portal.database import utcnow, write_intent
-from portal.domain.audit import record
+from portal.domain.audit import erase_personal_data, personal_data_of, record
 from portal.domain.organisations import (
     add_membership,
     can_invite,
@@ -328,7 +328,7 @@ def create_user(email: str, name: str, password: str, locale: str | None = None,
     )
     db.session.add(user)
     db.session.flush()
-    record("user.create", "user", user.id, actor=user, after={"email": user.email, "name": user.name})
+    record("user.create", "user", user.id, actor=user, personal={"email": user.email, "name": user.name})
     return user
 
 
@@ -412,11 +412,11 @@ def confirm_email(token: str) -> User | None:
         return None
     user, email = found
     if email != user.email:
-        before = {"email": user.email}
+        previous = user.email
         user.email = email
         user.email_confirmed_at = utcnow()
         db.session.flush()
-        record("user.change_email", "user", user.id, actor=user, before=before, after={"email": email})
+        record("user.change_email", "user", user.id, actor=user, personal={"previous_email": previous, "email": email})
     elif user.email_confirmed_at is None:
         user.email_confirmed_at = utcnow()
         record("user.confirm_email", "user", user.id, actor=user)
@@ -501,7 +501,7 @@ def change_email(user: User, current_password: str, new_email: str) -> None:
         return
     link = signed_links.spec("confirm", {"u": user.id, "e": new_email}, "/auth/confirm/{token}")
     notify("email_change", actor=user, email=new_email, account=user, signed_link=link)
-    record("user.request_email_change", "user", user.id, actor=user, after={"email": new_email})
+    record("user.request_email_change", "user", user.id, actor=user, personal={"email": new_email})
 
 
 def set_preferences(user: User, locale: str | None, timezone: str | None, currency: str | None = None) -> None:
@@ -608,6 +608,7 @@ def personal_data(user: User) -> dict:
             select(func.count()).select_from(AuditEvent).where(AuditEvent.actor_id == user.id)
         ),
         "files_sent": files_uploaded_by(user),  # from every table of stored files (the registry)
+        "audit_personal_data": personal_data_of(user),
     }
 
 
@@ -644,13 +645,14 @@ def close_account(user: User, current_password: str) -> None:
     db.session.execute(delete(NotificationPreference).where(NotificationPreference.user_id == user.id))
     db.session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
     db.session.execute(delete(TwoFactor).where(TwoFactor.user_id == user.id))
+    erased = erase_personal_data(user)  # while the account's address is still known
     user.email = f"closed-{user.id}@closed.invalid"
     user.name = FORMER_MEMBER
     user.password_hash = None
     user.disabled_at = utcnow()
     user.is_admin = False
     db.session.flush()
-    record("user.close", "user", user.id, actor=user)
+    record("user.close", "user", user.id, actor=user, after={"personal_data_erased": erased})
 
 
 def sign_out_everywhere(user: User) -> int:
@@ -734,7 +736,8 @@ def invite(actor: User, organisation: Organisation, email: str, role: str, name:
         "organisation",
         organisation.id,
         actor=actor,
-        after={"email": email, "role": role, "invitation_id": invitation.id},
+        after={"role": role, "invitation_id": invitation.id},
+        personal={"email": email},
     )
     notify(
         "invitation",

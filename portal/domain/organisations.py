@@ -158,8 +158,9 @@ def _end_invitation(invitation: Invitation, actor, action: str, comment: str | N
         "organisation",
         invitation.organisation_id,
         actor=actor,
-        after={"invitation_id": invitation.id, "email": invitation.email, "role": invitation.role},
+        after={"invitation_id": invitation.id, "role": invitation.role},
         comment=comment,
+        personal={"email": invitation.email},
     )
 
 

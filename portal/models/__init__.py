@@ -1,6 +1,6 @@
 """Every model, imported here so that Alembic and the app see the whole schema."""
 
-from portal.models.audit import AuditEvent
+from portal.models.audit import AuditEvent, AuditPersonalData, AuditSupersededHash, DatabaseIdentity
 from portal.models.commitments import (
     COMMITMENT_KINDS,
     COMMUNE_TIMEZONE,
@@ -117,6 +117,9 @@ __all__ = [
     "ROLES_BY_KIND",
     "ApiToken",
     "AuditEvent",
+    "AuditPersonalData",
+    "AuditSupersededHash",
+    "DatabaseIdentity",
     "Cercle",
     "Commune",
     "HomeCommune",
