@@ -92,6 +92,7 @@ def restore_from(source: Path) -> dict:
         shutil.rmtree(uploads, ignore_errors=True)
         shutil.copytree(source / "uploads", uploads)
     manifest["missing_now"] = _missing(files_by_table(), uploads)
+    db.session.remove()  # ends the read, so what follows the restore (the anchors) may write
     return manifest
 
 
