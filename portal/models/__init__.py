@@ -76,7 +76,7 @@ from portal.models.projects import (
 )
 from portal.models.territories import Cercle, Commune, MapVersion, Region
 from portal.models.two_factor import RecoveryCode, TwoFactor
-from portal.models.users import ApiToken, Invitation, LoginFailure, User, UserSession
+from portal.models.users import ApiToken, EmailChange, Invitation, LoginFailure, User, UserSession
 
 __all__ = [
     "COMMITMENT_KINDS",
@@ -117,6 +117,7 @@ __all__ = [
     "Cercle",
     "Commune",
     "HomeCommune",
+    "EmailChange",
     "Invitation",
     "LoginFailure",
     "MailMode",
