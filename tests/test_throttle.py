@@ -13,7 +13,7 @@ from portal.domain import throttle
 from portal.extensions import db
 from portal.models import UserSession
 from tests.conftest import own_database_url, reset_database
-from tests.factories import PASSWORD, make_user
+from tests.factories import PASSWORD, make_user, sign_in
 from tests.mail import mails_to
 
 
@@ -331,3 +331,19 @@ def test_a_throttle_whose_store_fails_refuses_the_login_and_asks_to_try_again(de
     answer = client.post("/api/v1/tokens", json={"email": user.email, "password": PASSWORD})
     assert answer.status_code == 429 and answer.get_json()["error"]["code"] == "rate_limited"
     assert int(answer.headers["Retry-After"]) > 0
+
+
+def test_wrong_codes_from_many_addresses_spend_one_budget_and_mail_the_owner_whatever_the_store(throttled_app, session):
+    from tests.test_two_factor import enrol_through_pages, token_request, wrong_codes
+
+    user = make_user("codes@example.org")
+    session.commit()
+    client = throttled_app.test_client()
+    sign_in(client, user)
+    phone, _codes = enrol_through_pages(client)
+    answers = [
+        token_request(client, user.email, otp=code, address=f"10.12.{n}.1").status_code
+        for n, code in enumerate(wrong_codes(phone, 12))
+    ]
+    assert answers == [401] * 10 + [429] * 2
+    assert len(mails_to(user.email, "two_factor_codes_guessed")) == 1  # kept, though the answer was a 401

@@ -147,7 +147,10 @@ def record_code_failure(account_id: int, step: str | None = None) -> bool:
     account_key = _key("code-account", str(account_id))
     keys = [account_key] + ([_key("code-step", step)] if step else [])
     store.add(keys, now, max(window, current_app.config["MFA_PENDING_LIFETIME"]))
-    return store.count(account_key, now - window) == amount
+    spent = store.count(account_key, now - window) == amount
+    if spent and has_request_context():
+        g.keep_changes = True  # the owner's mail, queued next, leaves even though the answer refuses (401)
+    return spent
 
 
 def step_failures(step: str) -> int:
