@@ -47,7 +47,7 @@ def verify():
     """The second step of signing in: the code of the authenticator app, or a recovery code. Whoever has just
     given the right password of an account with two-factor on, for a few minutes."""
     if two_factor.pending_second_step() is None:
-        flash(_("The sign-in took too long: give your password again."), "info")
+        flash(_("Give your password again: the sign-in took too long, or too many wrong codes were sent."), "info")
         return redirect(url_for("auth.login"), code=303)
     form = CodeForm()
     if form.validate_on_submit():
