@@ -19,6 +19,18 @@ def _local_secret_key() -> str:
     return path.read_text().strip()
 
 
+def _local_totp_key() -> str:
+    """A Fernet key kept under instance/ (development), beside the secret key and out of the database."""
+    from cryptography.fernet import Fernet
+
+    INSTANCE_DIR.mkdir(exist_ok=True)
+    path = INSTANCE_DIR / "totp_encryption_key"
+    if not path.exists():
+        path.write_text(Fernet.generate_key().decode())
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
 def _database_url() -> str:
     url = os.environ.get("DATABASE_URL")
     if url:
@@ -127,6 +139,14 @@ class Config:
     MFA_REQUIRED = _flag("MFA_REQUIRED", False)
     MFA_PENDING_LIFETIME = timedelta(minutes=5)
     MFA_ISSUER = "Portail communes-diaspora"
+    # Wrong codes an account may get in its window, from every address together (then its owner is mailed, and
+    # every code, the right one too, waits for the window to pass), and per pending second step (then the
+    # password is asked again).
+    MFA_FAILURES_PER_ACCOUNT = "10 per hour"
+    MFA_FAILURES_PER_STEP = 5
+    # Fernet keys that encrypt the TOTP secrets, comma-separated, the newest first (it encrypts; every one
+    # decrypts; `flask two-factor rotate-key` re-encrypts under the newest). Required in production.
+    TOTP_ENCRYPTION_KEYS = os.environ.get("TOTP_ENCRYPTION_KEYS") or None
     # Idle timeouts of browser sessions, beside SESSION_LIFETIME: admins and mediators, everyone else. The last
     # time a session was seen is written at most once per SESSION_TOUCH_INTERVAL.
     IDLE_TIMEOUT_PRIVILEGED = timedelta(minutes=int(os.environ.get("IDLE_TIMEOUT_PRIVILEGED_MINUTES") or 30))
@@ -165,6 +185,7 @@ class TestConfig(Config):
     RUN_SCHEDULED_JOBS = False  # tests run the jobs they test, with run_due_jobs(app, [job, …])
     AUDIT_ANCHOR_FILE = None  # tests that anchor give a file of their own
     MFA_REQUIRED = False  # the two-factor tests turn it on
+    TOTP_ENCRYPTION_KEYS = "ZmDfcTF7_60GrrY167zsiPd67pEvs0aGOv2oasOM1Pg="
 
 
 CONFIGS = {
@@ -193,3 +214,9 @@ def finish_config(app) -> None:
     if app.config["ENV_NAME"] == "production" and not app.config.get("SENDGRID_API_KEY"):
         # Without it mails go to the log, links that act for people included: never on a server.
         raise RuntimeError("SENDGRID_API_KEY must be set in production: mails would otherwise be written to the log")
+    if not app.config.get("TOTP_ENCRYPTION_KEYS"):
+        if app.config["ENV_NAME"] == "production":
+            raise RuntimeError(
+                "TOTP_ENCRYPTION_KEYS must be set in production (a Fernet key, kept out of the database)"
+            )
+        app.config["TOTP_ENCRYPTION_KEYS"] = _local_totp_key()

@@ -14,6 +14,7 @@ STATUS_OF_CODE = {
     "otp_required": 401,
     "invalid_otp": 401,
     "forbidden": 403,
+    "mfa_enrolment_required": 403,
     "not_found": 404,
     "method_not_allowed": 405,
     "invalid_transition": 409,

@@ -258,3 +258,60 @@ def test_preferences_change_the_language_and_time_zone(client, session):
     assert "Your account" in html
     bad = client.post("/account/preferences", data={"pref-locale": "en", "pref-timezone": "Mars/Olympus"})
     assert bad.status_code == 422
+
+
+# E-mail change links (issue 20): single use, bound to the address and password they were asked with ---------------
+
+
+def _ask_to_move(client, user, new_email="nouvelle@example.org") -> str:
+    response = client.post("/account/email", data={"em-current_password": PASSWORD, "em-email": new_email})
+    assert response.status_code == 303
+    return link_in(mails_to(new_email, "email_change")[-1], "/auth/confirm/")
+
+
+def test_an_email_change_link_works_once_and_the_old_address_is_told(client, session):
+    user = make_user("ancienne@example.org")
+    sign_in(client, user)
+    link = _ask_to_move(client, user)
+    assert client.post(link).status_code == 200
+    assert session.get(User, user.id).email == "nouvelle@example.org"
+    [told] = mails_to("ancienne@example.org", "email_changed")
+    assert "nouvelle@example.org" in told.body_text
+    assert mails_to("nouvelle@example.org", "email_changed") == []
+    # Followed again (a copy in someone's mailbox): nothing happens.
+    assert client.get(link).status_code == 404
+    assert client.post(link).status_code == 404
+
+
+def test_a_password_change_voids_an_email_change_link(client, session):
+    user = make_user()
+    old = user.email
+    sign_in(client, user)
+    link = _ask_to_move(client, user)
+    changed = client.post(
+        "/account/password", data={"pw-current_password": PASSWORD, "pw-password": "une nouvelle phrase de passe"}
+    )
+    assert changed.status_code == 303
+    assert client.get(link).status_code == 404
+    assert client.post(link).status_code == 404
+    assert session.get(User, user.id).email == old
+
+
+def test_signing_out_everywhere_voids_an_email_change_link(client, session):
+    user = make_user()
+    old = user.email
+    sign_in(client, user)
+    link = _ask_to_move(client, user)
+    assert client.post("/account/sign-out-everywhere").status_code == 303
+    assert client.post(link).status_code == 404
+    assert session.get(User, user.id).email == old
+
+
+def test_a_newer_email_change_request_voids_the_older_link(client, session):
+    user = make_user("premiere@example.org")
+    sign_in(client, user)
+    first = _ask_to_move(client, user, "deuxieme@example.org")
+    second = _ask_to_move(client, user, "troisieme@example.org")
+    assert client.post(first).status_code == 404  # a newer request replaced it
+    assert client.post(second).status_code == 200
+    assert session.get(User, user.id).email == "troisieme@example.org"

@@ -1,6 +1,7 @@
 """Notifications: who hears about what (the events table), mail preferences, the daily digest, the in-app inbox
 and the admin's page of undelivered mail."""
 
+import contextlib
 import io
 import re
 from datetime import UTC, datetime, timedelta
@@ -29,6 +30,7 @@ from portal.domain import organisations as rules
 from portal.domain.audit import write_anchor
 from portal.domain.mail import set_mail_preferences
 from portal.domain.throttle import forget_old_failures
+from portal.errors import Refused
 from portal.extensions import db
 from portal.models import (
     AuditEvent,
@@ -50,6 +52,7 @@ from portal.notifications.notify import notify
 from portal.notifications.outbox import expire_sent, queue_mail
 from portal.notifications.preferences import choosable_kinds
 from portal.services import files
+from portal.signed_links import sign
 from tests.commitment_factories import co_funded_project, make_commitment
 from tests.delivery_factories import make_contribution, make_facility
 from tests.dispute_factories import make_dispute
@@ -194,6 +197,10 @@ SCENARIOS = {
             villages=None,
         ),
         {"member": {"address_taken:mail"}},
+    ),
+    "move to a new address, confirmed": (
+        lambda c: _address_moved(c.users["member"]),
+        {"member": {"email_change:mail"}, "address:member@test.org": {"email_changed:mail"}},
     ),
     "change of address": (
         lambda c: accounts.change_email(c.users["member"], "correct horse battery", "Nouvelle@Test.org"),
@@ -400,6 +407,10 @@ SCENARIOS = {
     "two-factor turned on": (
         lambda c: _two_factor_on(c.users["member"]),
         {"member": {"two_factor_enabled:mail"}},
+    ),
+    "wrong two-factor codes past the account's budget": (
+        lambda c: _codes_guessed(c.users["member"]),
+        {"member": {"two_factor_enabled:mail", "two_factor_codes_guessed:mail"}},
     ),
     "two-factor turned off": (
         lambda c: two_factor.disable(c.users["member"], "correct horse battery", _two_factor_on(c.users["member"])[0]),
@@ -1237,5 +1248,21 @@ def _two_factor_on(user) -> list[str]:
     """Two-factor authentication set up for `user` with its app's current code; its recovery codes."""
     import pyotp
 
-    secret = two_factor.start_enrolment(user).secret
-    return two_factor.confirm_enrolment(user, pyotp.TOTP(secret).now())
+    two_factor.start_enrolment(user)
+    secret = two_factor.pending_secret(user)
+    return two_factor.confirm_enrolment(user, "correct horse battery", pyotp.TOTP(secret).now())
+
+
+def _codes_guessed(user) -> None:
+    """Someone with the password sends wrong codes until the account's budget is spent."""
+    _two_factor_on(user)
+    for _ in range(10):
+        with contextlib.suppress(Refused):
+            two_factor.verify_code(user, "not a code")
+
+
+def _address_moved(user) -> None:
+    """The account asks to move to a new address, and the link mailed there is followed."""
+    accounts.change_email(user, "correct horse battery", "Nouvelle@Test.org")
+    message = mails_to("nouvelle@test.org", "email_change")[-1]
+    accounts.confirm_email(sign("confirm", message.signed_link["data"]))

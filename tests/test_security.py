@@ -80,8 +80,15 @@ def test_production_cookies_are_secure_and_a_secret_key_is_required(monkeypatch,
         create_app("production", SQLALCHEMY_DATABASE_URI=database_url)
     with pytest.raises(RuntimeError, match="SENDGRID_API_KEY"):  # else mails, and their links, go to the log
         create_app("production", SQLALCHEMY_DATABASE_URI=database_url, SECRET_KEY="x" * 32, SENDGRID_API_KEY=None)
+    monkeypatch.delenv("TOTP_ENCRYPTION_KEYS", raising=False)
+    with pytest.raises(RuntimeError, match="TOTP_ENCRYPTION_KEYS"):  # else the TOTP secrets sit in clear
+        create_app("production", SQLALCHEMY_DATABASE_URI=database_url, SECRET_KEY="x" * 32, SENDGRID_API_KEY="SG.k")
     app = create_app(
-        "production", SQLALCHEMY_DATABASE_URI=database_url, SECRET_KEY="x" * 32, SENDGRID_API_KEY="SG.test-key"
+        "production",
+        SQLALCHEMY_DATABASE_URI=database_url,
+        SECRET_KEY="x" * 32,
+        SENDGRID_API_KEY="SG.test-key",
+        TOTP_ENCRYPTION_KEYS="ZmDfcTF7_60GrrY167zsiPd67pEvs0aGOv2oasOM1Pg=",
     )
     assert app.config["SESSION_COOKIE_SECURE"] is True
     response = app.test_client().post("/auth/login", data={"email": "someone@example.org", "password": "x" * 12})

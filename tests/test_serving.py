@@ -37,6 +37,7 @@ def test_gunicorn_starts_when_told_how_it_runs(tmp_path, environment):
         PORTAL_ENV=environment,
         SECRET_KEY="a-secret-for-this-test",
         SENDGRID_API_KEY="SG.test-key",
+        TOTP_ENCRYPTION_KEYS="ZmDfcTF7_60GrrY167zsiPd67pEvs0aGOv2oasOM1Pg=",
         DATABASE_URL=f"sqlite:///{tmp_path / 'x.db'}",
     )
     assert result.returncode == 0, result.stderr

@@ -11,8 +11,9 @@ from portal import create_app
 from portal.database import utcnow
 from portal.domain import throttle
 from portal.extensions import db
+from portal.models import UserSession
 from tests.conftest import own_database_url, reset_database
-from tests.factories import PASSWORD, make_user
+from tests.factories import PASSWORD, make_user, sign_in
 from tests.mail import mails_to
 
 
@@ -303,3 +304,46 @@ def test_an_officer_has_a_daily_share_of_invitations(throttled_app, session, clo
     ]
     assert answers == [303, 303, 429]
     assert mails_to("membre2@example.org") == []
+
+
+# A store that fails (issue 20) ---------------------------------------------------------------------------------
+
+
+@pytest.fixture()
+def dead_redis(app):
+    """The throttle pointed at a Redis that is not there (nothing listens on port 1)."""
+    app.extensions.pop("login_failures_redis", None)
+    app.config["REDIS_URL"] = "redis://127.0.0.1:1/0"
+    yield app
+    app.config["REDIS_URL"] = None
+    app.extensions.pop("login_failures_redis", None)
+
+
+def test_a_throttle_whose_store_fails_refuses_the_login_and_asks_to_try_again(dead_redis, client, session):
+    user = make_user("panne@example.org")
+    session.commit()
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+    for password in ("wrong guess", PASSWORD):  # neither a guess let through uncounted, nor the right one
+        refused = _login(client, user.email, password=password)
+        assert refused.status_code == 429 and int(refused.headers["Retry-After"]) > 0
+        assert "try again" in refused.get_data(as_text=True)
+    assert session.query(UserSession).filter_by(user_id=user.id).count() == 0
+    answer = client.post("/api/v1/tokens", json={"email": user.email, "password": PASSWORD})
+    assert answer.status_code == 429 and answer.get_json()["error"]["code"] == "rate_limited"
+    assert int(answer.headers["Retry-After"]) > 0
+
+
+def test_wrong_codes_from_many_addresses_spend_one_budget_and_mail_the_owner_whatever_the_store(throttled_app, session):
+    from tests.test_two_factor import enrol_through_pages, token_request, wrong_codes
+
+    user = make_user("codes@example.org")
+    session.commit()
+    client = throttled_app.test_client()
+    sign_in(client, user)
+    phone, _codes = enrol_through_pages(client)
+    answers = [
+        token_request(client, user.email, otp=code, address=f"10.12.{n}.1").status_code
+        for n, code in enumerate(wrong_codes(phone, 12))
+    ]
+    assert answers == [401] * 10 + [429] * 2
+    assert len(mails_to(user.email, "two_factor_codes_guessed")) == 1  # kept, though the answer was a 401

@@ -26,7 +26,7 @@ from flask import current_app, has_app_context
 import portal.database
 
 revision = "0017_audit_personal_data"
-down_revision = "0015_awaiting_indexes"
+down_revision = "0016_second_factor_secrets"
 branch_labels = None
 depends_on = None
 

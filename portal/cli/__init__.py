@@ -14,6 +14,7 @@ from portal.cli import (
     projects,
     territories,
     translate,
+    two_factor,
 )
 
 COMMANDS = (
@@ -29,6 +30,7 @@ COMMANDS = (
     backup.backup_command,
     backup.restore_command,
     indicators.import_indicators_command,
+    two_factor.two_factor,
 )
 
 

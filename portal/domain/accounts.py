@@ -20,6 +20,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from portal import signed_links
 from portal.database import utcnow, write_intent
+from portal.domain.api_tokens import revoke_all_api_tokens
 from portal.domain.audit import erase_personal_data, personal_data_of, record
 from portal.domain.organisations import (
     add_membership,
@@ -37,6 +38,7 @@ from portal.models import (
     MANAGER_ROLES,
     ApiToken,
     AuditEvent,
+    EmailChange,
     HomeCommune,
     Invitation,
     Membership,
@@ -105,6 +107,14 @@ def password_matches(user: User | None, password: str) -> bool:
     if hasher.check_needs_rehash(user.password_hash):
         user.password_hash = hasher.hash(password)
     return True
+
+
+def secret_matches(stored_hash: str, text: str) -> bool:
+    """Whether `text` is the secret (a recovery code, say) whose salted argon2 hash is `stored_hash`."""
+    try:
+        return _hasher().verify(stored_hash, text)
+    except (VerificationError, InvalidHashError):
+        return False
 
 
 def user_by_email(email: str) -> User | None:
@@ -186,6 +196,17 @@ def end_all_sessions(user: User, reason: str, keep: UserSession | None = None) -
         query = query.where(UserSession.id != keep.id)
     result = db.session.execute(query.values(ended_at=utcnow(), ended_reason=reason))
     return result.rowcount or 0
+
+
+def sign_out_others(user: User, reason: str) -> None:
+    """Ends every browser session of the account but this one, and revokes its API tokens (offered by each
+    change of the second factor)."""
+    keep = current_session_row() if has_request_context() else None
+    ended = end_all_sessions(user, reason, keep=keep if keep is not None and keep.user_id == user.id else None)
+    revoked = revoke_all_api_tokens(user)
+    record(
+        "user.sign_out_others", "user", user.id, actor=user, after={"sessions_ended": ended, "tokens_revoked": revoked}
+    )
 
 
 @login_manager.request_loader
@@ -392,7 +413,7 @@ def send_confirmation(user: User) -> None:
 
 def confirmation_for(token: str) -> tuple[User, str] | None:
     """(the account, the address) a confirmation link is for, while the link is valid: the account's own address,
-    or a new one it asked to move to and that no other account has taken meanwhile."""
+    or a new one it asked to move to (`pending_email_change`) that no other account has taken meanwhile."""
     data = signed_links.read("confirm", token, current_app.config["EMAIL_TOKEN_LIFETIME"])
     if not data:
         return None
@@ -400,23 +421,51 @@ def confirmation_for(token: str) -> tuple[User, str] | None:
     email = data.get("e")
     if user is None or not isinstance(email, str):
         return None
-    if email != user.email and user_by_email(email) is not None:
+    moving = "n" in data or email != user.email  # a move's link stays one once the account has moved
+    if moving and (pending_email_change(user, data) is None or user_by_email(email) is not None):
         return None
     return user, email
 
 
+def _password_mark(user: User) -> int:
+    """When the password last changed, as an email-change link carries it: a later change voids the link."""
+    return int(user.password_changed_at.timestamp()) if user.password_changed_at else 0
+
+
+def pending_email_change(user: User, link: dict) -> EmailChange | None:
+    """The move a link asks for, if it still may happen: the link's nonce is that of the account's pending change
+    (so it works once), and the account still has the address and the password it had when the move was asked."""
+    if link.get("f") != user.email or link.get("p") != _password_mark(user) or not isinstance(link.get("n"), str):
+        return None
+    return db.session.scalar(
+        select(EmailChange).where(
+            EmailChange.user_id == user.id,
+            EmailChange.new_email == link.get("e"),
+            EmailChange.nonce_hash == hash_token(link["n"]),
+        )
+    )
+
+
+def cancel_email_changes(user: User) -> None:
+    """A password change and "sign out everywhere" void every link that would move the account elsewhere."""
+    db.session.execute(delete(EmailChange).where(EmailChange.user_id == user.id))
+
+
 def confirm_email(token: str) -> User | None:
-    """Confirms the address the link names; for a new address, the account moves to it now."""
+    """Confirms the address the link names; for a new address, the account moves to it now (once), and the old
+    address is told."""
     found = confirmation_for(token)
     if found is None:
         return None
     user, email = found
     if email != user.email:
         previous = user.email
+        cancel_email_changes(user)
         user.email = email
         user.email_confirmed_at = utcnow()
         db.session.flush()
         record("user.change_email", "user", user.id, actor=user, personal={"previous_email": previous, "email": email})
+        notify("email_changed", account=user, old_email=previous)
     elif user.email_confirmed_at is None:
         user.email_confirmed_at = utcnow()
         record("user.confirm_email", "user", user.id, actor=user)
@@ -456,9 +505,8 @@ def set_password(user: User, new_password: str, reason: str) -> None:
     user.password_hash = hash_password(new_password)
     user.password_changed_at = utcnow()
     end_all_sessions(user, reason)
-    db.session.execute(
-        update(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None)).values(revoked_at=utcnow())
-    )
+    revoke_all_api_tokens(user)
+    cancel_email_changes(user)
     record(f"user.{reason}", "user", user.id, actor=user)
 
 
@@ -499,7 +547,16 @@ def change_email(user: User, current_password: str, new_email: str) -> None:
     if owner is not None:
         notify("address_taken", user=owner, link=public_url("/auth/reset-password"))
         return
-    link = signed_links.spec("confirm", {"u": user.id, "e": new_email}, "/auth/confirm/{token}")
+    # One move pending at a time: a new request voids the last one's link.
+    cancel_email_changes(user)
+    nonce = new_token()  # the link carries it, signed; the row keeps its hash
+    db.session.add(EmailChange(user_id=user.id, new_email=new_email, nonce_hash=hash_token(nonce)))
+    db.session.flush()
+    link = signed_links.spec(
+        "confirm",
+        {"u": user.id, "e": new_email, "n": nonce, "f": user.email, "p": _password_mark(user)},
+        "/auth/confirm/{token}",
+    )
     notify("email_change", actor=user, email=new_email, account=user, signed_link=link)
     record("user.request_email_change", "user", user.id, actor=user, personal={"email": new_email})
 
@@ -646,6 +703,7 @@ def close_account(user: User, current_password: str) -> None:
     db.session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
     db.session.execute(delete(TwoFactor).where(TwoFactor.user_id == user.id))
     erased = erase_personal_data(user)  # while the account's address is still known
+    cancel_email_changes(user)
     user.email = f"closed-{user.id}@closed.invalid"
     user.name = FORMER_MEMBER
     user.password_hash = None
@@ -658,9 +716,8 @@ def close_account(user: User, current_password: str) -> None:
 def sign_out_everywhere(user: User) -> int:
     """Ends every browser session and revokes every API token of the account."""
     ended = end_all_sessions(user, "sign_out_everywhere")
-    revoked = db.session.execute(
-        update(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None)).values(revoked_at=utcnow())
-    ).rowcount
+    revoked = revoke_all_api_tokens(user)
+    cancel_email_changes(user)
     record(
         "user.sign_out_everywhere",
         "user",
@@ -693,9 +750,12 @@ def set_disabled(actor: User, user: User, disabled: bool) -> None:
 def set_admin(actor: User, user: User, is_admin: bool) -> None:
     if not actor.is_admin or user.id == actor.id:
         raise Refused("forbidden")
+    granted = is_admin and not user.is_admin
     user.is_admin = is_admin
     db.session.flush()
     record("user.set_admin", "user", user.id, actor=actor, after={"is_admin": is_admin})
+    if granted:  # a token made without the flag must not carry it (nor skip the second factor it now needs)
+        revoke_all_api_tokens(user)
 
 
 # Invitations ----------------------------------------------------------------------------------------------

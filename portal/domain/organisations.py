@@ -6,6 +6,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from portal.database import utcnow
+from portal.domain.api_tokens import revoke_all_api_tokens
 from portal.domain.audit import record
 from portal.domain.territories import commune_organisation
 from portal.errors import Refused
@@ -272,6 +273,13 @@ def _membership_state(membership: Membership) -> dict:
     return {"user_id": membership.user_id, "organisation_id": membership.organisation_id, "role": membership.role}
 
 
+def _granted(organisation: Organisation, user: User, role: str) -> None:
+    """A role that makes a mediator revokes the account's API tokens: one made before must not carry the role
+    (nor skip the second factor that mediators may be required to use)."""
+    if role == "mediator" and organisation.kind == OrganisationKind.MINISTRY:
+        revoke_all_api_tokens(user)
+
+
 def add_membership(organisation: Organisation, user: User, role: str, actor=None) -> Membership:
     if role not in roles_for(organisation):
         raise Refused("validation_failed", fields={"role": [str(_l("This role does not exist in this organisation."))]})
@@ -283,6 +291,7 @@ def add_membership(organisation: Organisation, user: User, role: str, actor=None
     membership = Membership(user_id=user.id, organisation_id=organisation.id, role=role)
     db.session.add(membership)
     db.session.flush()
+    _granted(organisation, user, role)
     db.session.refresh(user)
     record("membership.add", "organisation", organisation.id, actor=actor or user, after=_membership_state(membership))
     notify("membership_added", actor=actor or user, organisation=organisation, member=user, role=role)
@@ -301,6 +310,7 @@ def change_role(actor: User, membership: Membership, new_role: str) -> Membershi
     before = _membership_state(membership)
     membership.role = new_role
     db.session.flush()
+    _granted(organisation, membership.user, new_role)
     record(
         "membership.change_role",
         "organisation",
@@ -334,6 +344,7 @@ def hand_over(actor: User, organisation: Organisation, successor: Membership) ->
     successor.role = manager_role(organisation)
     own.role = ROLE_AFTER_HANDOVER.get(own.role, own.role)
     db.session.flush()
+    _granted(organisation, successor.user, successor.role)
     record(
         "membership.hand_over",
         "organisation",

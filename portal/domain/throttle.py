@@ -9,6 +9,13 @@ an attacker who keeps trying sees Retry-After grow while the owner, from anywher
 The counters live in the database (the `login_failures` table, shared by every gunicorn worker with no server
 of its own), or in Redis when REDIS_URL is set. An address is the client's as the proxies in front say it
 (PROXY_COUNT, portal/__init__.py), and an IPv6 address counts for its /64, which one household holds whole.
+
+Wrong second-factor codes count twice more, whatever the address: against the account's own budget
+(MFA_FAILURES_PER_ACCOUNT; an address can be changed at will, an IPv6 /48 holds 65,536 /64s) and against the
+pending step they were sent to (MFA_FAILURES_PER_STEP: then the password is asked again).
+
+A store that fails (Redis down, say) refuses the login with 429 and a "try again": an attempt is never let
+through uncounted, nor answered with a 500.
 """
 
 import hashlib
@@ -20,8 +27,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app, g, has_request_context
+from flask_babel import lazy_gettext as _l
 from limits import parse
 from sqlalchemy import delete, func, select
+from sqlalchemy.exc import SQLAlchemyError
 
 from portal.database import utcnow
 from portal.errors import Refused
@@ -32,9 +41,21 @@ log = logging.getLogger("portal.throttle")
 
 
 class Throttled(Refused):
-    def __init__(self, retry_after: int):
-        super().__init__("rate_limited")
+    def __init__(self, retry_after: int, message=None):
+        super().__init__("rate_limited", message)
         self.retry_after = retry_after
+
+
+STORE_DOWN_RETRY_AFTER = 30
+
+
+class StoreUnavailable(Throttled):
+    """The counters cannot be read or written: nothing is let through uncounted."""
+
+    def __init__(self):
+        super().__init__(
+            STORE_DOWN_RETRY_AFTER, _l("Signing in is paused for a moment on our side: try again in a minute.")
+        )
 
 
 @dataclass(frozen=True)
@@ -79,15 +100,19 @@ def check_login_allowed(email: str, address: str | None) -> None:
     now = utcnow()
     store = _store()
     for limit in _limits(email, address):
-        since = now - limit.window
-        count = store.count(limit.key, since)
-        if count >= limit.amount:
-            if limit.grows:
-                store.add([limit.key], now, limit.window)
-                count += 1
-            # Free again when all but amount - 1 of the window's failures have aged out of it.
-            freed_by = store.nth(limit.key, since, count - limit.amount) or now
-            raise Throttled(max(1, math.ceil((freed_by + limit.window - now).total_seconds())))
+        _check_budget(store, limit.key, limit.amount, limit.window, now, grows=limit.grows)
+
+
+def _check_budget(store, key: str, amount: int, window: timedelta, now: datetime, grows: bool = False) -> None:
+    since = now - window
+    count = store.count(key, since)
+    if count >= amount:
+        if grows:
+            store.add([key], now, window)
+            count += 1
+        # Free again when all but amount - 1 of the window's failures have aged out of it.
+        freed_by = store.nth(key, since, count - amount) or now
+        raise Throttled(max(1, math.ceil((freed_by + window - now).total_seconds())))
 
 
 def record_login_failure(email: str, address: str | None) -> None:
@@ -96,6 +121,41 @@ def record_login_failure(email: str, address: str | None) -> None:
     # Logged as the account's hash (no address book in the logs), with the address group it came from.
     log.warning("login_failure account=%s address=%s", limits[0].key[:16], address_group(address))
     _store().add([limit.key for limit in limits], now, max(limit.window for limit in limits))
+
+
+# Wrong second-factor codes, from any address -------------------------------------------------------------------
+
+
+def _code_budget() -> tuple[int, timedelta]:
+    budget = parse(current_app.config["MFA_FAILURES_PER_ACCOUNT"])
+    return budget.amount, timedelta(seconds=budget.get_expiry())
+
+
+def check_code_allowed(account_id: int) -> None:
+    """Raise 429 (Throttled) while the account has spent its budget of wrong codes, wherever they came from: the
+    right code too waits for the window to pass (a guesser must not learn which code was right)."""
+    amount, window = _code_budget()
+    _check_budget(_store(), _key("code-account", str(account_id)), amount, window, utcnow())
+
+
+def record_code_failure(account_id: int, step: str | None = None) -> bool:
+    """Counts a wrong code against the account (and its pending step, if any); True when this one spends the
+    account's budget (the moment to tell its owner: once per window)."""
+    amount, window = _code_budget()
+    now = utcnow()
+    store = _store()
+    account_key = _key("code-account", str(account_id))
+    keys = [account_key] + ([_key("code-step", step)] if step else [])
+    store.add(keys, now, max(window, current_app.config["MFA_PENDING_LIFETIME"]))
+    spent = store.count(account_key, now - window) == amount
+    if spent and has_request_context():
+        g.keep_changes = True  # the owner's mail, queued next, leaves even though the answer refuses (401)
+    return spent
+
+
+def step_failures(step: str) -> int:
+    """How many wrong codes this pending second step was sent (from any address, with any copy of the cookie)."""
+    return _store().count(_key("code-step", step), utcnow() - current_app.config["MFA_PENDING_LIFETIME"])
 
 
 # Mail sent on anyone's word (sign-up, reset requests, confirmation links sent again, invitations) -------------
@@ -135,10 +195,36 @@ def _store():
     url = current_app.config.get("REDIS_URL")
     if url:
         store = current_app.extensions.get("login_failures_redis")
-        if store is None:
+        if store is None or store.url != url:
             store = current_app.extensions["login_failures_redis"] = RedisFailures(url)
-        return store
-    return DatabaseFailures()
+        return FailClosed(store, store.errors)
+    return FailClosed(DatabaseFailures(), (SQLAlchemyError,))
+
+
+class FailClosed:
+    """A store whose failure refuses (StoreUnavailable, 429) instead of answering 500 or letting a guess through
+    uncounted."""
+
+    def __init__(self, store, errors: tuple[type[Exception], ...]):
+        self.store, self.errors = store, errors
+
+    def _call(self, name: str, *args, **kwargs):
+        try:
+            return getattr(self.store, name)(*args, **kwargs)
+        except self.errors:
+            log.exception("login throttle store unavailable")
+            if isinstance(self.store, DatabaseFailures):
+                db.session.rollback()
+            raise StoreUnavailable() from None
+
+    def count(self, key: str, since: datetime) -> int:
+        return self._call("count", key, since)
+
+    def nth(self, key: str, since: datetime, n: int) -> datetime | None:
+        return self._call("nth", key, since, n)
+
+    def add(self, keys: list[str], at: datetime, keep: timedelta, keep_when_refused: bool = True) -> None:
+        return self._call("add", keys, at, keep, keep_when_refused)
 
 
 class DatabaseFailures:
@@ -174,7 +260,9 @@ class RedisFailures:
     def __init__(self, url: str):
         import redis  # only when REDIS_URL is set
 
-        self.redis = redis.Redis.from_url(url)
+        self.url = url
+        self.redis = redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=2)
+        self.errors = (redis.RedisError, OSError)
 
     def count(self, key: str, since: datetime) -> int:
         return self.redis.zcount(f"login-failures:{key}", f"({since.timestamp()}", "+inf")

@@ -77,7 +77,7 @@ from portal.models.projects import (
 )
 from portal.models.territories import Cercle, Commune, MapVersion, Region
 from portal.models.two_factor import RecoveryCode, TwoFactor
-from portal.models.users import ApiToken, Invitation, LoginFailure, User, UserSession
+from portal.models.users import ApiToken, EmailChange, Invitation, LoginFailure, User, UserSession
 
 __all__ = [
     "COMMITMENT_KINDS",
@@ -123,6 +123,7 @@ __all__ = [
     "Cercle",
     "Commune",
     "HomeCommune",
+    "EmailChange",
     "Invitation",
     "LoginFailure",
     "MailMode",

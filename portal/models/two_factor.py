@@ -17,19 +17,20 @@ class TwoFactor(db.Model):
     __tablename__ = "two_factor"
 
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
-    secret: Mapped[str] = mapped_column(String(64))  # base32; TOTP needs it in clear to compute the codes
+    # The base32 secret encrypted with TOTP_ENCRYPTION_KEYS (Fernet): a copy of the database alone computes no code.
+    secret: Mapped[str] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_step: Mapped[int | None] = mapped_column(Integer)
 
 
 class RecoveryCode(db.Model):
-    """A single-use code that stands for a TOTP code when the phone is lost. Only its SHA-256 is stored."""
+    """A single-use code that stands for a TOTP code when the phone is lost. Only its salted argon2 hash is stored."""
 
     __tablename__ = "recovery_codes"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    code_hash: Mapped[str] = mapped_column(String(64))
+    code_hash: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -85,6 +85,19 @@ class ApiToken(db.Model):
     user: Mapped[User] = relationship()
 
 
+class EmailChange(db.Model):
+    """A move to a new address, asked for and not yet confirmed: the link mailed to that address carries a nonce
+    whose hash this row keeps, so it works once. A password change or "sign out everywhere" deletes the row."""
+
+    __tablename__ = "email_changes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    new_email: Mapped[str] = mapped_column(String(254))
+    nonce_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class Invitation(db.Model):
     """An official or observer invited to an organisation by a mediator, an admin or a manager."""
 

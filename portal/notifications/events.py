@@ -178,6 +178,11 @@ def the_new_address(context: Context) -> list[Address]:
     return [Address(context["email"], locale=account.locale, timezone=account.timezone, user_id=account.id)]
 
 
+def the_old_address(context: Context) -> list[Address]:
+    account = context["account"]
+    return [Address(context["old_email"], locale=account.locale, timezone=account.timezone, user_id=account.id)]
+
+
 def the_managers(context: Context) -> list[User]:
     return recipients.managers_of(context["organisation"])
 
@@ -470,6 +475,8 @@ _TABLE = (
     Event("address_taken", security=True, audiences=(Audience("account", the_user),)),
     # The link that moves an account to a new address, sent to that address, in the account's language.
     Event("email_change", security=True, audiences=(Audience("new_address", the_new_address),)),
+    # The account moved to a new address: the address it left is told (someone else may have moved it).
+    Event("email_changed", security=True, audiences=(Audience("old_address", the_old_address),)),
     # Associations: the ministry's decision, to the association's officers.
     Event(
         "association_verified",
@@ -687,6 +694,8 @@ _TABLE = (
     # Two-factor authentication turned on or off: the owner is told by mail, always (someone else may have done it).
     Event("two_factor_enabled", security=True, audiences=(Audience("account", the_user),)),
     Event("two_factor_disabled", security=True, audiences=(Audience("account", the_user),)),
+    # Someone who has the password spent the account's budget of wrong codes: its owner is told, once a window.
+    Event("two_factor_codes_guessed", security=True, audiences=(Audience("account", the_user),)),
 )
 
 # Disputes: opened, each workflow action (`dispute_<action>`), the thread, the deadlines passed.

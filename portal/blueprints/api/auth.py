@@ -2,12 +2,17 @@
 
 from flask import g, request
 
+from portal.domain import two_factor
 from portal.domain.accounts import api_token_row
 from portal.errors import Refused
 
+# What a token of an account that must enrol in two-factor authentication may still do: give itself up.
+OPEN_WHILE_ENROLLING = frozenset({"api_tokens.revoke_token"})
+
 
 def authenticate_bearer() -> None:
-    """No Authorization header: anonymous. A bad, expired or revoked token: 401, on public endpoints too."""
+    """No Authorization header: anonymous. A bad, expired or revoked token: 401, on public endpoints too. The token
+    of an account that must enrol in two-factor authentication and has not: 403 `mfa_enrolment_required`."""
     g.api_user = None
     g.api_token = None
     header = request.headers.get("Authorization")
@@ -19,6 +24,8 @@ def authenticate_bearer() -> None:
     row = api_token_row(token.strip())
     if row is None:
         raise Refused("unauthenticated")
+    if request.endpoint not in OPEN_WHILE_ENROLLING and two_factor.must_enrol(row.user):
+        raise two_factor.enrolment_required()
     g.api_user = row.user
     g.api_token = row
 

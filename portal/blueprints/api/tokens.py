@@ -6,6 +6,7 @@ from marshmallow import Schema, fields, validate
 from portal.blueprints.api import api_blueprint
 from portal.blueprints.api.auth import require_api_user
 from portal.blueprints.api.common import UtcDateTime
+from portal.blueprints.api.system import ErrorSchema
 from portal.domain import accounts, two_factor
 
 blp = api_blueprint("tokens", "Tokens and the signed-in account.")
@@ -15,10 +16,14 @@ class TokenRequestSchema(Schema):
     email = fields.String(required=True, validate=validate.Length(max=254))
     password = fields.String(required=True, validate=validate.Length(max=200))
     otp = fields.String(
-        validate=validate.Length(max=20),
+        validate=validate.Length(max=40),
         metadata={
             "description": "For an account with two-factor authentication on: the code of its authenticator app, "
-            "or one of its recovery codes. Without it: 401 otp_required; wrong or used: 401 invalid_otp."
+            "or one of its recovery codes. Without it: 401 otp_required; wrong or used: 401 invalid_otp. Wrong "
+            "codes are counted per account from every address: past MFA_FAILURES_PER_ACCOUNT (10 an hour) every "
+            "code, the right one too, gets 429 rate_limited until the window has passed, and the owner is mailed. "
+            "An account that must use two-factor authentication and has not turned it on: 403 "
+            "mfa_enrolment_required."
         },
     )
 
@@ -52,6 +57,20 @@ class MeSchema(Schema):
 @blp.route("/tokens", methods=["POST"])
 @blp.arguments(TokenRequestSchema)
 @blp.response(201, TokenSchema)
+@blp.alt_response(
+    401, schema=ErrorSchema, description="invalid_credentials; otp_required (no otp); invalid_otp (wrong or used)."
+)
+@blp.alt_response(
+    403,
+    schema=ErrorSchema,
+    description="mfa_enrolment_required: the account must turn two-factor authentication on (on the site) first.",
+)
+@blp.alt_response(
+    429,
+    schema=ErrorSchema,
+    description="rate_limited, with Retry-After: too many failed logins, the account's budget of wrong codes "
+    "spent, or the counters out of reach for a moment.",
+)
 def create_token(credentials):
     """Exchanges an email and password (and, with two-factor authentication on, a code) for a bearer token. Anyone
     with an account."""

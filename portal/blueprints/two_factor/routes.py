@@ -47,7 +47,7 @@ def verify():
     """The second step of signing in: the code of the authenticator app, or a recovery code. Whoever has just
     given the right password of an account with two-factor on, for a few minutes."""
     if two_factor.pending_second_step() is None:
-        flash(_("The sign-in took too long: give your password again."), "info")
+        flash(_("Give your password again: the sign-in took too long, or too many wrong codes were sent."), "info")
         return redirect(url_for("auth.login"), code=303)
     form = CodeForm()
     if form.validate_on_submit():
@@ -56,6 +56,9 @@ def verify():
         except Refused as error:
             if error.code != "invalid_otp":
                 raise  # too many attempts: 429 with Retry-After
+            if two_factor.pending_second_step() is None:  # that was one wrong code too many for this step
+                flash(_("Too many wrong codes: give your password again."), "error")
+                return redirect(url_for("auth.login"), code=303)
             form.code.errors = [error.text()]
             return render_template("two_factor/verify.html", form=form), 200
         return redirect(next_url, code=303)
@@ -125,12 +128,14 @@ def qr_code():
 @bp.post("/account/two-factor/enrol")
 @login_required
 def enrol():
-    """Turns two-factor authentication on with a first code of the app; shows the recovery codes once. The
-    signed-in user."""
+    """Turns two-factor authentication on with the password and a first code of the app; shows the recovery codes
+    once. The signed-in user."""
     form = EnrolForm(prefix="enrol")
     if form.validate_on_submit():
         try:
-            codes = two_factor.confirm_enrolment(current_user, form.code.data)
+            codes = two_factor.confirm_enrolment(
+                current_user, form.current_password.data, form.code.data, form.sign_out_others.data
+            )
         except Refused as error:
             for message in place_errors(form, error):
                 flash(message, "error")
@@ -146,7 +151,9 @@ def recovery_codes():
     form = RecoveryCodesForm(prefix="codes")
     if form.validate_on_submit():
         try:
-            codes = two_factor.regenerate_recovery_codes(current_user, form.current_password.data)
+            codes = two_factor.regenerate_recovery_codes(
+                current_user, form.current_password.data, form.sign_out_others.data
+            )
         except Refused as error:
             for message in place_errors(form, error):
                 flash(message, "error")
@@ -162,7 +169,7 @@ def disable():
     form = DisableForm(prefix="disable")
     if form.validate_on_submit():
         try:
-            two_factor.disable(current_user, form.current_password.data, form.code.data)
+            two_factor.disable(current_user, form.current_password.data, form.code.data, form.sign_out_others.data)
         except Refused as error:
             for message in place_errors(form, error):
                 flash(message, "error")
