@@ -99,11 +99,11 @@ def test_the_hashed_part_of_an_event_refuses_personal_data(app_context, session,
 
 # Past events: migration 0017 moves them to this shape, re-hashes the chain, and records it.
 
-OLD_REVISION = "0015_awaiting_indexes"
+OLD_REVISION = "0016_second_factor_secrets"  # the revision before 0017
 
 
 def _old_hash(event: dict, prev_hash: str) -> str:
-    """The hash of an event as the portal computed it up to revision 0015 (README, "The audit log")."""
+    """The hash of an event as the portal computed it up to revision 0016 (README, "The audit log")."""
     content = {key: event[key] for key in ("actor_id", "action", "subject_type", "subject_id", "before", "after")}
     content |= {"at": event["at"].strftime("%Y-%m-%dT%H:%M:%S.%fZ"), "comment": None, "prev_hash": prev_hash}
     text = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
@@ -134,7 +134,7 @@ _INSERT_OLD_EVENT = sa.text(
 
 
 def _insert_old_events(events: list[dict]) -> list[str]:
-    """Events as the portal wrote them up to revision 0015, names and addresses in the hashed part."""
+    """Events as the portal wrote them up to revision 0016, names and addresses in the hashed part."""
     hashes = []
     for number, event in enumerate(events, start=1):
         prev_hash = hashes[-1] if hashes else "0" * 64
