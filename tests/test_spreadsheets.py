@@ -68,8 +68,9 @@ def test_numbers_the_portal_computed_stay_numbers_and_a_nul_first_is_neutralised
     assert written.splitlines() == ["\ufeffbalance,change,note", "-5,-5,'\0=1+1", "-12.5,+3,'-5"]
 
 
-def test_every_csv_the_api_serves_is_checked_here(client):
+def test_every_csv_the_portal_serves_is_checked_here(app, client):
     """A new CSV export must join CSV_ROUTES above, and so be tested with formulas in its cells."""
+    assert {rule.rule for rule in app.url_map.iter_rules() if rule.rule.endswith(".csv")} == CSV_ROUTES
     paths = client.get("/api/v1/openapi.json").get_json()["paths"]
     served = {
         path
