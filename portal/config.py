@@ -102,6 +102,11 @@ class Config:
     PAGE_CACHE = _flag("PAGE_CACHE", True)
     PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS") or 300)  # for what changes with the clock alone
     PAGE_CACHE_PATH = os.environ.get("PAGE_CACHE_PATH") or None
+    # The store's caps: past either, the oldest answers are evicted. In Redis, a database of its own (by default
+    # REDIS_URL's next index), never the login throttle's.
+    PAGE_CACHE_MAX_ENTRIES = int(os.environ.get("PAGE_CACHE_MAX_ENTRIES") or 5000)
+    PAGE_CACHE_MAX_BYTES = int(os.environ.get("PAGE_CACHE_MAX_BYTES") or 64 * 1024 * 1024)
+    PAGE_CACHE_REDIS_URL = os.environ.get("PAGE_CACHE_REDIS_URL") or None
     # How many proxies in front set X-Forwarded-For (a TLS proxy: 1). 0: the header is never trusted, so a client
     # cannot pass for another address; a proxy left out would make every client its one address.
     PROXY_COUNT = int(os.environ.get("PROXY_COUNT") or 0)
@@ -179,6 +184,9 @@ class TestConfig(Config):
     SECRET_KEY = "test-secret-key"  # noqa: S105 (tests only)
     RATELIMIT_STORAGE_URI = "memory://"
     REDIS_URL = None  # the throttle's counters in the test database; the Redis tests set it
+    PAGE_CACHE_REDIS_URL = None  # likewise
+    PAGE_CACHE_MAX_ENTRIES = 100  # small, so that the suite evicts
+    PAGE_CACHE_MAX_BYTES = 2 * 1024 * 1024
     ARGON2_PROFILE = "CHEAPEST"  # argon2 at full cost would spend most of the suite's time hashing
     WTF_CSRF_ENABLED = False  # tests that check CSRF switch it back on
     SENDGRID_API_KEY = None  # tests never reach SendGrid; the outbox tests point the client at a local stub

@@ -11,6 +11,13 @@ expire after PAGE_CACHE_SECONDS, for what changes with the clock alone (an overd
 
 Only answers given to a request with no Authorization header and no signed-in session are kept, and only
 when rendering them wrote nothing to the visitor's session and put no form token in the page.
+
+Nobody can fill the store from outside: only the query parameters a view declares (`query_parameters` beside a
+page's route, the query schema of an API operation) make a kept answer, keyed in one canonical order; a request
+with any other parameter is served fresh and not kept. The store holds at most PAGE_CACHE_MAX_ENTRIES answers
+and PAGE_CACHE_MAX_BYTES bytes, and evicts the oldest answers first (those kept first, which expire first). In
+Redis it lives in a database of its own (PAGE_CACHE_REDIS_URL, by default REDIS_URL's next database), so that
+neither its keys nor its eviction ever touch the login throttle's counters.
 """
 
 import gzip
@@ -25,6 +32,7 @@ import time
 from dataclasses import dataclass
 from email.utils import formatdate, parsedate_to_datetime
 from pathlib import Path
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from flask import Flask, current_app, g, has_app_context, request, session
 from sqlalchemy import event, make_url
@@ -84,6 +92,12 @@ class Entry:
         return cls(generation, rendered_at, [tuple(h) for h in headers], body, gzipped)
 
 
+@dataclass(frozen=True)
+class Caps:
+    entries: int
+    bytes: int  # of the kept answers as stored: body, gzipped copy and headers
+
+
 class SqliteStore:
     """The embedded store: one SQLite file shared by the workers of one host."""
 
@@ -96,9 +110,12 @@ class SqliteStore:
             connection.execute("PRAGMA journal_mode=WAL")
             connection.execute("CREATE TABLE IF NOT EXISTS generation (id INTEGER PRIMARY KEY, value INTEGER)")
             connection.execute("INSERT OR IGNORE INTO generation VALUES (1, 1)")
+            connection.execute("DROP TABLE IF EXISTS entries")  # the shape before issue 20, with no size to cap by
             connection.execute(
-                "CREATE TABLE IF NOT EXISTS entries (key TEXT PRIMARY KEY, generation INTEGER, expires REAL, data BLOB)"
+                "CREATE TABLE IF NOT EXISTS kept"
+                " (key TEXT PRIMARY KEY, generation INTEGER, expires REAL, size INTEGER, data BLOB)"
             )
+            connection.execute("CREATE INDEX IF NOT EXISTS kept_by_age ON kept (expires, size)")
         finally:
             connection.close()
 
@@ -118,25 +135,90 @@ class SqliteStore:
 
     def lookup(self, key: str) -> tuple[int, Entry | None]:
         row = self.connection.execute(
-            "SELECT g.value, e.data FROM generation g LEFT JOIN entries e"
-            " ON e.key = ? AND e.generation = g.value AND e.expires > ? WHERE g.id = 1",
+            "SELECT g.value, k.data FROM generation g LEFT JOIN kept k"
+            " ON k.key = ? AND k.generation = g.value AND k.expires > ? WHERE g.id = 1",
             (key, time.time()),
         ).fetchone()
         return row[0], Entry.loads(row[1]) if row[1] is not None else None
 
-    def keep(self, key: str, entry: Entry, seconds: int) -> None:
+    def keep(self, key: str, entry: Entry, seconds: int, caps: Caps) -> None:
+        data = entry.dumps()
+        if len(data) > caps.bytes:
+            return
         now = time.time()
-        self.connection.execute(
-            "INSERT OR REPLACE INTO entries VALUES (?, ?, ?, ?)", (key, entry.generation, now + seconds, entry.dumps())
+        connection = self.connection
+        connection.execute("BEGIN IMMEDIATE")  # one worker at a time counts and evicts
+        try:
+            connection.execute(
+                "INSERT OR REPLACE INTO kept VALUES (?, ?, ?, ?, ?)",
+                (key, entry.generation, now + seconds, len(data), data),
+            )
+            self._evict(connection, caps, now)
+            connection.execute("COMMIT")
+        except BaseException:
+            if connection.in_transaction:
+                connection.execute("ROLLBACK")
+            raise
+
+    @staticmethod
+    def _evict(connection: sqlite3.Connection, caps: Caps, now: float) -> None:
+        """Within both caps again: first what is never served again (expired, an older generation), then the
+        oldest answers."""
+        count, size = connection.execute("SELECT count(*), total(size) FROM kept").fetchone()
+        if count <= caps.entries and size <= caps.bytes:
+            return
+        connection.execute(
+            "DELETE FROM kept WHERE expires <= ? OR generation < (SELECT value FROM generation WHERE id = 1)", (now,)
         )
-        if random.random() < 0.01:  # addresses read once (a crawler's odd query strings) go when they expire
-            self.connection.execute("DELETE FROM entries WHERE expires < ?", (now,))
+        count, size = connection.execute("SELECT count(*), total(size) FROM kept").fetchone()
+        doomed = []
+        for key, each in connection.execute("SELECT key, size FROM kept ORDER BY expires, key"):
+            if count <= caps.entries and size <= caps.bytes:
+                break
+            doomed.append((key,))
+            count, size = count - 1, size - each
+        connection.executemany("DELETE FROM kept WHERE key = ?", doomed)
+
+    def usage(self) -> tuple[int, int]:
+        """How many answers the store holds, and their bytes."""
+        count, size = self.connection.execute("SELECT count(*), total(size) FROM kept").fetchone()
+        return count, int(size)
 
     def bump(self) -> None:
         connection = self.connection
         connection.execute("UPDATE generation SET value = value + 1 WHERE id = 1")
         if random.random() < 0.02:  # older generations are never served again: the file shrinks back now and then
-            connection.execute("DELETE FROM entries WHERE generation < (SELECT value FROM generation)")
+            connection.execute("DELETE FROM kept WHERE generation < (SELECT value FROM generation)")
+
+
+# Keeps an answer and evicts, in one step on the server: an index of the kept keys by expiry (the oldest first),
+# their sizes and their total. It deletes only keys of its own index, under its own prefix.
+KEEP_SCRIPT = """
+local index, sizes, total = KEYS[1], KEYS[2], KEYS[3]
+local prefix, key, data = ARGV[1], ARGV[2], ARGV[3]
+local seconds, now = tonumber(ARGV[4]), tonumber(ARGV[5])
+local max_entries, max_bytes = tonumber(ARGV[6]), tonumber(ARGV[7])
+local function forget(member)
+  local size = tonumber(redis.call('HGET', sizes, member) or '0')
+  redis.call('HDEL', sizes, member)
+  redis.call('ZREM', index, member)
+  redis.call('DEL', prefix .. member)
+  redis.call('DECRBY', total, size)
+end
+forget(key)
+redis.call('SET', prefix .. key, data, 'EX', seconds)
+redis.call('ZADD', index, now + seconds, key)
+redis.call('HSET', sizes, key, #data)
+redis.call('INCRBY', total, #data)
+for _, member in ipairs(redis.call('ZRANGEBYSCORE', index, '-inf', now)) do
+  forget(member)
+end
+while redis.call('ZCARD', index) > max_entries or tonumber(redis.call('GET', total) or '0') > max_bytes do
+  local oldest = redis.call('ZRANGE', index, 0, 0)[1]
+  if not oldest then break end
+  forget(oldest)
+end
+"""
 
 
 class RedisStore:
@@ -148,6 +230,8 @@ class RedisStore:
         self.redis = redis.Redis.from_url(url)
         self.generation_key = f"pages:{namespace}:generation"
         self.prefix = f"pages:{namespace}:entry:"
+        self.index_keys = [f"pages:{namespace}:{name}" for name in ("kept", "sizes", "bytes")]
+        self.keep_script = self.redis.register_script(KEEP_SCRIPT)
 
     def lookup(self, key: str) -> tuple[int, Entry | None]:
         generation, data = self.redis.mget(self.generation_key, self.prefix + key)
@@ -155,11 +239,36 @@ class RedisStore:
         entry = Entry.loads(data) if data is not None else None
         return generation, entry if entry is not None and entry.generation == generation else None
 
-    def keep(self, key: str, entry: Entry, seconds: int) -> None:
-        self.redis.set(self.prefix + key, entry.dumps(), ex=seconds)
+    def keep(self, key: str, entry: Entry, seconds: int, caps: Caps) -> None:
+        data = entry.dumps()
+        if len(data) > caps.bytes:
+            return
+        self.keep_script(
+            keys=self.index_keys, args=[self.prefix, key, data, seconds, time.time(), caps.entries, caps.bytes]
+        )
+
+    def usage(self) -> tuple[int, int]:
+        """How many answers the store holds, and their bytes."""
+        index, _sizes, total = self.index_keys
+        count, size = self.redis.zcard(index), self.redis.get(total)
+        return count, int(size or 0)
 
     def bump(self) -> None:
         self.redis.incr(self.generation_key)
+
+
+def own_redis_database(url: str) -> str:
+    """REDIS_URL with the next database index (0 after 15): the cache's keyspace, apart from the login
+    throttle's counters."""
+    parts = urlsplit(url)
+    query = parse_qsl(parts.query, keep_blank_values=True)
+    given = dict(query).get("db")
+    if given is not None or parts.scheme == "unix":
+        following = (int(given or 0) + 1) % 16
+        query = [(name, v) for name, v in query if name != "db"] + [("db", str(following))]
+        return f"{url.partition('?')[0]}?{urlencode(query)}"
+    following = (int(parts.path.strip("/") or 0) + 1) % 16
+    return urlunsplit(parts._replace(path=f"/{following}"))
 
 
 def _embedded_path(app: Flask, namespace: str) -> str:
@@ -188,9 +297,37 @@ def _bump(cache) -> None:
         log.exception("the page cache could not be invalidated")
 
 
-def _key() -> str:
-    path = request.full_path if request.query_string else request.path
-    return hashlib.sha1(f"{anonymous_locale()}|{path}".encode(), usedforsecurity=False).hexdigest()
+def declared_parameters(app: Flask, endpoint: str | None) -> frozenset:
+    """The query parameters that make a kept answer of this endpoint: those its page declares
+    (`portal.paging.query_parameters`), or its API operation's query schema; none for any other."""
+    known = app.extensions.setdefault("page_cache_parameters", {})
+    if endpoint not in known:
+        known[endpoint] = _declared_by(app.view_functions.get(endpoint))
+    return known[endpoint]
+
+
+def _declared_by(view) -> frozenset:
+    names = set()
+    while view is not None:
+        names |= getattr(view, "query_parameters", set())
+        for argument in getattr(view, "_apidoc", {}).get("arguments", {}).get("parameters", []):
+            if argument.get("in") == "query":
+                schema = argument["schema"]() if isinstance(argument["schema"], type) else argument["schema"]
+                fields = getattr(schema, "fields", {})
+                names |= {field.data_key or name for name, field in fields.items() if not field.dump_only}
+        view = getattr(view, "__wrapped__", None)
+    return frozenset(names)
+
+
+def _key(app: Flask) -> str | None:
+    """The request's key in the store, its parameters in one order (`?b=1&a=2` is `?a=2&b=1`); None when it has
+    a parameter its view does not declare: served fresh, never kept."""
+    pairs = list(request.args.items(multi=True))
+    if not {name for name, _ in pairs} <= declared_parameters(app, request.endpoint):
+        return None
+    pairs.sort(key=lambda pair: pair[0])  # stable: a repeated parameter keeps the order of its values
+    address = f"{request.path}?{urlencode(pairs)}" if pairs else request.path
+    return hashlib.sha1(f"{anonymous_locale()}|{address}".encode(), usedforsecurity=False).hexdigest()
 
 
 def _shareable_request() -> bool:
@@ -253,18 +390,24 @@ def init_app(app: Flask) -> None:
     if not app.config["PAGE_CACHE"]:
         return
     namespace = hashlib.sha1(app.config["SQLALCHEMY_DATABASE_URI"].encode(), usedforsecurity=False).hexdigest()[:10]
-    if app.config.get("REDIS_URL"):
-        cache = _shared(RedisStore, app.config["REDIS_URL"], namespace)
+    redis_url = app.config.get("PAGE_CACHE_REDIS_URL") or (
+        own_redis_database(app.config["REDIS_URL"]) if app.config.get("REDIS_URL") else None
+    )
+    if redis_url:
+        cache = _shared(RedisStore, redis_url, namespace)
     else:
         cache = _shared(SqliteStore, app.config["PAGE_CACHE_PATH"] or _embedded_path(app, namespace))
     app.extensions["page_cache"] = cache
     invalidate(app)  # pages kept by the code that ran before this start (templates may have changed)
     seconds = app.config["PAGE_CACHE_SECONDS"]
+    caps = Caps(app.config["PAGE_CACHE_MAX_ENTRIES"], app.config["PAGE_CACHE_MAX_BYTES"])
 
     def _serve_kept():
         if request.endpoint == "static" or not _shareable_request():  # static files have their own caching
             return None
-        key = _key()
+        key = _key(app)
+        if key is None:
+            return None
         try:
             generation, entry = store(app).lookup(key)
         except Exception:
@@ -301,7 +444,7 @@ def init_app(app: Flask) -> None:
         # the generation has moved on and this answer is never served, however it raced.
         entry = Entry(generation, time.time(), headers, body, gzipped)
         try:
-            store(app).keep(key, entry, seconds)
+            store(app).keep(key, entry, seconds, caps)
         except Exception:
             log.warning("page cache store failed", exc_info=True)
             return response

@@ -10,3 +10,15 @@ def page_number(raw) -> int:
     if not text.isascii() or not text.isdigit():
         return 1
     return min(max(int(text[:8]), 1), MAX_PAGE)
+
+
+def query_parameters(*names: str):
+    """Declares the query parameters a page reads (under its route). Only these make an answer the page cache
+    keeps (portal/page_cache.py): a request with any other is served fresh and not kept, so that `?x=1`, `?x=2`…
+    cannot fill the store. The API's are declared by its query schemas."""
+
+    def declare(view):
+        view.query_parameters = frozenset(names)
+        return view
+
+    return declare

@@ -6,7 +6,11 @@ shows at once on every page that shows it — here through the API, with the emb
 """
 
 import gzip
+import os
 import re
+import shutil
+import subprocess
+import time
 
 import pytest
 
@@ -17,7 +21,8 @@ from tests.factories import sign_in
 from tests.helpers import count_queries
 from tests.project_api import act, create, project_body, token
 from tests.project_factories import make_project
-from tests.test_throttle import _redis_or_skip
+from tests.test_served_portal import _free_port
+from tests.test_throttle import _fail, _login, _redis_or_skip
 
 # What a project needs for the mayor to agree it: funding that covers the budget (product.md).
 FULL_FUNDING = [{"party_kind": "population", "amount": "61914", "currency": "XOF"}]
@@ -31,14 +36,32 @@ def _test_app(app):
     TEST_APP[:] = [app]
 
 
+def _cache_redis_url(worker_id: str) -> str:
+    """The cache's Redis database in the tests, one per xdist worker apart from the throttle's (TEST_REDIS_URL's):
+    TEST_PAGE_CACHE_REDIS_URL's (13 in CI, then 12, …), or two below TEST_REDIS_URL's."""
+    import redis
+
+    throttle = redis.connection.parse_url(_redis_or_skip(worker_id))
+    given = os.environ.get("TEST_PAGE_CACHE_REDIS_URL")
+    number = 0 if worker_id == "master" else int(worker_id.removeprefix("gw"))
+    index = int(redis.connection.parse_url(given).get("db", 0)) - number if given else int(throttle["db"]) - 2
+    assert index != int(throttle["db"]), "the cache's database must not be the throttle's"
+    return f"redis://{throttle.get('host', '127.0.0.1')}:{throttle.get('port', 6379)}/{index}"
+
+
+def _app(app, store: str, worker_id: str, **config):
+    """A portal on the test's database, its pages kept in the embedded store or in Redis (CI starts one)."""
+    if store == "redis":
+        config |= {"REDIS_URL": _redis_or_skip(worker_id), "PAGE_CACHE_REDIS_URL": _cache_redis_url(worker_id)}
+    elif not config:
+        return app
+    return create_app("test", SQLALCHEMY_DATABASE_URI=app.config["SQLALCHEMY_DATABASE_URI"], **config)
+
+
 @pytest.fixture(params=["embedded", "redis"])
 def cached_app(request, app, session, worker_id):
     """The portal with its page cache in the embedded store (the default) and in Redis (CI starts one)."""
-    if request.param == "embedded":
-        yield app
-        return
-    url = _redis_or_skip(worker_id)
-    yield create_app("test", SQLALCHEMY_DATABASE_URI=app.config["SQLALCHEMY_DATABASE_URI"], REDIS_URL=url)
+    return _app(app, request.param, worker_id)
 
 
 def _get(client, url, **kwargs):
@@ -200,3 +223,174 @@ def test_the_cache_can_be_switched_off(app, session, cast):
     response, queries = _get(visitor, "/projects/")
     assert queries > 0 and "ETag" not in response.headers
     assert page_cache.store(plain) is None
+
+
+# Nobody can flood the store (issue 20) ----------------------------------------------------------------------
+
+
+@pytest.fixture(params=["embedded", "redis"])
+def store_kind(request, session):
+    return request.param
+
+
+def test_a_flood_of_unknown_parameters_is_served_fresh_and_keeps_nothing(store_kind, app, cast, worker_id):
+    cached = _app(app, store_kind, worker_id)
+    visitor = cached.test_client()
+    visitor.get("/projects/")
+
+    def flood(numbers):
+        for number in numbers:
+            for url in (f"/projects/?x={number}", f"/api/v1/projects?utm={number}", f"/dashboards?page=1&x={number}"):
+                assert visitor.get(url).status_code == 200
+
+    flood(range(30))
+    # Asked again, each is rendered again (it reads the database), never served from the store.
+    assert _get(visitor, "/projects/?x=1")[1] > 0
+    assert _get(visitor, "/api/v1/projects?utm=1")[1] > 0
+    assert _get(visitor, "/projects/")[1] == 0  # the address without them is kept as before
+    kept = page_cache.store(cached).usage()
+    flood(range(30, 60))
+    assert page_cache.store(cached).usage() == kept
+
+
+def test_the_same_parameters_in_another_order_are_one_kept_answer(store_kind, app, cast, worker_id):
+    cached = _app(app, store_kind, worker_id)
+    visitor = cached.test_client()
+    first = visitor.get("/projects/?status=agreed&sector=water&page=1")
+    again, queries = _get(visitor, "/projects/?page=1&sector=water&status=agreed")
+    assert queries == 0 and again.get_data() == first.get_data()
+    kept = page_cache.store(cached).usage()
+    assert _get(visitor, "/api/v1/projects?per_page=5&page=1")[1] > 0
+    assert _get(visitor, "/api/v1/projects?page=1&per_page=5")[1] == 0
+    assert page_cache.store(cached).usage()[0] == kept[0] + 1  # one more answer, kept once
+
+
+def test_a_full_store_evicts_its_oldest_answers_and_keeps_within_both_caps(store_kind, app, cast, worker_id):
+    by_count = _app(app, store_kind, worker_id, PAGE_CACHE_MAX_ENTRIES=3)
+    visitor = by_count.test_client()
+    for page in range(1, 9):
+        assert visitor.get(f"/projects/?page={page}").status_code == 200
+    assert _get(visitor, "/projects/?page=8")[1] == 0  # the newest stays
+    assert _get(visitor, "/projects/?page=1")[1] > 0  # the oldest went
+    for page in range(9, 13):
+        assert visitor.get(f"/projects/?page={page}").status_code == 200
+        entries, size = page_cache.store(by_count).usage()
+        assert entries <= 3 and size <= by_count.config["PAGE_CACHE_MAX_BYTES"]
+
+    by_size = _app(app, store_kind, worker_id, PAGE_CACHE_MAX_BYTES=50_000)
+    visitor = by_size.test_client()
+    for commune in range(1, 21):  # a dashboard is some 23 KB kept, with its gzipped copy: two fit
+        assert visitor.get(f"/dashboards?commune=C{commune}").status_code == 200
+    assert _get(visitor, "/dashboards?commune=C20")[1] == 0
+    assert _get(visitor, "/dashboards?commune=C1")[1] > 0
+    for commune in range(21, 25):
+        assert visitor.get(f"/dashboards?commune=C{commune}").status_code == 200
+        assert page_cache.store(by_size).usage()[1] <= 50_000
+    assert page_cache.store(by_size).usage()[0] <= 2  # the pages kept before were evicted first
+
+
+# The cache keeps to its own Redis keyspace (issue 20) --------------------------------------------------------
+
+
+def test_in_redis_the_cache_takes_the_database_after_the_throttle_s_unless_told_another():
+    assert page_cache.own_redis_database("redis://127.0.0.1:6379/3") == "redis://127.0.0.1:6379/4"
+    assert page_cache.own_redis_database("redis://cache.internal:6379") == "redis://cache.internal:6379/1"
+    assert page_cache.own_redis_database("redis://127.0.0.1:6379/15") == "redis://127.0.0.1:6379/0"
+    assert page_cache.own_redis_database("rediss://:secret@h:6380/2?ssl_cert_reqs=none") == (
+        "rediss://:secret@h:6380/3?ssl_cert_reqs=none"
+    )
+    assert page_cache.own_redis_database("unix:///run/redis.sock?db=2") == "unix:///run/redis.sock?db=3"
+
+    nowhere = "redis://127.0.0.1:1/5"  # nothing listens: the store is only looked at
+    derived = create_app("test", SQLALCHEMY_DATABASE_URI="sqlite://", REDIS_URL=nowhere)
+    assert page_cache.store(derived).redis.connection_pool.connection_kwargs["db"] == 6
+    told = create_app(
+        "test", SQLALCHEMY_DATABASE_URI="sqlite://", REDIS_URL=nowhere, PAGE_CACHE_REDIS_URL="redis://127.0.0.1:1/9"
+    )
+    assert page_cache.store(told).redis.connection_pool.connection_kwargs["db"] == 9
+
+
+def _contents(database) -> dict:
+    """Every key of a Redis database with what it holds."""
+    dumped = {}
+    for key in database.keys("*"):
+        kind = database.type(key)
+        dumped[key] = database.zrange(key, 0, -1, withscores=True) if kind == b"zset" else database.dump(key)
+    return dumped
+
+
+def test_filling_the_cache_never_touches_the_login_throttle_s_counters(app, session, cast, worker_id):
+    import redis
+
+    portal = _app(app, "redis", worker_id, PAGE_CACHE_MAX_ENTRIES=5)
+    throttle_db = redis.Redis.from_url(portal.config["REDIS_URL"])
+    cache_db = redis.Redis.from_url(portal.config["PAGE_CACHE_REDIS_URL"])
+    cache_db.set("another-application:key", "kept")  # not the cache's: its eviction leaves it alone
+    guesser = portal.test_client()
+    for _ in range(10):
+        assert _fail(guesser, cast.users["observer"].email).status_code == 200
+    counters = _contents(throttle_db)
+    assert counters, "the throttle counts in Redis"
+
+    visitor = portal.test_client()
+    for number in range(1, 21):  # past the cap: the cache evicts
+        assert visitor.get(f"/projects/?page={number}").status_code == 200
+        assert visitor.get(f"/api/v1/projects?page={number}").status_code == 200
+
+    assert _contents(throttle_db) == counters  # not one key of the cache's among them, none removed
+    assert cache_db.get("another-application:key") == b"kept"
+    assert _login(guesser, cast.users["observer"].email).status_code == 429  # still counted
+    assert page_cache.store(portal).usage()[0] <= 5  # the cache did evict
+
+
+@pytest.fixture()
+def small_redis(worker_id):
+    """A Redis of the test's own that evicts any key when full (maxmemory, allkeys-lru), as one sized too small
+    for what it holds would: 1.5 MB above what it uses empty."""
+    import redis
+
+    _redis_or_skip(worker_id)  # where the Redis tests run (CI), redis-server is installed
+    port = _free_port()
+    server = subprocess.Popen(
+        [shutil.which("redis-server"), "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+        stdout=subprocess.DEVNULL,
+    )
+    client = redis.Redis(port=port)
+    try:
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                client.ping()
+                break
+            except redis.ConnectionError:
+                assert time.monotonic() < deadline and server.poll() is None, "redis-server did not start"
+                time.sleep(0.05)
+        client.config_set("maxmemory-policy", "allkeys-lru")
+        client.config_set("maxmemory", int(client.info("memory")["used_memory"]) + 1_500_000)
+        yield client
+    finally:
+        server.terminate()
+        server.wait(10)
+
+
+def test_a_flood_of_pages_never_evicts_the_login_counters_from_a_full_redis(app, session, cast, small_redis):
+    """The attack the caps close: fill Redis with kept pages until it evicts the throttle's counters, and guess
+    again with a clean slate."""
+    url = f"redis://127.0.0.1:{small_redis.connection_pool.connection_kwargs['port']}/0"
+    portal = create_app(
+        "test",
+        SQLALCHEMY_DATABASE_URI=app.config["SQLALCHEMY_DATABASE_URI"],
+        REDIS_URL=url,
+        PAGE_CACHE_MAX_BYTES=300_000,
+    )
+    guesser = portal.test_client()
+    for _ in range(10):
+        assert _fail(guesser, cast.users["observer"].email).status_code == 200
+
+    visitor = portal.test_client()
+    for number in range(40):  # some 23 KB each, were it kept
+        assert visitor.get(f"/dashboards?x={number}").status_code == 200  # never kept
+        assert visitor.get(f"/dashboards?commune=C{number}").status_code == 200  # kept within the cap
+
+    assert _login(guesser, cast.users["observer"].email).status_code == 429  # the ten guesses still count
+    assert small_redis.info("stats")["evicted_keys"] == 0

@@ -16,6 +16,7 @@ import requests
 import sqlalchemy as sa
 
 from tests.conftest import own_database_url
+from tests.test_page_cache import _cache_redis_url
 from tests.test_served_portal import _free_port
 from tests.test_throttle import _redis_or_skip
 
@@ -38,7 +39,8 @@ def _empty(url: str) -> None:
 def two_hosts(tmp_path, worker_id):
     database = own_database_url("two_hosts", tmp_path, worker_id)
     _empty(database)
-    base = {k: v for k, v in os.environ.items() if k not in ("TEST_DATABASE_URL", "REDIS_URL", "PROXY_COUNT")}
+    unset = ("TEST_DATABASE_URL", "REDIS_URL", "PAGE_CACHE_REDIS_URL", "PROXY_COUNT")
+    base = {k: v for k, v in os.environ.items() if k not in unset}
     env = {
         **base,
         "PORTAL_ENV": "development",
@@ -51,6 +53,7 @@ def two_hosts(tmp_path, worker_id):
     }
     if os.environ.get("TEST_DATABASE_URL"):
         env["REDIS_URL"] = _redis_or_skip(worker_id)
+        env["PAGE_CACHE_REDIS_URL"] = _cache_redis_url(worker_id)  # this worker's, apart from the throttle's
     for command in (["db", "upgrade"], ["seed-demo"]):
         done = subprocess.run(
             [str(BIN / "flask"), "--app", "wsgi", *command], cwd=ROOT, env=env, capture_output=True, timeout=180

@@ -18,12 +18,13 @@ from tests.mail import mails_to
 
 
 def _redis_url_for(worker_id: str) -> str:
-    """One Redis database per xdist worker (15, 14, …), so that one worker's flush never wipes another's counters."""
+    """One Redis database per xdist worker (TEST_REDIS_URL's, 15 in CI, then 14, …), so that one worker's flush
+    never wipes another's counters."""
     import redis
 
     base = redis.connection.parse_url(os.environ["TEST_REDIS_URL"])
     number = 0 if worker_id == "master" else int(worker_id.removeprefix("gw"))
-    return f"redis://{base.get('host', '127.0.0.1')}:{base.get('port', 6379)}/{15 - number}"
+    return f"redis://{base.get('host', '127.0.0.1')}:{base.get('port', 6379)}/{int(base.get('db', 15)) - number}"
 
 
 def _redis_or_skip(worker_id: str) -> str:

@@ -1,15 +1,14 @@
 """Open data: CSV of public projects and of indicators, and IATI 2.03 activity XML of public projects.
 
 Only public projects (from agreement on) are ever exported, never drafts nor projects still under discussion.
-CSV files are UTF-8 with a byte-order mark, so that a spreadsheet set to French opens them with their accents.
+CSV files are UTF-8 with a byte-order mark, so that a spreadsheet set to French opens them with their accents,
+and a free-text cell never starts a formula (portal/domain/spreadsheets.py).
 The IATI document follows the 2.03 activity standard (the schema ships in portal/data/iati): the reporting
 organisation comes from the configuration, the proposing association, the commune and every funder are
 participating organisations with their roles, each funding line is an incoming commitment, and sectors are
 mapped to DAC 5-digit purpose codes.
 """
 
-import csv
-import io
 from datetime import UTC, date
 from pathlib import Path
 from xml.etree import ElementTree as ET
@@ -20,12 +19,12 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from portal.database import utcnow
 from portal.domain.indicators import indicator_rows, plain_number
+from portal.domain.spreadsheets import csv_text, free_text, plain
 from portal.domain.stats import DIASPORA_PARTY
 from portal.extensions import db
 from portal.models import AuditEvent, Cercle, Commune, FundingLine, Organisation, Project
 from portal.urls import public_url
 
-BOM = "\ufeff"
 IATI_VERSION = "2.03"
 IATI_SCHEMA = Path(__file__).resolve().parent.parent / "data" / "iati" / "iati-activities-schema.xsd"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
@@ -53,36 +52,38 @@ INCOMING_COMMITMENT = "11"  # IATI TransactionType
 ACTIVITY_DATE_PLANNED_START = "1"  # IATI ActivityDateType
 DESCRIPTION_GENERAL = "1"
 
+# Which cells are free text (what people typed or imported: titles, names, units, sources), neutralised against
+# formulas by portal/domain/spreadsheets.py; ids, codes the portal sets, dates, amounts and numbers as they are.
 PROJECT_COLUMNS = (
-    "id",
-    "title",
-    "sector",
-    "status",
-    "commune_code",
-    "commune",
-    "cercle",
-    "region",
-    "map_version",
-    "association",
-    "association_country",
-    "budget_total_xof",
-    "funding_total_xof",
-    "diaspora_funding_xof",
-    "first_submitted_on",
-    "agreed_on",
-    "url",
+    plain("id"),
+    free_text("title"),
+    plain("sector"),
+    plain("status"),
+    free_text("commune_code"),
+    free_text("commune"),
+    free_text("cercle"),
+    free_text("region"),
+    free_text("map_version"),
+    free_text("association"),
+    plain("association_country"),
+    plain("budget_total_xof"),
+    plain("funding_total_xof"),
+    plain("diaspora_funding_xof"),
+    plain("first_submitted_on"),
+    plain("agreed_on"),
+    plain("url"),
 )
 INDICATOR_COLUMNS = (
-    "commune_code",
-    "map_version",
-    "commune",
-    "indicator",
-    "year",
-    "country",
-    "sex",
-    "value",
-    "unit",
-    "source",
+    free_text("commune_code"),
+    free_text("map_version"),
+    free_text("commune"),
+    free_text("indicator"),
+    plain("year"),
+    plain("country"),
+    plain("sex"),
+    plain("value"),
+    free_text("unit"),
+    free_text("source"),
 )
 
 
@@ -121,15 +122,6 @@ def _agreed_on(project: Project, agreed: dict[int, date]) -> date:
     return (project.first_submitted_at or project.created_at).astimezone(UTC).date()
 
 
-def _csv(columns, rows) -> str:
-    buffer = io.StringIO()
-    buffer.write(BOM)
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(columns)
-    writer.writerows(rows)
-    return buffer.getvalue()
-
-
 def projects_csv() -> str:
     """The public projects, one line each, as CSV (UTF-8 with BOM)."""
     projects = public_projects()
@@ -156,7 +148,7 @@ def projects_csv() -> str:
         )
         for project in projects
     )
-    return _csv(PROJECT_COLUMNS, rows)
+    return csv_text(PROJECT_COLUMNS, rows)
 
 
 def indicators_csv() -> str:
@@ -176,7 +168,7 @@ def indicators_csv() -> str:
         )
         for row in indicator_rows()
     )
-    return _csv(INDICATOR_COLUMNS, rows)
+    return csv_text(INDICATOR_COLUMNS, rows)
 
 
 # IATI --------------------------------------------------------------------------------------------------

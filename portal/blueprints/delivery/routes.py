@@ -23,7 +23,7 @@ from portal.i18n import file_size
 from portal.ids import parse_id
 from portal.labels import AMENDMENT_STATUS_LABELS, CONDITION_LABELS, CONTRIBUTION_STATUS_LABELS, label
 from portal.models import FACILITY_CONDITIONS, Project
-from portal.paging import page_number
+from portal.paging import page_number, query_parameters
 
 PER_PAGE = 20
 REPORT_FIELDS = ("funding_line_id", "paid_on", "amount", "currency", "reference")
@@ -81,6 +81,7 @@ def _render_contributions(project: Project, status: int = 200, *, report=None, a
 
 
 @bp.get("/<id:project_id>/contributions")
+@query_parameters("page")
 def contributions(project_id):
     """What each party pledged and actually paid on the project, its tranches and their proofs. Who may see it."""
     return _render_contributions(_project(project_id))
@@ -246,6 +247,7 @@ def _render_progress(project: Project, status: int = 200, *, report=None, commen
 
 
 @bp.get("/<id:project_id>/progress")
+@query_parameters("page")
 def progress_reports(project_id):
     """The commune's progress reports on the works, with the association's comments. Who may see the project."""
     return _render_progress(_project(project_id))

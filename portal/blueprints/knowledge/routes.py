@@ -26,6 +26,7 @@ from portal.errors import Refused
 from portal.i18n import format_total
 from portal.ids import parse_id
 from portal.models import SECTORS
+from portal.paging import query_parameters
 
 TEXT_MAX = 100
 
@@ -53,6 +54,7 @@ def _number(value) -> str:
 
 
 @bp.get("/dashboards")
+@query_parameters("region", "cercle", "commune", "year", "sector", "country")
 def dashboards():
     """Public aggregates of the projects, their funding, commitments and disputes, with filters. Everyone."""
     filters = _filters()

@@ -23,7 +23,7 @@ from portal.extensions import db
 from portal.ids import parse_id
 from portal.labels import ROLE_LABELS
 from portal.models import HomeCommune, Invitation, Membership, Organisation, OrganisationKind, commune_today
-from portal.paging import page_number
+from portal.paging import page_number, query_parameters
 from portal.visibility import visible_organisations
 
 PER_PAGE = 20
@@ -35,6 +35,7 @@ def _load(organisation_id: int, may=None) -> Organisation:
 
 
 @bp.get("/")
+@query_parameters("kind", "page")
 def index():
     """The organisations on the portal, by kind, paginated. Everyone (unverified associations hidden)."""
     kind = request.args.get("kind")

@@ -11,7 +11,7 @@ from portal.domain import projects as rules
 from portal.domain.territories import current_regions
 from portal.extensions import db
 from portal.models import Commune, Project
-from portal.paging import page_number
+from portal.paging import page_number, query_parameters
 from portal.visibility import visible_organisations, visible_projects
 
 PER_PAGE = 20
@@ -33,6 +33,7 @@ def _chosen(filters: dict) -> list[dict]:
 
 
 @bp.get("/")
+@query_parameters(*FilterForm()._fields, "commune_id", "association_id", "page")
 def index():
     """The projects the viewer may see, newest first, filtered and 20 a page. Everyone (public ones when anonymous)."""
     form = FilterForm(request.args)

@@ -19,12 +19,13 @@ from portal.domain.territories import (
 )
 from portal.extensions import db
 from portal.i18n import country_name
-from portal.paging import page_number
+from portal.paging import page_number, query_parameters
 
 COMMUNES_PER_PAGE = 20
 
 
 @bp.get("/communes/")
+@query_parameters("q", "page")
 def communes():
     """The communes of the current map, searched by name, 20 a page. Everyone."""
     q = request.args.get("q", "").strip()[:SEARCH_MAX]
@@ -39,6 +40,7 @@ def communes():
 
 
 @bp.get("/communes/<id:commune_id>")
+@query_parameters("page")
 def commune(commune_id):
     """A commune's public page: where it is, its council, its diaspora associations and projects. Everyone."""
     found = get_commune(commune_id)
