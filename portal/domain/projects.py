@@ -299,18 +299,18 @@ TRANSITIONS: dict[str, Transition] = {
     "request_changes": Transition(
         frozenset({S.UNDER_REVIEW, S.IN_CONSULTATION}),
         S.CHANGES_REQUESTED,
-        is_commune_official,
+        workflow.may_bind_commune,
         comment_required=True,
         label=_l("Ask for changes"),
     ),
     "open_consultation": Transition(
         frozenset({S.UNDER_REVIEW}), S.IN_CONSULTATION, _official_or_mediator, label=_l("Open the consultation")
     ),
-    "agree": Transition(frozenset({S.IN_CONSULTATION}), S.AGREED, is_commune_official, label=_l("Agree")),
+    "agree": Transition(frozenset({S.IN_CONSULTATION}), S.AGREED, workflow.may_bind_commune, label=_l("Agree")),
     "decline": Transition(
         frozenset({S.UNDER_REVIEW, S.IN_CONSULTATION}),
         S.DECLINED,
-        is_commune_official,
+        workflow.may_bind_commune,
         comment_required=True,
         label=_l("Decline"),
     ),
@@ -325,7 +325,7 @@ TRANSITIONS: dict[str, Transition] = {
     ),
     "complete": Transition(frozenset({S.IN_PROGRESS}), S.COMPLETED, is_commune_official, label=_l("Mark as completed")),
     "hand_over": Transition(
-        frozenset({S.COMPLETED}), S.HANDED_OVER, is_commune_official, label=_l("Hand over the facility")
+        frozenset({S.COMPLETED}), S.HANDED_OVER, workflow.may_bind_commune, label=_l("Hand over the facility")
     ),
 }
 
