@@ -285,7 +285,7 @@ def test_each_step_is_on_the_projects_history(session, cast):
 
 def handed_over(cast) -> Project:
     """A project handed over through the workflow, the commune its owner."""
-    project = agreed_project(cast, ProjectStatus.COMPLETED, village="Lakamané")
+    project = agreed_project(cast, ProjectStatus.COMPLETED, village="Kobadiala")
     projects.transition(
         cast.users["mayor"],
         project,
@@ -662,7 +662,7 @@ def test_one_amendment_at_a_time_each_over_the_version_it_read(session, cast):
     amendments.decide(cast.users["mayor"], first, "reject", "Pas maintenant.")
     assert project.funding_total_xof == 1_000_000
     second = amendments.propose(cast.users["mayor"], project, {}, {line.id: "650000"}, "Moins.", read)
-    project.village = "Lakamané"  # the project changes meanwhile (another accepted amendment, an edit)
+    project.village = "Kobadiala"  # the project changes meanwhile (another accepted amendment, an edit)
     project.updated_at = utcnow()
     db.session.flush()
     with pytest.raises(Refused) as refused:

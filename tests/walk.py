@@ -80,7 +80,7 @@ class World(Cast):
             self.association,
             self.commune_a,
             ProjectStatus.AGREED,
-            title="Forage de Lakamané",
+            title="Forage de Kobadiala",
             funding=(("association", None, 600_000, "XOF"), ("partner", self.partner, 400_000, "XOF")),
         )
         self.other = make_project(self.association_b, self.commune_b, ProjectStatus.SUBMITTED, title="École de Béma")
@@ -260,7 +260,7 @@ class World(Cast):
             db.session.flush()
             contribution.proof_id = proof.id
         self.handed_over = make_facility(
-            self.association, self.commune_a, self.commune_org, "working", title="Puits de Lakamané"
+            self.association, self.commune_a, self.commune_org, "working", title="Puits de Kobadiala"
         )
         stored_name = f"walk-photo-{self.handed_over.id}"
         (upload_dir / stored_name).write_bytes(PNG)

@@ -5,6 +5,7 @@ see a project is portal/visibility.py's rule; `load_project` applies it (404) wi
 (403). Pages and the API parse input, call the operations here and render: no rule lives anywhere else.
 """
 
+import re
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -115,10 +116,19 @@ def can_edit(user, project: Project) -> bool:
 FILTERS = ("q", "status", "sector", "region", "commune", "association", "commune_id", "association_id")
 
 
+# The commune's plan is the PDESC; older texts say PDSEC (product.md, "Planning with the diaspora").
+_PLAN_NAMES = re.compile("PDESC|PDSEC", re.IGNORECASE)
+
+
+def plan_spellings(text: str) -> list[str]:
+    """`text`, and the same with the plan's other name: a search for PDSEC finds PDESC, and the other way round."""
+    return list(dict.fromkeys([text, _PLAN_NAMES.sub("PDESC", text), _PLAN_NAMES.sub("PDSEC", text)]))
+
+
 def filter_projects(query, filters: dict):
     """`query` (a select(Project)) narrowed by the filters given; unknown statuses and sectors are ignored.
 
-    q: part of the title; region: a region code (on every map version); commune, association: part of a name
+    q: part of the title (PDESC or PDSEC alike); region: a region code (on every map version); commune, association: part of a name
     (a commune's ignoring case and accents); commune_id, association_id: exact ids.
     """
     if filters.get("status") in STATUS_LABELS:
@@ -140,7 +150,7 @@ def filter_projects(query, filters: dict):
         named = select(Organisation.id).where(Organisation.name.icontains(filters["association"], autoescape=True))
         query = query.where(Project.association_id.in_(named))
     if filters.get("q"):
-        query = query.where(Project.title.icontains(filters["q"], autoescape=True))
+        query = query.where(or_(*(Project.title.icontains(q, autoescape=True) for q in plan_spellings(filters["q"]))))
     for name in ("commune_id", "association_id"):
         if is_id(filters.get(name)):
             query = query.where(getattr(Project, name) == filters[name])
