@@ -147,3 +147,14 @@ def test_the_clerk_does_not_answer_a_settlement_for_the_commune(client, cast, cl
         f"/api/v1/disputes/{dispute.id}/transitions", json=body, headers=token(client, "mayor@test.org")
     )
     assert response.status_code == 200
+
+
+def test_what_awaits_the_clerk_is_what_they_may_do(cast, clerk):
+    """A project in consultation awaits the commune's decision, the mayor's: the secrétaire général's home page
+    lists the submitted project to review, not the decision."""
+    from portal.domain.awaiting import projects_awaiting
+
+    submitted = _project(cast, S.SUBMITTED)
+    in_consultation = _project(cast, S.IN_CONSULTATION)
+    assert {item.record.id for item in projects_awaiting(clerk)} == {submitted.id}
+    assert {item.record.id for item in projects_awaiting(cast.users["mayor"])} == {submitted.id, in_consultation.id}
