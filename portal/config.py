@@ -161,7 +161,7 @@ class Config:
     IATI_REPORTING_ORG_REF = os.environ.get("IATI_REPORTING_ORG_REF", "ML-MMEIA")
     IATI_REPORTING_ORG_TYPE = os.environ.get("IATI_REPORTING_ORG_TYPE", "10")  # IATI OrganisationType 10: government
     IATI_REPORTING_ORG_NAME = os.environ.get(
-        "IATI_REPORTING_ORG_NAME", "Ministère des Maliens établis à l'Extérieur et de l'Intégration Africaine"
+        "IATI_REPORTING_ORG_NAME", "Ministère des Maliens de l'Extérieur et de l'Intégration Africaine"
     )
     OPEN_DATA_LICENCE_NAME = os.environ.get("OPEN_DATA_LICENCE_NAME", "Creative Commons Attribution 4.0 (CC BY 4.0)")
     OPEN_DATA_LICENCE_URL = os.environ.get("OPEN_DATA_LICENCE_URL", "https://creativecommons.org/licenses/by/4.0/")

@@ -175,6 +175,14 @@ class Cast:
         add_member(self.users["representative"], self.partner, "representative")
         add_member(self.users["observer"], self.partner, "observer")
 
+    def add_clerk(self) -> User:
+        """The secrétaire général of commune A (role `clerk`): a commune official who prepares and records but
+        never binds the commune. Left out of the standard cast so that who-is-told tables stay as they are; the
+        rules matrices and the route walk add them."""
+        self.users["clerk"] = make_user("clerk@test.org", "Secrétaire général")
+        add_member(self.users["clerk"], self.commune_org, "clerk")
+        return self.users["clerk"]
+
 
 def sign_in(client, user: User) -> str:
     """Give the test client a server-side session for `user`, as the login form would."""

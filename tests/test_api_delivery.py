@@ -123,8 +123,8 @@ def test_the_communes_register_answers_exactly_the_contracts_fields(client, cast
         cast.commune_a,
         cast.commune_org,
         "working",
-        title="Puits de Lakamané",
-        village="Lakamané",
+        title="Puits de Kobadiala",
+        village="Kobadiala",
         sector="water",
         budget=(("Forage", 2_000_000, "XOF"), ("Pompe", 1000, "EUR")),
     )
@@ -138,9 +138,9 @@ def test_the_communes_register_answers_exactly_the_contracts_fields(client, cast
     assert checked_at.endswith("Z")
     assert entry == {
         "project_id": working.id,
-        "title": "Puits de Lakamané",
+        "title": "Puits de Kobadiala",
         "sector": "water",
-        "village": "Lakamané",
+        "village": "Kobadiala",
         "year": session.get(Facility, working.id).handed_over_at.year,
         "cost_xof": 2_000_000 + 655_957,
         "owner": {"id": cast.commune_org.id, "name": cast.commune_org.name},

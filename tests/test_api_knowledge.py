@@ -213,7 +213,16 @@ def test_iati_export_is_valid_against_the_official_2_03_schema(client, cast, ses
     assert ("4", "Association des ressortissants de Diéma") in roles  # implementing
     assert ("1", "Partenaire technique") in roles  # funding
     assert ("1", "Association des ressortissants de Diéma") in roles
-    assert any(role == "2" for role, _ in roles)  # accountable: the commune
+    # product.md ("Open data planners can join"), IATI OrganisationRole 2.03 (1 Funding, 2 Accountable,
+    # 3 Extending, 4 Implementing): the commune is accountable, the association implementing.
+    by_role = {}
+    for org in activity.findall("participating-org"):
+        by_role.setdefault(org.get("role"), set()).add(org.findtext("narrative"))
+    assert by_role["2"] == {cast.commune_org.name}
+    assert by_role["4"] == {"Association des ressortissants de Diéma"}
+    # The ministry reports, by its full name (product.md, "Planning with the diaspora").
+    reporting = activity.find("reporting-org")
+    assert reporting.findtext("narrative") == "Ministère des Maliens de l'Extérieur et de l'Intégration Africaine"
     transactions = activity.findall("transaction")
     assert [(t.find("transaction-type").get("code"), t.findtext("value")) for t in transactions] == [
         ("11", "600000"),

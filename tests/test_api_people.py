@@ -49,6 +49,7 @@ DEMO_ACCOUNTS = [
     "association@example.org",
     "association2@example.org",
     "observer@example.org",
+    "clerk@example.org",
 ]
 
 
@@ -66,6 +67,7 @@ def test_every_demo_account_gets_a_token_and_sees_itself(client, demo, email):
         "association@example.org": [("association", "officer")],
         "association2@example.org": [("association", "officer")],
         "observer@example.org": [("partner", "observer")],
+        "clerk@example.org": [("commune", "clerk")],  # the secrétaire général of commune A (api.md)
     }[email]
     assert [(m["organisation"]["kind"], m["role"]) for m in me["memberships"]] == expected
     assert me["is_admin"] is (email == "admin@example.org")

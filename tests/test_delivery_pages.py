@@ -96,7 +96,7 @@ def test_a_contest_without_its_reason_is_refused_next_to_the_field(client, cast,
 
 
 def test_the_facility_page_and_its_check_without_javascript(client, cast, session, login_as):
-    project = make_facility(cast.association, cast.commune_a, cast.commune_org, title="Puits de Lakamané")
+    project = make_facility(cast.association, cast.commune_a, cast.commune_org, title="Puits de Kobadiala")
     session.commit()
     anonymous = client.get(f"/projects/{project.id}/facility", headers={"Accept-Language": "en"})
     assert anonymous.status_code == 200 and "Not checked yet" in text_of(anonymous)
@@ -113,7 +113,7 @@ def test_the_facility_page_and_its_check_without_javascript(client, cast, sessio
     page = text_of(client.get(f"/projects/{project.id}/facility", headers={"Accept-Language": "en"}))
     assert "Not working" in page and "La pompe est cassée." in page and "pompe.png" in page
     register = text_of(client.get(f"/communes/{cast.commune_a.id}", headers={"Accept-Language": "en"}))
-    assert "Puits de Lakamané" in register and "Not working" in register and cast.commune_org.name in register
+    assert "Puits de Kobadiala" in register and "Not working" in register and cast.commune_org.name in register
 
 
 def test_the_register_on_the_commune_page_lists_what_was_handed_over_only(client, cast, session):

@@ -285,7 +285,7 @@ def test_each_step_is_on_the_projects_history(session, cast):
 
 def handed_over(cast) -> Project:
     """A project handed over through the workflow, the commune its owner."""
-    project = agreed_project(cast, ProjectStatus.COMPLETED, village="Lakamané")
+    project = agreed_project(cast, ProjectStatus.COMPLETED, village="Kobadiala")
     projects.transition(
         cast.users["mayor"],
         project,
@@ -592,7 +592,8 @@ def test_an_amendment_changes_the_budget_only_once_the_other_side_accepts(sessio
     assert amendment.before == {"budget": {str(travaux.id): "1000000"}, "funding": {str(association_line.id): "600000"}}
     assert amendment.after == {"budget": {str(travaux.id): "1200000"}, "funding": {str(association_line.id): "800000"}}
     assert project.budget_total_xof == 1_000_000  # not before it is accepted
-    for role in ("officer", "member", "representative", "mediator"):
+    cast.add_clerk()  # the secrétaire général: accepting binds the commune, which is the mayor's or a deputy's
+    for role in ("officer", "member", "representative", "mediator", "clerk"):
         with pytest.raises(Refused) as refused:
             amendments.decide(cast.users[role], amendment, "accept")
         assert refused.value.code == "forbidden", role
@@ -628,6 +629,7 @@ def test_a_funder_whose_line_changes_confirms_it_again(session, cast):
         ("in_progress", "observer", {}, {0: "700000"}, "x", "forbidden"),
         ("in_progress", "representative", {}, {0: "700000"}, "x", "forbidden"),
         ("in_progress", "mediator", {}, {0: "700000"}, "x", "forbidden"),
+        ("in_progress", "clerk", {}, {0: "700000"}, "x", "forbidden"),  # proposing binds the commune
         ("completed", "officer", {}, {0: "700000"}, "x", "invalid_transition"),
         ("in_consultation", "officer", {}, {0: "700000"}, "x", "invalid_transition"),
         ("in_progress", "officer", {}, {}, "x", "validation_failed"),  # nothing changes
@@ -637,6 +639,7 @@ def test_a_funder_whose_line_changes_confirms_it_again(session, cast):
     ],
 )
 def test_what_a_proposal_refuses(session, cast, status, role, budget, funding, reason, code):
+    cast.add_clerk()
     project = agreed_project(cast, status)
     budget = {project.budget_lines[i].id: v for i, v in budget.items()}
     funding = {project.funding_lines[i].id: v for i, v in funding.items()}
@@ -659,7 +662,7 @@ def test_one_amendment_at_a_time_each_over_the_version_it_read(session, cast):
     amendments.decide(cast.users["mayor"], first, "reject", "Pas maintenant.")
     assert project.funding_total_xof == 1_000_000
     second = amendments.propose(cast.users["mayor"], project, {}, {line.id: "650000"}, "Moins.", read)
-    project.village = "Lakamané"  # the project changes meanwhile (another accepted amendment, an edit)
+    project.village = "Kobadiala"  # the project changes meanwhile (another accepted amendment, an edit)
     project.updated_at = utcnow()
     db.session.flush()
     with pytest.raises(Refused) as refused:

@@ -29,7 +29,7 @@ def history_of(title: str) -> list[dict]:
     return project_history(project, admin)
 
 
-@pytest.mark.parametrize("title", ["Forage et château d’eau à Lakamané", "Maternité de Diéma"])
+@pytest.mark.parametrize("title", ["Forage et château d’eau à Kobadiala", "Maternité de Diéma"])
 def test_a_demo_project_has_months_of_history_in_order(demo, title):
     moments = [event["at"] for event in history_of(title)]
     assert len(moments) >= 8
@@ -39,7 +39,7 @@ def test_a_demo_project_has_months_of_history_in_order(demo, title):
 
 
 def test_the_review_starts_weeks_after_the_submission(demo):
-    history = history_of("Forage et château d’eau à Lakamané")
+    history = history_of("Forage et château d’eau à Kobadiala")
     submitted = next(event["at"] for event in history if event["action"] == "submit")
     reviewed = next(event["at"] for event in history if event["action"] == "start_review")
     assert reviewed - submitted >= timedelta(days=7)
@@ -66,3 +66,56 @@ def test_seeding_again_changes_nothing(demo):
     seed_demo()
     db.session.flush()
     assert [db.session.scalar(select(func.count()).select_from(model)) for model in counted] == before
+
+
+def test_the_demo_has_a_secretary_general_who_prepares_and_never_decides(client, demo):
+    """api.md's demo table: clerk@example.org, secrétaire général of commune A (the mayor's commune)."""
+    from portal.domain import projects
+    from portal.models import Membership, Organisation
+
+    db.session.commit()
+    clerk = db.session.scalar(select(User).where(User.email == "clerk@example.org"))
+    mayor = db.session.scalar(select(User).where(User.email == "mayor@example.org"))
+    assert [(m.organisation.kind, m.role) for m in clerk.memberships] == [("commune", "clerk")]
+    town = db.session.scalar(select(Membership.organisation_id).where(Membership.user_id == mayor.id))
+    assert clerk.memberships[0].organisation_id == town
+    assert db.session.get(Organisation, town).commune.code == "ML010304"  # Diéma
+    response = client.post("/api/v1/tokens", json={"email": "clerk@example.org", "password": "demo-password"})
+    assert response.status_code == 201
+    # On a project of Diéma waiting in consultation, the clerk may not agree; the mayor may.
+    waiting = db.session.scalars(select(Project).where(Project.status == "in_consultation")).all()
+    diema = [p for p in waiting if p.commune_id == db.session.get(Organisation, town).commune_id]
+    assert diema and all("agree" not in projects.available_actions(clerk, p) for p in diema)
+    assert any("agree" in projects.available_actions(mayor, p) for p in diema)
+
+
+def _names(text: str) -> set[str]:
+    """Names compared without case or accents (the territory tables keep them without accents)."""
+    from portal.domain.territories import search_key
+
+    return {search_key(name) for name in text.split(",") if name.strip()}
+
+
+def test_no_demo_village_bears_the_name_of_another_commune(demo):
+    """The demo once placed Lakamané, Dianguirdé and Kremis — communes of their own — inside Diéma and Guidimé.
+    A village of a project or of an association's home commune is never the name of one of Mali's 701 communes,
+    but its own commune's (the chief town, such as Diéma)."""
+    from portal.models import Commune, HomeCommune
+
+    communes: dict[str, set[int]] = {}  # a name may be several communes' (in different cercles)
+    for commune_id, name in db.session.execute(select(Commune.id, Commune.search_name)):
+        communes.setdefault(name, set()).add(commune_id)
+    assert sum(map(len, communes.values())) >= 701
+    places = [(p.village, p.commune_id) for p in db.session.scalars(select(Project)) if p.village]
+    places += [(home.villages, home.commune_id) for home in db.session.scalars(select(HomeCommune)) if home.villages]
+    assert places
+    for text, commune_id in places:
+        for name in _names(text):
+            assert commune_id in communes.get(name, {commune_id}), f"{text!r}: {name} is another commune"
+
+
+def test_the_demo_ministry_bears_its_full_name(demo):
+    from portal.models import Organisation
+
+    ministry = db.session.scalar(select(Organisation).where(Organisation.kind == "ministry"))
+    assert ministry.name == "Ministère des Maliens de l’Extérieur et de l’Intégration Africaine (MMEIA)"

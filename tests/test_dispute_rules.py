@@ -83,8 +83,8 @@ def expected(role: str, action: str, state: str):
     return target or state
 
 
-def _attempt(people, role, action, state):
-    dispute = make_dispute(people, state, closed_at=utcnow() if state == "closed" else None)
+def _attempt(people, role, action, state, respondent=None):
+    dispute = make_dispute(people, state, respondent=respondent, closed_at=utcnow() if state == "closed" else None)
     user = people.users[role]
     try:
         loaded = disputes.load_dispute(user, dispute.id)
@@ -105,6 +105,36 @@ def _attempt(people, role, action, state):
 @pytest.mark.parametrize("role", [*ROLE_ACTIONS, *OUTSIDERS])
 def test_the_transition_matrix(people, session, role, action, state):
     assert _attempt(people, role, action, state) == expected(role, action, state)
+
+
+# A dispute of association A against commune A: the commune answers a settlement (accept, object, appeal)
+# through its mayor or a deputy; its secrétaire général sees the dispute (a party's official) but an answer binds
+# the commune (product.md, "Council deliberations"): 403, whatever the state.
+COMMUNE_ANSWERS = {"mayor": PARTY_ACTIONS, "deputy": PARTY_ACTIONS, "clerk": {}}
+
+
+@pytest.mark.parametrize("state", STATES)
+@pytest.mark.parametrize("action", sorted(PARTY_ACTIONS))
+@pytest.mark.parametrize("role", sorted(COMMUNE_ANSWERS))
+def test_the_commune_answers_a_settlement_through_its_mayor_or_a_deputy(people, session, role, action, state):
+    people.add_clerk()
+    got = _attempt(people, role, action, state, respondent=people.commune_org)
+    actions = COMMUNE_ANSWERS[role]
+    if action not in actions:
+        assert got == 403
+    elif state not in actions[action][0]:
+        assert got == 409
+    else:
+        assert got == (actions[action][1] or state)
+
+
+def test_the_clerk_follows_a_dispute_of_the_commune_without_answering_for_it(people, session):
+    """The secrétaire général sees the dispute and writes in its thread; the page offers no answer to them."""
+    clerk = people.add_clerk()
+    dispute = make_dispute(people, "resolved", respondent=people.commune_org)
+    assert can_see_dispute(clerk, dispute)
+    assert disputes.available_actions(clerk, dispute) == []
+    assert set(disputes.available_actions(people.users["mayor"], dispute)) == {"accept", "object"}
 
 
 @pytest.mark.parametrize("action", sorted(COMMENTED))

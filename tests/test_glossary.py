@@ -32,3 +32,20 @@ def test_the_catalogue_uses_the_glossary_terms(term):
     assert uses, f"no message says {term['english']!r}: the glossary names a term nobody uses"
     wrong = [msgid for msgid, msgstr in uses if french not in msgstr.lower()]
     assert not wrong, f"{term['english']!r} should read {term['french']!r} in: {wrong}"
+
+
+NEVER = [row for row in GLOSSARY if row["never"]]
+
+
+def _never_pattern(words: str) -> re.Pattern:
+    """The forbidden words, singular or plural (« associations de la diaspora » too)."""
+    return re.compile(r"\b" + r"s?\s+".join(map(re.escape, words.split())) + r"s?\b", re.IGNORECASE)
+
+
+@pytest.mark.parametrize("term", NEVER, ids=[row["never"] for row in NEVER])
+def test_the_catalogue_never_uses_the_words_the_glossary_rules_out(term):
+    """product.md, "Planning with the diaspora": « association de ressortissants », never « association de la
+    diaspora »; the PDESC, not the PDSEC; the ministry by its full name."""
+    never = _never_pattern(term["never"])
+    wrong = [msgstr for _, msgstr in _pairs() if never.search(msgstr)]
+    assert not wrong, f"{term['never']!r} should read {term['french']!r} in: {wrong}"

@@ -58,7 +58,7 @@ def world(cast, session):
     projects = {
         "draft": make_project(cast.association, cast.commune_a, "draft", title="Brouillon du puits"),
         "submitted": make_project(cast.association, cast.commune_a, "submitted", title="Maternité de Diéma"),
-        "agreed": make_project(cast.association, cast.commune_a, "agreed", title="Forage de Lakamané", sector="water"),
+        "agreed": make_project(cast.association, cast.commune_a, "agreed", title="Forage de Kobadiala", sector="water"),
         "other": make_project(association_b, cast.commune_b, "agreed", title="École de Béma", sector="education"),
     }
     session.commit()
@@ -72,7 +72,7 @@ def form_body(cast, **overrides) -> dict:
         "sector": "water",
         "association_id": str(cast.association.id),
         "commune_id": str(cast.commune_a.id),
-        "village": "Lakamané",
+        "village": "Kobadiala",
         "pdsec_period": "2024-2028",
         "pdsec_line": "Eau potable, action 3",
         "sdg_tags": "6, 3",
@@ -108,25 +108,38 @@ def titles_on(client, url: str = "/projects/") -> set[str]:
 
 
 def test_anonymous_visitors_see_only_agreed_projects(client, world):
-    assert titles_on(client) == {"Forage de Lakamané", "École de Béma"}
+    assert titles_on(client) == {"Forage de Kobadiala", "École de Béma"}
 
 
 @pytest.mark.parametrize(
     "role, expected",
     [
-        ("officer", {"Brouillon du puits", "Maternité de Diéma", "Forage de Lakamané", "École de Béma"}),
-        ("member", {"Brouillon du puits", "Maternité de Diéma", "Forage de Lakamané", "École de Béma"}),
-        ("mayor", {"Maternité de Diéma", "Forage de Lakamané", "École de Béma"}),
-        ("mediator", {"Maternité de Diéma", "Forage de Lakamané", "École de Béma"}),
-        ("observer", {"Maternité de Diéma", "Forage de Lakamané", "École de Béma"}),
-        ("admin", {"Maternité de Diéma", "Forage de Lakamané", "École de Béma"}),
-        ("mayor_b", {"Forage de Lakamané", "École de Béma"}),
-        ("nobody", {"Forage de Lakamané", "École de Béma"}),
+        ("officer", {"Brouillon du puits", "Maternité de Diéma", "Forage de Kobadiala", "École de Béma"}),
+        ("member", {"Brouillon du puits", "Maternité de Diéma", "Forage de Kobadiala", "École de Béma"}),
+        ("mayor", {"Maternité de Diéma", "Forage de Kobadiala", "École de Béma"}),
+        ("mediator", {"Maternité de Diéma", "Forage de Kobadiala", "École de Béma"}),
+        ("observer", {"Maternité de Diéma", "Forage de Kobadiala", "École de Béma"}),
+        ("admin", {"Maternité de Diéma", "Forage de Kobadiala", "École de Béma"}),
+        ("mayor_b", {"Forage de Kobadiala", "École de Béma"}),
+        ("nobody", {"Forage de Kobadiala", "École de Béma"}),
     ],
 )
 def test_a_draft_never_appears_to_anyone_but_its_association(client, login_as, world, role, expected):
     login_as(role)
     assert titles_on(client) == expected
+
+
+def test_a_search_for_the_plan_finds_it_by_either_name(client, cast, session):
+    """product.md: the plan is the PDESC; older texts say PDSEC, and a search accepts both."""
+    make_project(cast.association, cast.commune_a, "agreed", title="Ligne 2.3 du PDESC : forage de Tintinkoro")
+    make_project(cast.association, cast.commune_a, "agreed", title="Action 4 du PDSEC : moulin de Kobadiala")
+    make_project(cast.association, cast.commune_a, "agreed", title="Puits de Diéma")
+    session.commit()
+    both = {"Ligne 2.3 du PDESC : forage de Tintinkoro", "Action 4 du PDSEC : moulin de Kobadiala"}
+    assert titles_on(client, "/projects/?q=PDSEC") == both
+    assert titles_on(client, "/projects/?q=pdesc") == both
+    items = client.get("/api/v1/projects?q=PDSEC").get_json()["items"]
+    assert {item["title"] for item in items} == both
 
 
 def test_the_list_filters_by_status_sector_region_commune_association_and_title(client, cast, login_as, world):
@@ -136,22 +149,22 @@ def test_the_list_filters_by_status_sector_region_commune_association_and_title(
     assert titles_on(client, "/projects/?sector=education") == {"École de Béma"}
     assert titles_on(client, f"/projects/?region={region}") == {
         "Maternité de Diéma",
-        "Forage de Lakamané",
+        "Forage de Kobadiala",
         "École de Béma",
     }
-    assert titles_on(client, "/projects/?commune=diema") == {"Maternité de Diéma", "Forage de Lakamané"}
+    assert titles_on(client, "/projects/?commune=diema") == {"Maternité de Diéma", "Forage de Kobadiala"}
     assert titles_on(client, "/projects/?commune=BÉMA") == {"École de Béma"}
     assert titles_on(client, f"/projects/?commune_id={cast.commune_b.id}") == {"École de Béma"}
     assert titles_on(client, "/projects/?association=madrid") == {"École de Béma"}
     assert titles_on(client, f"/projects/?association_id={cast.association.id}") == {
         "Maternité de Diéma",
-        "Forage de Lakamané",
+        "Forage de Kobadiala",
     }
-    assert titles_on(client, "/projects/?q=forage&status=agreed") == {"Forage de Lakamané"}
+    assert titles_on(client, "/projects/?q=forage&status=agreed") == {"Forage de Kobadiala"}
     assert titles_on(client, "/projects/?q=100%25") == set()
     assert titles_on(client, "/projects/?status=nonsense&sector=&page=-3") == {
         "Maternité de Diéma",
-        "Forage de Lakamané",
+        "Forage de Kobadiala",
         "École de Béma",
     }
     page = text_of(client.get(f"/projects/?commune_id={cast.commune_b.id}"))
@@ -160,7 +173,7 @@ def test_the_list_filters_by_status_sector_region_commune_association_and_title(
 
 def test_the_list_shows_commune_association_sector_status_and_budget(app, client, cast, world):
     page = page_of(client.get("/projects/"))
-    row = re.search(r"<tr>\s*<th scope=\"row\"><a[^>]*>Forage de Lakamané</a></th>(.*?)</tr>", page, re.S).group(1)
+    row = re.search(r"<tr>\s*<th scope=\"row\"><a[^>]*>Forage de Kobadiala</a></th>(.*?)</tr>", page, re.S).group(1)
     assert "Diéma" in row and cast.association.name in row
     assert "1\u00a0000\u00a0000\u00a0F\u00a0CFA" in row
 
@@ -207,10 +220,10 @@ def cofunded(cast, session):
         cast.association,
         cast.commune_a,
         "agreed",
-        title="Forage de Lakamané",
+        title="Forage de Kobadiala",
         budget=[("Forage", 8000, "EUR"), ("Château d’eau", 2000, "EUR")],
         funding=[("association", cast.association, 6000, "EUR"), ("commune", cast.commune_org, 1_000_000, "XOF")],
-        village="Lakamané",
+        village="Kobadiala",
         pdsec_period="2024-2028",
         pdsec_line="Eau potable",
         sdg_tags=[6],
@@ -236,7 +249,7 @@ def test_the_co_funding_table_gives_each_party_its_amount_in_f_cfa_and_its_share
         app, "The funding plan does not cover the budget: %(missing)s is still missing.", missing="1 623 828 F CFA"
     )
     assert warning in text_of(response)  # …said in the warning
-    for fact in ("Lakamané", "2024-2028", "Eau potable", "Diéma"):
+    for fact in ("Kobadiala", "2024-2028", "Eau potable", "Diéma"):
         assert fact in page
 
 
@@ -522,7 +535,7 @@ def test_the_sheet_holds_the_facts_and_the_co_funding_plan(app, client, cofunded
     response = client.get(f"/projects/{cofunded.id}/sheet")
     assert response.status_code == 200
     page = page_of(response)
-    assert "Forage de Lakamané" in page and "6\u00a0559\u00a0570\u00a0F\u00a0CFA" in page and "60\u00a0%" in page
+    assert "Forage de Kobadiala" in page and "6\u00a0559\u00a0570\u00a0F\u00a0CFA" in page and "60\u00a0%" in page
     assert 'action="/projects/' not in page  # nothing to press on paper
 
 
@@ -657,10 +670,10 @@ def test_the_association_edits_its_draft(client, cast, login_as, world):
     assert input_value(page, "version") == "1"
     assert input_value(page, "title") == "Brouillon du puits"
     assert input_value(page, "budget-0-amount") == "1\u00a0000\u00a0000"  # as the pages write it
-    response = client.post(edit_url(project), data=form_body(cast, title="Puits de Dianguirdé", version="1"))
+    response = client.post(edit_url(project), data=form_body(cast, title="Puits de Tintinkoro", version="1"))
     assert response.status_code == 303
     project = fresh(project)
-    assert project.title == "Puits de Dianguirdé" and project.version == 2
+    assert project.title == "Puits de Tintinkoro" and project.version == 2
 
 
 def _selected(page: str, select_id: str) -> str:
@@ -739,7 +752,7 @@ def test_a_stale_edit_keeps_the_input_shows_the_saved_version_and_saves_again(
 
 def test_the_commune_page_lists_the_projects_the_viewer_may_see(client, cast, login_as, world):
     page = text_of(client.get(f"/communes/{cast.commune_a.id}"))
-    assert "Forage de Lakamané" in page
+    assert "Forage de Kobadiala" in page
     assert "Maternité de Diéma" not in page and "Brouillon du puits" not in page
     assert f"/projects/?commune_id={cast.commune_a.id}" in page
     login_as("mayor")
@@ -850,7 +863,7 @@ def test_what_the_commune_asked_shows_at_the_top_and_on_the_form_and_the_resubmi
 
 def test_steps_that_cannot_be_undone_ask_to_be_confirmed_and_say_what_follows(client, cast, session, login_as):
     """Agree, decline and withdraw always; a submission only while the plan leaves part of the budget unfunded."""
-    consultation = make_project(cast.association, cast.commune_a, "in_consultation", title="Forage de Dianguirdé")
+    consultation = make_project(cast.association, cast.commune_a, "in_consultation", title="Forage de Tintinkoro")
     session.commit()
     login_as("mayor")
     page = client.get(f"/projects/{consultation.id}").get_data(as_text=True)

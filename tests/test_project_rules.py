@@ -10,19 +10,21 @@ from portal.visibility import can_see_project
 from tests.project_factories import make_project
 
 S = ProjectStatus
-ROLES = ["officer", "member", "mayor", "deputy", "mayor_b", "mediator", "observer", "admin", "nobody"]
+ROLES = ["officer", "member", "mayor", "deputy", "clerk", "mayor_b", "mediator", "observer", "admin", "nobody"]
 
-# Restated from product.md, not computed from the code under test.
+# Restated from product.md, not computed from the code under test: the mayor and deputies decide (request
+# changes, agree, decline, hand over); the secrétaire général (clerk) prepares (starts the review, opens the
+# consultation, starts and completes the works) and gets 403 on a decision that binds the commune.
 WHO = {
     "submit": {"officer"},
-    "start_review": {"mayor", "deputy"},
+    "start_review": {"mayor", "deputy", "clerk"},
     "request_changes": {"mayor", "deputy"},
-    "open_consultation": {"mayor", "deputy", "mediator"},
+    "open_consultation": {"mayor", "deputy", "clerk", "mediator"},
     "agree": {"mayor", "deputy"},
     "decline": {"mayor", "deputy"},
     "withdraw": {"officer"},
-    "start_implementation": {"mayor", "deputy"},
-    "complete": {"mayor", "deputy"},
+    "start_implementation": {"mayor", "deputy", "clerk"},
+    "complete": {"mayor", "deputy", "clerk"},
     "hand_over": {"mayor", "deputy"},
 }
 FROM = {
@@ -58,6 +60,14 @@ def _in_app_context(app_context):
     """The operations render mails (notifications), which needs the application."""
 
 
+@pytest.fixture()
+def cast(cast, session):
+    """The standard cast and commune A's secrétaire général."""
+    cast.add_clerk()
+    session.commit()
+    return cast
+
+
 def health_centre(cast, status=S.DRAFT, submitted=None, funded=True) -> Project:
     """A health centre of association A in commune A (the factory of tests/project_factories.py), its budget of
     10 000 000 F CFA covered by its funding plan, or only 4 000 000 of it."""
@@ -80,7 +90,7 @@ def expected(role: str, state: str, action: str, submitted: bool) -> str:
     sees = state in PUBLIC or (
         role in association_members
         if not submitted
-        else role in association_members | {"mayor", "deputy", "mediator", "observer", "admin"}
+        else role in association_members | {"mayor", "deputy", "clerk", "mediator", "observer", "admin"}
     )
     if not sees:
         return "not_found"
@@ -213,7 +223,7 @@ def test_the_discussion_stays_with_those_who_saw_the_project_before_its_agreemen
     rules.add_comment(cast.users["officer"], project, "Le devis du foreur arrive lundi.")
     rules.transition(cast.users["mayor"], project, "agree", comment="Accord du conseil du 12 mars.")
     session.commit()
-    readers = {"officer", "member", "mayor", "deputy", "mediator", "observer", "admin"}
+    readers = {"officer", "member", "mayor", "deputy", "clerk", "mediator", "observer", "admin"}
     for role, user in [*cast.users.items(), ("anonymous", AnonymousUserMixin())]:
         history = rules.project_history(project, user)
         actions = [e["action"] for e in history]

@@ -31,7 +31,18 @@ from tests.factories import PASSWORD, Cast, add_member, make_organisation, make_
 from tests.meeting_factories import make_meeting
 from tests.project_factories import make_project
 
-ROLES = ["anonymous", "admin", "mediator", "mayor", "officer", "member", "representative", "observer", "nobody"]
+ROLES = [
+    "anonymous",
+    "admin",
+    "mediator",
+    "mayor",
+    "clerk",
+    "officer",
+    "member",
+    "representative",
+    "observer",
+    "nobody",
+]
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 
@@ -55,6 +66,7 @@ class World(Cast):
 
     def __init__(self, upload_dir):
         super().__init__()
+        self.add_clerk()  # commune A's secrétaire général, who prepares and records but never binds the commune
         self.officer_b = make_user("officer-b@test.org", "Responsable B")
         self.association_b = make_organisation(
             "association", "Ressortissants de Béma à Madrid", home_communes=[self.commune_b]
@@ -68,7 +80,7 @@ class World(Cast):
             self.association,
             self.commune_a,
             ProjectStatus.AGREED,
-            title="Forage de Lakamané",
+            title="Forage de Kobadiala",
             funding=(("association", None, 600_000, "XOF"), ("partner", self.partner, 400_000, "XOF")),
         )
         self.other = make_project(self.association_b, self.commune_b, ProjectStatus.SUBMITTED, title="École de Béma")
@@ -248,7 +260,7 @@ class World(Cast):
             db.session.flush()
             contribution.proof_id = proof.id
         self.handed_over = make_facility(
-            self.association, self.commune_a, self.commune_org, "working", title="Puits de Lakamané"
+            self.association, self.commune_a, self.commune_org, "working", title="Puits de Kobadiala"
         )
         stored_name = f"walk-photo-{self.handed_over.id}"
         (upload_dir / stored_name).write_bytes(PNG)

@@ -50,6 +50,7 @@ ACCOUNTS = [
     ("mediator@example.org", "Aminata Traoré", False, "fr"),
     ("mayor@example.org", "Moussa Sissoko", False, "fr"),
     ("mayor2@example.org", "Bakary Diarra", False, "fr"),
+    ("clerk@example.org", "Awa Dembélé", False, "fr"),
     ("association@example.org", "Fatoumata Kanté", False, "fr"),
     ("association2@example.org", "Samba Doucouré", False, "fr"),
     ("observer@example.org", "Claire Martin", False, "fr"),
@@ -136,7 +137,7 @@ def _people_and_organisations() -> tuple[dict, dict, Organisation]:
 
     ministry = _organisation(
         "ministry",
-        "Ministère des Maliens établis à l’extérieur (MMEIA)",
+        "Ministère des Maliens de l’Extérieur et de l’Intégration Africaine (MMEIA)",
         description="Point focal migration et développement local.",
     )
     partner = _organisation(
@@ -176,13 +177,17 @@ def _people_and_organisations() -> tuple[dict, dict, Organisation]:
         commune_id=commune_a.id,
         description="Association de santé communautaire qui gère le centre de santé.",
     )
-    _home(association_a, commune_a, "Diéma, Dianguirdé, Lakamané")
-    _home(association_b, commune_b, "Guidimé, Kremis")
+    # Villages: Diéma is the commune's chief town; Tintinkoro and Kobadiala (Diéma), Samantara and Fassadiala
+    # (Guidimé) are invented hamlets, no list of the communes' villages being at hand. A village is never named
+    # after another commune (Lakamané, Dianguirdé, Kremis are communes of their own): tests/test_demo_story.py.
+    _home(association_a, commune_a, "Diéma, Tintinkoro, Kobadiala")
+    _home(association_b, commune_b, "Samantara, Fassadiala")
     _home(pending, commune_a, "Diéma")
 
     _member(users["mediator@example.org"], ministry, "mediator")
     _member(users["mayor@example.org"], town_a, "mayor")
     _member(users["mayor2@example.org"], town_b, "mayor")
+    _member(users["clerk@example.org"], town_a, "clerk")  # the secrétaire général: prepares, never decides
     _member(users["association@example.org"], association_a, "officer")
     _member(users["treasurer@example.org"], association_a, "member")
     _member(users["association2@example.org"], association_b, "officer")
@@ -206,10 +211,10 @@ def _people_and_organisations() -> tuple[dict, dict, Organisation]:
 #  currency)], the path of (actor, action, comment) it has gone through)
 PROJECTS = [
     (
-        "Forage et château d’eau à Lakamané",
+        "Forage et château d’eau à Kobadiala",
         "water",
         "a",
-        "Lakamané",
+        "Kobadiala",
         [("Forage à 80 m", "9000", "EUR"), ("Château d’eau de 20 m³", "4500000", "XOF")],
         [
             ("association", "a", "7500", "EUR"),
@@ -232,10 +237,10 @@ PROJECTS = [
         "in_progress",
     ),
     (
-        "Extension de l’école de Dianguirdé",
+        "Extension de l’école de Tintinkoro",
         "education",
         "a",
-        "Dianguirdé",
+        "Tintinkoro",
         [("Deux salles de classe", "14000000", "XOF"), ("Tables-bancs", "1200000", "XOF")],
         [("association", "a", "15200000", "XOF")],
         "agreed",
@@ -286,10 +291,10 @@ PROJECTS = [
         "draft",
     ),
     (
-        "Adduction d’eau de Kremis",
+        "Adduction d’eau de Samantara",
         "water",
         "b",
-        "Kremis",
+        "Samantara",
         [("Réseau et bornes-fontaines", "25000000", "XOF")],
         [("association", "b", "20000000", "XOF")],
         "declined",
@@ -298,7 +303,7 @@ PROJECTS = [
         "Centre de formation des jeunes",
         "education",
         "b",
-        "Guidimé",
+        "Fassadiala",
         [("Bâtiment", "12000000", "XOF")],
         [("association", "b", "12000000", "XOF")],
         "withdrawn",
@@ -307,7 +312,7 @@ PROJECTS = [
         "Banque de céréales de Guidimé",
         "agriculture",
         "b",
-        "Guidimé",
+        "Fassadiala",
         [("Magasin", "6000000", "XOF"), ("Stock initial", "3000", "EUR")],
         [("association", "b", "6000000", "XOF"), ("association", "b", "3000", "EUR")],
         "completed",
@@ -404,15 +409,15 @@ def _project(title: str) -> Project | None:
 
 # When each project was drafted (days before today); its steps follow at the pace of STEP_DAYS.
 STARTED_DAYS_AGO = {
-    "Forage et château d’eau à Lakamané": 480,
+    "Forage et château d’eau à Kobadiala": 480,
     "Maternité de Diéma": 200,
-    "Extension de l’école de Dianguirdé": 150,
+    "Extension de l’école de Tintinkoro": 150,
     "Périmètre maraîcher des femmes de Diéma": 120,
     "Éclairage solaire du marché": 45,
     "Rénovation de la grande mosquée": 12,
     "Moulin à céréales pour le quartier nord": 70,
     "Ambulance pour le CSCom": 6,
-    "Adduction d’eau de Kremis": 260,
+    "Adduction d’eau de Samantara": 260,
     "Centre de formation des jeunes": 330,
     "Banque de céréales de Guidimé": 620,
 }
@@ -430,9 +435,9 @@ STEP_DAYS = {
     "hand_over": 25,
 }
 # The pledges of long works fall due later than the setting's 90 days after agreement.
-PLEDGE_DAYS = {"Maternité de Diéma": 240, "Extension de l’école de Dianguirdé": 240}
+PLEDGE_DAYS = {"Maternité de Diéma": 240, "Extension de l’école de Tintinkoro": 240}
 MAINTENANCE_PLANS = {
-    "Forage et château d’eau à Lakamané": "Le comité des usagers gère le forage ; la mairie paie les grosses réparations.",
+    "Forage et château d’eau à Kobadiala": "Le comité des usagers gère le forage ; la mairie paie les grosses réparations.",
 }
 
 
@@ -673,8 +678,8 @@ DEMO_DISPUTES = [
         ],
     ),
     (
-        "Entretien du château d’eau de Lakamané",
-        "Forage et château d’eau à Lakamané",
+        "Entretien du château d’eau de Kobadiala",
+        "Forage et château d’eau à Kobadiala",
         "town_a",
         "a",
         None,
@@ -794,7 +799,7 @@ def plan_disputes(story: Story, users: dict, organisations: dict) -> int:
 # After agreement: tranches paid, works accepted, conventions, a progress report, an amendment, and a facility
 # handed over in each demo commune with its yearly check, made through the same operations as the pages.
 
-GUIDIME_WELL = "Puits pastoral de Kremis"
+GUIDIME_WELL = "Puits pastoral de Samantara"
 STARTED_DAYS_AGO[GUIDIME_WELL] = 700
 MAINTENANCE_PLANS[GUIDIME_WELL] = "Le comité des éleveurs entretient le puits ; la mairie remplace la margelle."
 # A one-page PDF standing for a signed record of acceptance (the demo has no scans).
@@ -812,7 +817,7 @@ def plan_after_agreement(story: Story, users: dict, organisations: dict) -> None
             "water",
             organisations["b"],
             organisations["town_b"].commune_id,
-            "Kremis",
+            "Samantara",
             [("Puits busé et abreuvoir", "7200000", "XOF")],
             [("association", "b", "6000000", "XOF"), ("commune", "town_b", "1200000", "XOF")],
             organisations,
@@ -864,15 +869,15 @@ def plan_after_agreement(story: Story, users: dict, organisations: dict) -> None
         if title in new:
             story.on(days_ago, lambda: facilities.record_check(owner, _project(title), condition, remark))
 
-    # Lakamané's borehole: the association and the commune paid their lines in full, confirmed; it works.
-    lakamane = "Forage et château d’eau à Lakamané"
+    # Kobadiala's borehole: the association and the commune paid their lines in full, confirmed; it works.
+    borehole = "Forage et château d’eau à Kobadiala"
     paid(
-        lakamane,
+        borehole,
         {0: officer, 1: mayor},
         {0: mayor, 1: officer},
         [(0, "4500", "EUR", 390, True), (0, "3000", "EUR", 300, True), (1, "3500000", "XOF", 280, True)],
     )
-    check(lakamane, mayor, "working", "Le château d’eau est plein ; la pompe a été révisée en mars.", 20)
+    check(borehole, mayor, "working", "Le château d’eau est plein ; la pompe a été révisée en mars.", 20)
     # Diéma's maternity: the association's first tranche confirmed, the second reported and awaiting the commune.
     maternity = "Maternité de Diéma"
     paid(maternity, {0: officer}, {0: mayor}, [(0, "6000", "EUR", 100, True), (0, "3000", "EUR", 7, False)])
@@ -883,7 +888,7 @@ def plan_after_agreement(story: Story, users: dict, organisations: dict) -> None
         {0: mayor_b, 1: mayor_b},
         [(0, "6000000", "XOF", 540, True), (1, "3000", "EUR", 520, True)],
     )
-    # Kremis' well: paid and handed over; partly working.
+    # Samantara's well: paid and handed over; partly working.
     paid(
         GUIDIME_WELL,
         {0: officer_b, 1: mayor_b},
@@ -915,8 +920,8 @@ def plan_after_agreement(story: Story, users: dict, organisations: dict) -> None
         story.on(30, progress_report)
         story.on(5, progress_comment)
 
-    # Dianguirdé's school: the association proposed dearer benches, and the mayor accepted the amendment.
-    school = "Extension de l’école de Dianguirdé"
+    # Tintinkoro's school: the association proposed dearer benches, and the mayor accepted the amendment.
+    school = "Extension de l’école de Tintinkoro"
 
     def propose():
         project = _project(school)
@@ -939,11 +944,11 @@ def plan_after_agreement(story: Story, users: dict, organisations: dict) -> None
         story.on(40, propose)
         story.on(33, decide)
 
-    # Lakamané's borehole: accepted provisionally after the works, finally a year later, each with its record.
+    # Kobadiala's borehole: accepted provisionally after the works, finally a year later, each with its record.
     def accept_works(kind, days_ago):
         acceptance.record_acceptance(
             mayor,
-            _project(lakamane),
+            _project(borehole),
             kind,
             story.day(days_ago).date().isoformat(),
             "Le maire, le bureau de l’association, l’entreprise de forage, le service de l’hydraulique de Diéma",
@@ -951,11 +956,11 @@ def plan_after_agreement(story: Story, users: dict, organisations: dict) -> None
             f"PV de réception {kind}.pdf",
         )
 
-    if lakamane in new:
+    if borehole in new:
         story.on(160, accept_works, "provisional", 160)
         story.on(30, accept_works, "final", 30)
 
-    # Conventions: Lakamané's approved by the council and signed; the maternity's approved, not signed yet.
+    # Conventions: Kobadiala's approved by the council and signed; the maternity's approved, not signed yet.
     def deliberate(title, number, days_ago):
         convention.record_deliberation(mayor, _project(title), number, story.day(days_ago).date().isoformat())
 
@@ -963,7 +968,7 @@ def plan_after_agreement(story: Story, users: dict, organisations: dict) -> None
         convention.upload_signed(officer, _project(title), io.BytesIO(DEMO_RECORD), "Convention signée.pdf")
 
     for title, number, days_ago, signed in (
-        (lakamane, "2024-007/CD-Diéma", 410, True),
+        (borehole, "2024-007/CD-Diéma", 410, True),
         (maternity, "2026-003/CD-Diéma", 120, False),
     ):
         if title in new:

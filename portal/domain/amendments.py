@@ -16,13 +16,14 @@ from portal import money
 from portal.database import utcnow
 from portal.domain import commitments
 from portal.domain.audit import record
+from portal.domain.workflow import may_bind_commune
 from portal.errors import Refused
 from portal.extensions import db
 from portal.i18n import format_money
 from portal.ids import is_id
 from portal.models import Amendment, AmendmentStatus, Project, ProjectStatus
 from portal.notifications.notify import notify
-from portal.visibility import can_see_project, commune_organisation_id, is_association_officer, is_commune_official
+from portal.visibility import can_see_project, commune_organisation_id, is_association_officer
 
 S = AmendmentStatus
 AMENDABLE_STATUSES = frozenset({ProjectStatus.AGREED, ProjectStatus.IN_PROGRESS})
@@ -30,24 +31,27 @@ REASON_MAX = 20_000
 
 
 def is_proposer(user, project: Project) -> bool:
-    """The association's officers and the commune's officials propose amendments."""
-    return is_association_officer(user, project) or is_commune_official(user, project)
+    """The association's officers and, for the commune, its mayor or a deputy propose amendments (an amendment
+    binds the commune: its secretary general does not)."""
+    return is_association_officer(user, project) or may_bind_commune(user, project)
 
 
 def _side_of(user, project: Project) -> int | None:
-    """The organisation `user` proposes for: the association (its officers), else the commune (its officials)."""
+    """The organisation `user` proposes for: the association (its officers), else the commune (its mayor or a
+    deputy)."""
     if is_association_officer(user, project):
         return project.association_id
-    if is_commune_official(user, project):
+    if may_bind_commune(user, project):
         return commune_organisation_id(project)
     return None
 
 
 def is_other_side(user, amendment: Amendment) -> bool:
-    """The other of the two: the commune's officials for the association's proposal, and the other way round."""
+    """The other of the two: the commune's mayor or a deputy for the association's proposal, the association's
+    officers for the commune's."""
     project = amendment.project
     if amendment.proposed_by_organisation_id == project.association_id:
-        return is_commune_official(user, project)
+        return may_bind_commune(user, project)
     return is_association_officer(user, project)
 
 

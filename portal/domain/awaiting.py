@@ -11,6 +11,7 @@ from sqlalchemy import or_, select, union
 from sqlalchemy.orm import joinedload
 
 from portal.database import utcnow
+from portal.domain import workflow
 from portal.domain.meetings import official_communes
 from portal.domain.settings import get_setting
 from portal.extensions import db
@@ -64,6 +65,8 @@ def projects_awaiting(user) -> list[Waiting]:
 
     if communes:
         for project in rows(Project.commune_id.in_(communes), Project.status.in_(TO_ANSWER)):
+            if project.status == S.IN_CONSULTATION and not workflow.may_bind_commune(user, project):
+                continue  # only the decision is left, the mayor's or a deputy's: nothing awaits the secrétaire général
             due = project.submitted_at + delay if project.status == S.SUBMITTED and project.submitted_at else None
             items.append(Waiting("answer_project", project, project.submitted_at, due))
     if associations:

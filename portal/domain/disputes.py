@@ -66,6 +66,17 @@ def is_party(user, dispute: Dispute) -> bool:
     return bool(parties_of(user, dispute))
 
 
+def answers_for(user, dispute: Dispute) -> set[int]:
+    """The dispute's parties the user may answer a settlement for (accept, object, appeal): a commune only through
+    its mayor or a deputy (an answer binds the commune; its secretary general follows the dispute, writes in
+    its thread and gives files, but does not answer)."""
+    return workflow.binding_organisation_ids(user) & {dispute.claimant_id, dispute.respondent_id}
+
+
+def answers_settlement(user, dispute: Dispute) -> bool:
+    return bool(answers_for(user, dispute))
+
+
 def mediates(user, dispute: Dispute) -> bool:
     """A mediator of the ministry who is not a party to this dispute: a party cannot act as mediator."""
     return is_mediator(user) and not is_party(user, dispute)
@@ -93,9 +104,11 @@ TRANSITIONS: dict[str, Transition] = {
         {S.OPEN: mediates, S.ACKNOWLEDGED: mediates}, S.DISMISSED, comment_required=True, label=_l("Dismiss")
     ),
     "close": Transition({S.RESOLVED: mediates}, S.CLOSED, label=_l("Close the dispute")),
-    "accept": Transition({S.RESOLVED: is_party}, None, label=_l("Accept the settlement")),
-    "object": Transition({S.RESOLVED: is_party}, None, comment_required=True, label=_l("Object to the settlement")),
-    "appeal": Transition({S.CLOSED: is_party}, S.IN_MEDIATION, comment_required=True, label=_l("Appeal")),
+    "accept": Transition({S.RESOLVED: answers_settlement}, None, label=_l("Accept the settlement")),
+    "object": Transition(
+        {S.RESOLVED: answers_settlement}, None, comment_required=True, label=_l("Object to the settlement")
+    ),
+    "appeal": Transition({S.CLOSED: answers_settlement}, S.IN_MEDIATION, comment_required=True, label=_l("Appeal")),
 }
 
 # What the comment of each action is, for the forms and the messages.
@@ -187,7 +200,7 @@ def transition(
         message=_l("%(what)s: write it, the parties will read it.", what=COMMENT_LABELS.get(action, "")),
     )
     before = _snapshot(dispute)
-    answered_for = sorted(parties_of(actor, dispute)) if action in ("accept", "object", "appeal") else None
+    answered_for = sorted(answers_for(actor, dispute)) if action in ("accept", "object", "appeal") else None
     if action == "assign":
         dispute.mediator = _mediator_to_assign(mediator_id, dispute)
     elif action == "start_mediation" and dispute.mediator_id is None:

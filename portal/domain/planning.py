@@ -1,4 +1,4 @@
-"""The PDSEC planning sheet of a commune: its migration profile in short, the projects the viewer may see with
+"""The PDESC planning sheet of a commune: its migration profile in short, the projects the viewer may see with
 their commitments counted, and the projections — one printable page for the commune's 5-year plan."""
 
 from dataclasses import dataclass, field

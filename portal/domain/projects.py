@@ -5,6 +5,7 @@ see a project is portal/visibility.py's rule; `load_project` applies it (404) wi
 (403). Pages and the API parse input, call the operations here and render: no rule lives anywhere else.
 """
 
+import re
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -115,10 +116,19 @@ def can_edit(user, project: Project) -> bool:
 FILTERS = ("q", "status", "sector", "region", "commune", "association", "commune_id", "association_id")
 
 
+# The commune's plan is the PDESC; older texts say PDSEC (product.md, "Planning with the diaspora").
+_PLAN_NAMES = re.compile("PDESC|PDSEC", re.IGNORECASE)
+
+
+def plan_spellings(text: str) -> list[str]:
+    """`text`, and the same with the plan's other name: a search for PDSEC finds PDESC, and the other way round."""
+    return list(dict.fromkeys([text, _PLAN_NAMES.sub("PDESC", text), _PLAN_NAMES.sub("PDSEC", text)]))
+
+
 def filter_projects(query, filters: dict):
     """`query` (a select(Project)) narrowed by the filters given; unknown statuses and sectors are ignored.
 
-    q: part of the title; region: a region code (on every map version); commune, association: part of a name
+    q: part of the title (PDESC or PDSEC alike); region: a region code (on every map version); commune, association: part of a name
     (a commune's ignoring case and accents); commune_id, association_id: exact ids.
     """
     if filters.get("status") in STATUS_LABELS:
@@ -140,7 +150,7 @@ def filter_projects(query, filters: dict):
         named = select(Organisation.id).where(Organisation.name.icontains(filters["association"], autoescape=True))
         query = query.where(Project.association_id.in_(named))
     if filters.get("q"):
-        query = query.where(Project.title.icontains(filters["q"], autoescape=True))
+        query = query.where(or_(*(Project.title.icontains(q, autoescape=True) for q in plan_spellings(filters["q"]))))
     for name in ("commune_id", "association_id"):
         if is_id(filters.get(name)):
             query = query.where(getattr(Project, name) == filters[name])
@@ -299,18 +309,18 @@ TRANSITIONS: dict[str, Transition] = {
     "request_changes": Transition(
         frozenset({S.UNDER_REVIEW, S.IN_CONSULTATION}),
         S.CHANGES_REQUESTED,
-        is_commune_official,
+        workflow.may_bind_commune,
         comment_required=True,
         label=_l("Ask for changes"),
     ),
     "open_consultation": Transition(
         frozenset({S.UNDER_REVIEW}), S.IN_CONSULTATION, _official_or_mediator, label=_l("Open the consultation")
     ),
-    "agree": Transition(frozenset({S.IN_CONSULTATION}), S.AGREED, is_commune_official, label=_l("Agree")),
+    "agree": Transition(frozenset({S.IN_CONSULTATION}), S.AGREED, workflow.may_bind_commune, label=_l("Agree")),
     "decline": Transition(
         frozenset({S.UNDER_REVIEW, S.IN_CONSULTATION}),
         S.DECLINED,
-        is_commune_official,
+        workflow.may_bind_commune,
         comment_required=True,
         label=_l("Decline"),
     ),
@@ -325,7 +335,7 @@ TRANSITIONS: dict[str, Transition] = {
     ),
     "complete": Transition(frozenset({S.IN_PROGRESS}), S.COMPLETED, is_commune_official, label=_l("Mark as completed")),
     "hand_over": Transition(
-        frozenset({S.COMPLETED}), S.HANDED_OVER, is_commune_official, label=_l("Hand over the facility")
+        frozenset({S.COMPLETED}), S.HANDED_OVER, workflow.may_bind_commune, label=_l("Hand over the facility")
     ),
 }
 

@@ -1,6 +1,7 @@
-"""What the workflows of commitments, contributions and disputes share: a step's table row, the order in which
-a step is refused (the contract's: 403 for who may never take it, 409 for a state it is not taken from or a
-stale version, then 422), the version check, and the comment that goes with a step."""
+"""What the workflows of projects, amendments, commitments, contributions and disputes share: a step's table
+row, the order in which a step is refused (the contract's: 403 for who may never take it, 409 for a state it is
+not taken from or a stale version, then 422), the version check, the comment that goes with a step, and who may
+bind the commune."""
 
 from dataclasses import dataclass
 
@@ -9,8 +10,38 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from portal.errors import Refused
 from portal.extensions import db
+from portal.models import COMMUNE_DECIDING_ROLES, OrganisationKind
+from portal.visibility import memberships_of
 
 COMMENT_MAX = 20_000
+
+
+# Who may bind the commune -------------------------------------------------------------------------------------
+# product.md ("Council deliberations"): agreeing, declining, asking for changes, handing over, proposing or
+# accepting an amendment and answering a settlement bind the commune, and are the mayor's or a deputy's. The
+# secrétaire général, a civil servant, prepares and records (reviews, consultations, meetings, minutes,
+# deliberations, commitments, tranches) and gets 403 on these.
+
+
+def binds(membership) -> bool:
+    """Whether this membership may give its organisation's word: any but an observer's; a commune's, only
+    through its mayor or a deputy."""
+    if membership.role == "observer":
+        return False
+    return membership.organisation.kind != OrganisationKind.COMMUNE or membership.role in COMMUNE_DECIDING_ROLES
+
+
+def may_bind_commune(user, project) -> bool:
+    """A mayor or deputy of the project's commune: the decisions that bind the commune are theirs."""
+    return any(
+        m.organisation.kind == OrganisationKind.COMMUNE and m.organisation.commune_id == project.commune_id and binds(m)
+        for m in memberships_of(user)
+    )
+
+
+def binding_organisation_ids(user) -> set[int]:
+    """The organisations whose word the user may give (a commune only through its mayor or a deputy)."""
+    return {m.organisation_id for m in memberships_of(user) if binds(m)}
 
 
 @dataclass(frozen=True)

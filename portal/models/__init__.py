@@ -52,6 +52,7 @@ from portal.models.notifications import (
     OutboxStatus,
 )
 from portal.models.organisations import (
+    COMMUNE_DECIDING_ROLES,
     COMMUNE_OFFICIAL_ROLES,
     MANAGER_ROLES,
     ROLES_BY_KIND,
@@ -102,6 +103,7 @@ __all__ = [
     "MeetingProject",
     "MeetingStatus",
     "COMMUNE_OFFICIAL_ROLES",
+    "COMMUNE_DECIDING_ROLES",
     "DOCUMENT_KINDS",
     "PARTY_KINDS",
     "PUBLIC_STATUSES",

@@ -43,6 +43,9 @@ MANAGER_ROLES = {
 }
 # The roles through which a commune's officials answer for it (mayor, deputy mayor, secretary general).
 COMMUNE_OFFICIAL_ROLES = frozenset(ROLES_BY_KIND[OrganisationKind.COMMUNE])
+# The elected among them, whose decisions bind the commune; the secretary general, a civil servant, prepares and
+# records but decides nothing in the commune's name (product.md, "Who uses it").
+COMMUNE_DECIDING_ROLES = frozenset({"mayor", "deputy"})
 ALL_ROLES = sorted({role for roles in ROLES_BY_KIND.values() for role in roles})
 
 

@@ -24,6 +24,7 @@ ROLES = [
     "admin@example.org",
     "mediator@example.org",
     "mayor@example.org",
+    "clerk@example.org",
     "association@example.org",
     "observer@example.org",
     "treasurer@example.org",

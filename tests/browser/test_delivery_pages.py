@@ -11,7 +11,7 @@ from tests.browser.pagecheck import check_page
 from tests.browser.test_people_pages import load_demo, sign_in, sign_out
 from tests.project_factories import make_project
 
-JOURNEY_TITLE = "Puits de Dianguirdé, après l’accord (démo)"
+JOURNEY_TITLE = "Puits de Tintinkoro, après l’accord (démo)"
 
 
 def journey_project(live_server) -> tuple[int, int]:
@@ -33,7 +33,7 @@ def journey_project(live_server) -> tuple[int, int]:
                 commune,
                 "in_consultation",
                 title=JOURNEY_TITLE,
-                village="Dianguirdé",
+                village="Tintinkoro",
                 budget=[("Puits busé", 2_400_000, "XOF")],
                 funding=[("association", association, 2_400_000, "XOF")],
             ).id
@@ -129,21 +129,21 @@ def test_the_demo_pages_after_agreement_are_checked(page, live_server):
         ids = {
             title: db.session.scalar(select(Project.id).where(Project.title == title))
             for title in (
-                "Extension de l’école de Dianguirdé",
+                "Extension de l’école de Tintinkoro",
                 "Maternité de Diéma",
-                "Forage et château d’eau à Lakamané",
+                "Forage et château d’eau à Kobadiala",
             )
         }
-    check_page(page, f"/projects/{ids['Extension de l’école de Dianguirdé']}/amendments")
+    check_page(page, f"/projects/{ids['Extension de l’école de Tintinkoro']}/amendments")
     assert "Accepté" in page.locator("main").inner_text()
     check_page(page, f"/projects/{ids['Maternité de Diéma']}/progress")
     check_page(page, f"/projects/{ids['Maternité de Diéma']}/contributions")
-    check_page(page, f"/projects/{ids['Forage et château d’eau à Lakamané']}/facility")
-    check_page(page, f"/projects/{ids['Forage et château d’eau à Lakamané']}/acceptance")
+    check_page(page, f"/projects/{ids['Forage et château d’eau à Kobadiala']}/facility")
+    check_page(page, f"/projects/{ids['Forage et château d’eau à Kobadiala']}/acceptance")
     assert "Réception définitive" in page.locator("main").inner_text()
-    check_page(page, f"/projects/{ids['Forage et château d’eau à Lakamané']}/convention")
+    check_page(page, f"/projects/{ids['Forage et château d’eau à Kobadiala']}/convention")
     assert "Signée par les parties" in page.locator("main").inner_text()
     sign_in(page, "mayor@example.org")
-    check_page(page, f"/projects/{ids['Extension de l’école de Dianguirdé']}/amendments")  # with the form
+    check_page(page, f"/projects/{ids['Extension de l’école de Tintinkoro']}/amendments")  # with the form
     check_page(page, f"/projects/{ids['Maternité de Diéma']}/acceptance")  # with the form of the provisional one
     check_page(page, f"/projects/{ids['Maternité de Diéma']}/convention")  # with the deliberation and upload forms

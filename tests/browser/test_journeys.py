@@ -60,20 +60,20 @@ def test_a_visitor_with_the_keyboard_alone_reads_projects_a_commune_and_the_open
     journey.see("projects", "Projets cofinancés")
 
     journey.tab_to("Le titre contient")
-    page.keyboard.type("Lakamané")
+    page.keyboard.type("Kobadiala")
     journey.tab_to("Filtrer")
     journey.press("Space")
     journey.see("projects-found", "Projets cofinancés")
-    assert "q=Lakaman" in page.url
-    journey.tab_to("Forage et château d’eau à Lakamané")
+    assert "q=Kobadiala" in page.url
+    journey.tab_to("Forage et château d’eau à Kobadiala")
     journey.press("Enter")
-    journey.see("project", "Forage et château d’eau à Lakamané")
+    journey.see("project", "Forage et château d’eau à Kobadiala")
     assert page.get_by_role("heading", name="Budget").is_visible()
 
     journey.tab_to(re.compile(r"^Diéma$"))
     journey.press("Enter")
     journey.see("commune", "Commune de Diéma")
-    assert "Forage et château d’eau à Lakamané" in page.locator("#register").inner_text()
+    assert "Forage et château d’eau à Kobadiala" in page.locator("#register").inner_text()
 
     journey.tab_to("Données ouvertes")
     back = journey.tab_to("Données personnelles", backwards=True)  # Shift+Tab goes back, still visibly
@@ -115,7 +115,7 @@ def test_an_observer_reads_the_dashboards_and_a_commune_profile(browser, live_se
     context.close()
 
 
-MEDIATOR_ASSOCIATION = "Ressortissants de Kremis à Lyon (parcours du médiateur)"
+MEDIATOR_ASSOCIATION = "Ressortissants de Samantara à Lyon (parcours du médiateur)"
 MEDIATOR_DISPUTE = "Part communale non versée (parcours du médiateur)"
 
 
@@ -129,7 +129,7 @@ def test_a_mediator_verifies_an_association_works_the_desk_and_mediates_a_disput
             )
             db.session.add(pending)
             db.session.flush()
-            db.session.add(HomeCommune(association_id=pending.id, commune_id=commune.id, villages="Kremis"))
+            db.session.add(HomeCommune(association_id=pending.id, commune_id=commune.id, villages="Samantara"))
             association = _organisation(ASSOCIATION_A)
             project = make_project(association, commune, "agreed", title="Magasin de stockage (parcours du médiateur)")
             make_dispute(
@@ -180,7 +180,7 @@ def test_a_mediator_verifies_an_association_works_the_desk_and_mediates_a_disput
     context.close()
 
 
-MAYOR_PROJECT = "Puits maraîcher de Lakamané (parcours du maire)"
+MAYOR_PROJECT = "Puits maraîcher de Kobadiala (parcours du maire)"
 
 
 def test_a_mayor_answers_a_proposal_schedules_a_meeting_and_records_minutes_and_commitments_without_javascript(
@@ -190,7 +190,7 @@ def test_a_mayor_answers_a_proposal_schedules_a_meeting_and_records_minutes_and_
     with live_server.app.app_context():
         if db.session.scalar(select(Project.id).where(Project.title == MAYOR_PROJECT)) is None:
             commune = db.session.scalar(select(Commune).where(Commune.code == COMMUNE_A))
-            make_project(_organisation(ASSOCIATION_A), commune, "submitted", title=MAYOR_PROJECT, village="Lakamané")
+            make_project(_organisation(ASSOCIATION_A), commune, "submitted", title=MAYOR_PROJECT, village="Kobadiala")
             db.session.commit()
         commune_name = _town_a().name
     held_on = commune_today() - timedelta(days=3)

@@ -93,7 +93,7 @@ def test_an_association_signs_up_is_verified_and_invites_its_treasurer(browser, 
     page.get_by_label("Votre nom").fill("Hawa Sissoko")
     page.get_by_label("Adresse e-mail").fill("hawa@exemple.fr")
     page.get_by_label("Mot de passe").fill("un mot de passe solide")
-    page.get_by_label("Nom de l’association").fill("Ressortissants de Lakamané à Paris")
+    page.get_by_label("Nom de l’association").fill("Ressortissants de Kobadiala à Paris")
     page.get_by_label("Pays de résidence").select_option("FR")
     page.get_by_label("Ville").fill("Paris")
     page.get_by_label("Commune d’origine au Mali").fill("lakamane")
@@ -114,7 +114,7 @@ def test_an_association_signs_up_is_verified_and_invites_its_treasurer(browser, 
     sign_in(page, "mediator@example.org")
     page.get_by_role("link", name=re.compile("association")).first.click()
     with page.expect_navigation():
-        page.get_by_role("link", name="Ressortissants de Lakamané à Paris").click()
+        page.get_by_role("link", name="Ressortissants de Kobadiala à Paris").click()
     with page.expect_navigation():
         page.get_by_role("button", name="Vérifier", exact=True).click()
     assert "L’association est vérifiée" in page.content()
@@ -123,7 +123,7 @@ def test_an_association_signs_up_is_verified_and_invites_its_treasurer(browser, 
     # Its officer signs in and invites the treasurer.
     sign_in(page, "hawa@exemple.fr", "un mot de passe solide")
     with page.expect_navigation():
-        page.get_by_role("link", name="Ressortissants de Lakamané à Paris").click()
+        page.get_by_role("link", name="Ressortissants de Kobadiala à Paris").click()
     page.get_by_label("Adresse e-mail").fill("tresorier@exemple.fr")
     page.get_by_label("Rôle", exact=True).select_option("member")
     with page.expect_navigation():
@@ -147,7 +147,7 @@ def test_an_association_signs_up_is_verified_and_invites_its_treasurer(browser, 
     treasurer_page.get_by_label("Mot de passe").fill("tresorerie-2026")
     with treasurer_page.expect_navigation():
         treasurer_page.get_by_role("button", name="Rejoindre").click()
-    assert "Bienvenue dans Ressortissants de Lakamané à Paris" in treasurer_page.content()
+    assert "Bienvenue dans Ressortissants de Kobadiala à Paris" in treasurer_page.content()
     treasurer.close()
     context.close()
 

@@ -12,7 +12,7 @@ from tests.browser.pagecheck import check_page
 from tests.browser.test_people_pages import load_demo, sign_in, sign_out
 from tests.project_factories import make_project
 
-DEMO_TITLE = "Forage pastoral de Dianguirdé (démo)"
+DEMO_TITLE = "Forage pastoral de Tintinkoro (démo)"
 
 
 def demo_project(live_server) -> int:
@@ -39,7 +39,7 @@ def demo_project(live_server) -> int:
             commune,
             "agreed",
             title=DEMO_TITLE,
-            village="Dianguirdé",
+            village="Tintinkoro",
             pdsec_period="2024-2028",
             budget=[("Forage et pompe solaire", 12000, "EUR"), ("Abreuvoirs", 1_500_000, "XOF")],
             funding=[
@@ -97,11 +97,11 @@ def test_a_project_goes_from_the_association_to_the_mayor_and_back_without_javas
     # The association's officer proposes a project, adding a line to each table with the buttons.
     sign_in(page, "association@example.org")
     page.goto("/projects/new")
-    page.locator("#title").fill("Maternité de Lakamané")
+    page.locator("#title").fill("Maternité de Kobadiala")
     page.locator("#summary").fill("Une maternité de quatre lits et un logement pour la sage-femme.")
     page.locator("#sector").select_option("health")
     page.locator("#commune_id").select_option(index=1)  # the association's one home commune, Diema
-    page.locator("#village").fill("Lakamané")
+    page.locator("#village").fill("Kobadiala")
     page.locator("#budget-0-label").fill("Bâtiment")
     page.locator("#budget-0-amount").fill("15000")
     page.locator("#budget-0-currency").select_option("EUR")
@@ -125,7 +125,7 @@ def test_a_project_goes_from_the_association_to_the_mayor_and_back_without_javas
         page.locator(".project-form button[name=save]:not(.default-submit)").click()
     assert re.search(r"/projects/\d+$", page.url), page.url
     project_url = page.url.removeprefix(live_server.url)
-    assert page.get_by_role("heading", level=1).inner_text() == "Maternité de Lakamané"
+    assert page.get_by_role("heading", level=1).inner_text() == "Maternité de Kobadiala"
     assert status_of(page) == "draft"
     assert "11 839 355 F CFA" in page.locator("table.money").first.inner_text().replace("\u00a0", " ")
     act(page, "submit")

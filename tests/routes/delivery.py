@@ -135,16 +135,23 @@ ROUTES = {
     ],
     **page("/amendments"),
     # An amendment awaits the commune's answer on the agreed project: no other is proposed meanwhile (409).
+    # Proposing or accepting one binds the commune: its secrétaire général (clerk) gets 403.
     ("/projects/<id:project_id>/amendments", "POST"): [
-        Sample(AGREED + "/amendments", seen(SEE_AGREED, officer=409, mayor=409), "agreed", form=EMPTY),
-        Sample(SUBMITTED + "/amendments", seen(SEE_SUBMITTED, officer=409, mayor=409), "submitted", form=EMPTY),
+        Sample(AGREED + "/amendments", seen(SEE_AGREED, officer=409, mayor=409, clerk=403), "agreed", form=EMPTY),
+        Sample(
+            SUBMITTED + "/amendments", seen(SEE_SUBMITTED, officer=409, mayor=409, clerk=403), "submitted", form=EMPTY
+        ),
         Sample(OTHER + "/amendments", seen(SEE_OTHER), "other", form=EMPTY),
         Sample(NONE + "/amendments", {"*": 404}, HUGE_ID, form=EMPTY),
     ],
     ("/projects/<id:project_id>/amendments/<id:amendment_id>/actions/<action>", "POST"): [
-        Sample(AGREED + "/amendments/{w.amendment.id}/actions/accept", seen(SEE_AGREED, mayor=303), "accept"),
         Sample(
-            AGREED + "/amendments/{w.amendment.id}/actions/reject", seen(SEE_AGREED, mayor=422), "reject, no reason"
+            AGREED + "/amendments/{w.amendment.id}/actions/accept", seen(SEE_AGREED, mayor=303, clerk=403), "accept"
+        ),
+        Sample(
+            AGREED + "/amendments/{w.amendment.id}/actions/reject",
+            seen(SEE_AGREED, mayor=422, clerk=403),
+            "reject, no reason",
         ),
         Sample(AGREED + "/amendments/{w.amendment.id}/actions/fly", NOBODY_LOGGED, "unknown action"),
         Sample(OTHER + "/amendments/{w.amendment.id}/actions/accept", NOBODY_LOGGED, "another project's"),

@@ -146,10 +146,13 @@ ROUTES = {
     ],
     ("/api/v1/projects/<id:project_id>/amendments", "GET"): reads("/amendments"),
     ("/api/v1/projects/<id:project_id>/amendments", "POST"): [
-        Sample(AGREED + "/amendments", write(SEE_AGREED, officer=422, mayor=422), "agreed, empty", json=EMPTY),
+        # Proposing or accepting an amendment binds the commune: its secrétaire général (clerk) gets 403.
+        Sample(
+            AGREED + "/amendments", write(SEE_AGREED, officer=422, mayor=422, clerk=403), "agreed, empty", json=EMPTY
+        ),
         Sample(
             AGREED + "/amendments",
-            write(SEE_AGREED, officer=409, mayor=409),  # one already awaits its answer
+            write(SEE_AGREED, officer=409, mayor=409, clerk=403),  # one already awaits its answer
             "agreed, a whole proposal",
             json=lambda w: {
                 "funding_lines": [{"line_id": w.agreed.funding_lines[0].id, "amount": "650000"}],
@@ -163,13 +166,13 @@ ROUTES = {
     ("/api/v1/amendments/<id:amendment_id>/transitions", "POST"): [
         Sample(
             "/api/v1/amendments/{w.amendment.id}/transitions",
-            write(SEE_AGREED, mayor=200),
+            write(SEE_AGREED, mayor=200, clerk=403),
             "accept",
             json={"action": "accept"},
         ),
         Sample(
             "/api/v1/amendments/{w.amendment.id}/transitions",
-            write(SEE_AGREED, mayor=422),
+            write(SEE_AGREED, mayor=422, clerk=403),
             "reject, no reason",
             json={"action": "reject"},
         ),

@@ -102,7 +102,7 @@ ROUTES = {
         # Mediators invite commune officials and partners' people too.
         invite(PARTNER, "partner", representative=422, mediator=422),
         invite(MINISTRY, "ministry", mediator=422),
-        invite(COMMUNE, "commune A", mayor=422, mediator=422),
+        invite(COMMUNE, "commune A", mayor=422, mediator=422, clerk=403),  # the mayor manages the commune's people
         invite(ASSOCIATION_B, "association B"),
         # Not seen by who is not its member, a mediator or an admin: 404.
         Sample(PENDING + "/invitations", {"anonymous": 302, "admin": 422, "mediator": 403, "*": 404}, "pending"),

@@ -95,6 +95,10 @@ ROUTES = {
         # Withdrawing cannot be undone: without the box ticked the officer's form is refused (422).
         Sample(SUBMITTED + "/actions/withdraw", seen(SEE_SUBMITTED, officer=422), "submitted, withdraw unconfirmed"),
         Sample(AGREED + "/actions/start_implementation", seen(SEE_AGREED, mayor=303), "agreed"),
+        # A decision that binds the commune is its mayor's or a deputy's: the state refuses the mayor's (409),
+        # the secrétaire général (clerk) may never take it (403).
+        Sample(SUBMITTED + "/actions/decline", seen(SEE_SUBMITTED, mayor=409, clerk=403), "submitted, decline"),
+        Sample(AGREED + "/actions/agree", seen(SEE_AGREED, mayor=409, clerk=403), "agreed, agree"),
         Sample(OTHER + "/actions/start_review", seen(SEE_OTHER), "other"),
         # A step the workflow does not know: no such page.
         Sample(AGREED + "/actions/fly", {"anonymous": 302, "*": 404}, "unknown action"),

@@ -110,6 +110,19 @@ ROUTES = {
             "agreed",
             json={"action": "start_implementation"},
         ),
+        # A decision that binds the commune: the state refuses the mayor's (409); the clerk may never take it (403).
+        Sample(
+            AGREED + "/transitions",
+            write(SEE_AGREED, mayor=409, clerk=403),
+            "agreed, hand over",
+            json={"action": "hand_over"},
+        ),
+        Sample(
+            SUBMITTED + "/transitions",
+            write(SEE_SUBMITTED, mayor=409, clerk=403),
+            "submitted, request changes",
+            json={"action": "request_changes"},
+        ),
         Sample(OTHER + "/transitions", write(SEE_OTHER), "other", json={"action": "start_review"}),
         Sample(NONE + "/transitions", {"*": 404}, HUGE_ID, json={"action": "submit"}),
     ],

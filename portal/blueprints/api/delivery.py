@@ -508,7 +508,8 @@ def list_amendments(project_id):
 @blp.response(201, AmendmentOut)
 def propose_amendment(project_id):
     """Proposes new amounts for lines of the budget or the funding plan, over the project's `version`; in force
-    once the other side accepts it. The association's officers and the commune's officials."""
+    once the other side accepts it. The association's officers and the commune's mayor or a deputy (its
+    secrétaire général: 403)."""
     user = require_api_user()
     project = project_rules.load_project(user, project_id)
     if not amendments.is_proposer(user, project):

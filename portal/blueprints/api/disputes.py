@@ -259,7 +259,8 @@ def transition_dispute(dispute_id):
     """Moves the dispute through its workflow (product.md). Any mediator who is not a party: acknowledge,
     start_mediation (assigns the acting mediator if none is), resolve (the settlement as comment), dismiss
     (reason), close; a mediator or an admin: assign (`mediator_id`); a party: accept, object (comment), appeal
-    (comment; once, within 30 days of closure)."""
+    (comment; once, within 30 days of closure) — for a commune, its mayor or a deputy (its secrétaire général:
+    403)."""
     user = require_api_user()
     dispute = rules.load_dispute(user, dispute_id, for_page=True)
     data = load_body(DisputeTransitionIn())

@@ -280,7 +280,8 @@ def update_project(project_id):
 @blp.response(200, ProjectOut)
 def transition_project(project_id):
     """Moves the project through its workflow (product.md); the answer is the project in its new state.
-    Per the workflow's table."""
+    Per the workflow's table: agree, decline, request_changes and hand_over bind the commune and are its mayor's
+    or a deputy's (its secrétaire général: 403)."""
     user = require_api_user()
     project = _project(project_id)
     data = load_body(TransitionIn())

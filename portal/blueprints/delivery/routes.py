@@ -346,7 +346,7 @@ def amendments_page(project_id):
 @login_required
 def propose_amendment(project_id):
     """Proposes new amounts for lines of the budget or the funding plan. The association's officers and the
-    commune's officials."""
+    commune's mayor or a deputy."""
     project = _project(project_id, may=amendments.is_proposer)
     budget = {line.id: request.form.get(f"budget_{line.id}", "").strip() for line in project.budget_lines}
     funding = {line.id: request.form.get(f"funding_{line.id}", "").strip() for line in project.funding_lines}
@@ -371,8 +371,8 @@ def propose_amendment(project_id):
 @bp.post("/<id:project_id>/amendments/<id:amendment_id>/actions/<action>")
 @login_required
 def decide_amendment(project_id, amendment_id, action):
-    """Accepts or rejects (with a reason) a proposed amendment. The other side: the commune's officials for the
-    association's proposal, the association's officers for the commune's."""
+    """Accepts or rejects (with a reason) a proposed amendment. The other side: the commune's mayor or a deputy
+    for the association's proposal, the association's officers for the commune's."""
     if action not in amendments.TRANSITIONS:
         abort(404)
     amendment = found(amendments.load_amendment, amendment_id)

@@ -239,7 +239,7 @@ def edit_indicator_value(commune_id, value_id):
 
 @bp.get("/communes/<id:commune_id>/planning")
 def planning(commune_id):
-    """The commune's printable PDSEC planning sheet: profile, projects, commitments and projections. Everyone (the
+    """The commune's printable PDESC planning sheet: profile, projects, commitments and projections. Everyone (the
     projects and commitments the viewer may see)."""
     commune = get_commune(commune_id)
     if commune is None:
