@@ -113,3 +113,33 @@ def test_the_inbox_checks_every_kind_of_record_in_a_fixed_number_of_queries(clie
     # The page's own (session, user, page, unread count), the reader's memberships and their organisations, and
     # one query that checks every record at once.
     assert assert_constant_queries(client, "/notifications/", add_rows, small=8, large=200) <= 7
+
+
+def test_every_event_links_to_the_record_it_is_checked_against():
+    """The inbox reads each notification's record from its link: every event about a record (not about the
+    reader's own account) must link to that record, or to its project for a commitment, so that the check holds."""
+    from types import SimpleNamespace
+
+    from portal.notifications.events import EVENTS
+    from portal.notifications.inbox import record_of
+
+    project = SimpleNamespace(id=11)
+    context = {
+        "project": project,
+        "meeting": SimpleNamespace(id=12),
+        "commitment": SimpleNamespace(id=13, project_id=11, project=project),
+        "dispute": SimpleNamespace(id=14, project=project),
+        "organisation": SimpleNamespace(id=15),
+    }
+    expected = {11: ("projects", 11), 12: ("meetings", 12), 13: ("projects", 11), 14: ("disputes", 14)}
+    expected[15] = ("organisations", 15)
+    checked = 0
+    for spec in EVENTS.values():
+        if spec.security or spec.personal:
+            continue
+        subject = spec.subject(context)
+        link = spec.link(context)
+        notification = Notification(event=spec.name, link=link)
+        assert record_of(notification) == expected[subject.id], (spec.name, link)
+        checked += 1
+    assert checked >= 60  # every event about a project, meeting, commitment, dispute or organisation
