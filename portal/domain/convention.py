@@ -72,13 +72,9 @@ def parties(project: Project, viewer) -> list[Party]:
     """The signing parties: the commune (maître d'ouvrage), the association, then each other funder, with their
     representatives' names (two queries). A funder awaiting its confirmation is left out for a viewer who may not
     name it (portal/domain/commitments.py)."""
-    unnamed = {
-        line.organisation_id
-        for line in project.funding_lines
-        if line.organisation_id is not None and funder_name(viewer, project, line) is None
-    }
     named = {line.organisation_id for line in project.funding_lines if funder_name(viewer, project, line)}
-    ids = party_organisation_ids(project) - (unnamed - named)
+    funders = {line.organisation_id for line in project.funding_lines if line.organisation_id is not None}
+    ids = party_organisation_ids(project) - (funders - named)  # a funder none of whose lines the viewer may name
     organisations = db.session.scalars(select(Organisation).where(Organisation.id.in_(ids))).all()
     rows = db.session.execute(
         select(Membership.organisation_id, Membership.role, User.name)
