@@ -4,7 +4,7 @@ marking them read.
 Who is told is who may see (style.md, rule 15), and that holds when a notification is shown as much as when it is
 written: a member removed from a dispute's party since, say, no longer reads the dispute's subject. Each
 notification's record is read again from its link with the visibility rules of portal/visibility.py, in one
-query per kind of record for a whole page (`withhold_unseen`); a notification whose record its reader may no
+query for a whole page (`withhold_unseen`); a notification whose record its reader may no
 longer see keeps its place and date but shows a neutral line, without its link.
 """
 
@@ -16,6 +16,7 @@ from sqlalchemy import func, literal_column, or_, select, union_all, update
 
 from portal.database import utcnow
 from portal.extensions import db
+from portal.ids import parse_id
 from portal.labels import ROLE_LABELS, label
 from portal.models import Dispute, Meeting, Notification, Organisation, Project, User
 from portal.notifications.events import EVENTS
@@ -42,7 +43,8 @@ def record_of(notification: Notification) -> tuple[str, int] | None:
     if spec is not None and (spec.personal or spec.security):
         return None
     found = RECORD_LINK.match(notification.link or "")
-    return (found.group(1), int(found.group(2))) if found else None
+    record_id = parse_id(found.group(2)) if found else None  # within the columns' range: never an overflow
+    return (found.group(1), record_id) if record_id is not None else None
 
 
 def withhold_unseen(user, notifications: list[Notification]) -> list[Notification]:
