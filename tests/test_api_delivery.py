@@ -312,11 +312,10 @@ def test_the_convention_through_the_api(client, cast, session, tokens):
     url = f"/api/v1/projects/{project.id}/convention"
     before = client.get(url).get_json()
     assert (before["signed"], before["deliberation_number"]) == (False, None)
-    assert [p["organisation"]["id"] for p in before["parties"]] == [
-        cast.commune_org.id,
-        cast.association.id,
-        cast.partner.id,
-    ]
+    # The partner has not confirmed its line: a party reads its name, the public does not (issue 20).
+    assert [p["organisation"]["id"] for p in before["parties"]] == [cast.commune_org.id, cast.association.id]
+    parties = client.get(url, headers=tokens["mayor"]).get_json()["parties"]
+    assert [p["organisation"]["id"] for p in parties] == [cast.commune_org.id, cast.association.id, cast.partner.id]
     body = {"deliberation_number": "2026-014/CD", "deliberation_date": "2026-03-12"}
     assert client.post(url + "/deliberation", json=body, headers=tokens["officer"]).status_code == 403
     assert (

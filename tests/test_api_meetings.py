@@ -376,3 +376,23 @@ def test_the_list_filters_by_commune_and_project_and_is_paginated(client, world)
     }
     assert client.get(f"/api/v1/meetings?commune_id={world.commune_b.id}", headers=mayor).get_json()["total"] == 0
     assert error_code(client.get("/api/v1/meetings?page=0", headers=mayor), 422) == "validation_failed"
+
+
+def test_commune_officials_may_not_invite_an_association_awaiting_verification_mediators_may(client, world):
+    """Issue 20: an association the ministry has not verified is hidden from commune officials, so the commune may
+    not invite it (422 on the field, the same words as for an id that does not exist); the mediators, who verify
+    associations, may invite one to the meeting they call."""
+    mayor = token(client, "mayor@test.org")
+    pending = world.pending_association.id  # home commune A, awaiting verification
+    payload = body(world, invitee_organisation_ids=[world.association.id, pending])
+    response = client.post("/api/v1/meetings", json=payload, headers=mayor)
+    assert error_code(response, 422) == "validation_failed"
+    (messages,) = response.get_json()["error"]["fields"].values()
+    assert list(response.get_json()["error"]["fields"]) == ["invitee_organisation_ids.1"]
+    assert "vérifiée par le ministère" in messages[0]  # why, in the user's language
+    unknown = client.post("/api/v1/meetings", json=body(world, invitee_organisation_ids=[999_999]), headers=mayor)
+    assert unknown.get_json()["error"]["fields"] == {"invitee_organisation_ids.0": messages}  # nothing told apart
+    assert client.get("/api/v1/meetings", headers=mayor).get_json()["total"] == 0  # nothing stored
+    mediator = token(client, "mediator@test.org")
+    meeting = schedule(client, mediator, payload)
+    assert meeting["invitee_organisation_ids"] == [world.association.id, pending]

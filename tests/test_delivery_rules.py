@@ -753,16 +753,22 @@ from portal.domain import convention  # noqa: E402
 def test_the_convention_names_the_parties_their_representatives_and_the_pledges(session, cast):
     project = agreed_project(cast, ProjectStatus.IN_CONSULTATION)
     projects.transition(cast.users["mayor"], project, "agree", pledge_due_date="2027-01-31", reporting_period=6)
-    parties = convention.parties(project)
+    mayor = cast.users["mayor"]
+    parties = convention.parties(project, mayor)
     assert [(p.organisation.id, p.representatives) for p in parties] == [
         (cast.commune_org.id, ["Maire de Diéma"]),  # the commune first: the project owner
         (cast.association.id, ["Responsable"]),  # its officers, not its members
         (cast.partner.id, ["Représentant"]),  # its representative, not its observer
     ]
-    assert [(c.organisation_id, c.amount_xof, str(c.due_date)) for c in convention.pledges(project)] == [
-        (cast.association.id, 600_000, "2027-01-31"),
-        (cast.partner.id, 400_000, "2027-01-31"),
+    pledges = [
+        (c.organisation_id, name, c.amount_xof, str(c.due_date)) for c, name in convention.pledges(project, mayor)
     ]
+    assert pledges == [
+        (cast.association.id, cast.association.name, 600_000, "2027-01-31"),
+        (cast.partner.id, cast.partner.name, 400_000, "2027-01-31"),
+    ]
+    # The partner confirmed its line: the public reads it too (tests/test_unconfirmed_funders.py: until then, not).
+    assert [p.organisation.id for p in convention.parties(project, None)] == [p.organisation.id for p in parties]
     assert convention.reporting_months(project) == 6
     assert convention.is_signed(project) is False
 

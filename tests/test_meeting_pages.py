@@ -188,3 +188,27 @@ def test_the_project_page_lists_the_meetings_about_it_that_the_viewer_may_see(
     assert meeting.title in text_of(client.get(f"/projects/{submitted.id}"))
     login_as("representative")  # not a party, not invited: sees neither
     assert client.get(f"/projects/{submitted.id}").status_code == 404
+
+
+def test_the_form_offers_a_commune_official_no_association_awaiting_verification(
+    client, cast, login_as, submitted, session
+):
+    """Issue 20: the invitee choices of a commune official leave out an association the ministry has not verified
+    (the cast's pending association has commune A as its home); posted anyway, it is refused next to the field.
+    A mediator is offered it."""
+    pending = cast.pending_association
+    login_as("mayor")
+    form = client.get(f"/meetings/new?project_id={submitted.id}").get_data(as_text=True)
+    assert f'id="invitee-{cast.association.id}"' in form and f'id="invitee-{pending.id}"' not in form
+    assert pending.name not in html.unescape(form)
+    posted = client.post(
+        "/meetings/new",
+        data=schedule_form(cast, submitted, invitee_organisation_ids=[str(cast.association.id), str(pending.id)]),
+    )
+    assert posted.status_code == 422
+    error = re.search(r'id="meeting-invitees-error">([^<]*)<', text_of(posted))
+    assert error and "vérifiée" in error.group(1), text_of(posted)
+    assert session.scalar(select(Meeting).where(Meeting.title == "Concertation sur la maternité")) is None
+    login_as("mediator")
+    form = client.get(f"/meetings/new?project_id={submitted.id}").get_data(as_text=True)
+    assert f'id="invitee-{pending.id}"' in form

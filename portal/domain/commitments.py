@@ -386,6 +386,10 @@ def is_pledge(commitment: Commitment) -> bool:
 
 
 # Funders confirming their lines -----------------------------------------------------------------------
+# The one home of "a funder awaiting confirmation": a third party named on a line it has not confirmed is not
+# named to anyone who would not see the project were it not public (visibility.sees_unconfirmed_funders) — not
+# on the project's page or API, its convention (parties and pledges), its contributions, the IATI export, nor
+# in the commitments listed by organisation (`_unconfirmed_pledge`, the SQL twin).
 
 
 def needs_funder_confirmation(project: Project, line: FundingLine) -> bool:
@@ -402,8 +406,17 @@ def awaits_funder(project: Project, line: FundingLine) -> bool:
 
 
 def names_funder(user, project: Project, line: FundingLine) -> bool:
-    """Whether `user` may read who funds the line."""
+    """Whether `user` may read who funds the line (`user` None: the public, as the open-data exports read it)."""
     return not awaits_funder(project, line) or sees_unconfirmed_funders(user, project)
+
+
+def funder_name(user, project: Project, line: FundingLine) -> str | None:
+    """The name of the line's organisation as `user` may read it: None for a funder awaiting its confirmation that
+    `user` may not name (and for a line naming no organisation). Every face that names funders reads it here:
+    the project's page and API, its contributions, the convention, the IATI export."""
+    if line.organisation is None or not names_funder(user, project, line):
+        return None
+    return line.organisation.name
 
 
 def can_confirm_funding(user, project: Project, line: FundingLine) -> bool:

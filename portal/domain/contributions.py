@@ -391,6 +391,6 @@ def funding_summary(user, project: Project) -> list[LineSummary]:
     summary = []
     for line in project.funding_lines:
         received, awaiting, own = sums.get(line.id, (0, 0, 0))
-        named = line.organisation.name if line.organisation and commitments.names_funder(user, project, line) else None
+        named = commitments.funder_name(user, project, line)
         summary.append(LineSummary(line, named, line.amount_xof, received, awaiting, paid_in_full(line, received, own)))
     return summary

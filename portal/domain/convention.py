@@ -14,6 +14,7 @@ from sqlalchemy.orm import joinedload
 
 from portal.database import utcnow
 from portal.domain.audit import record
+from portal.domain.commitments import funder_name, names_promiser
 from portal.errors import Refused
 from portal.extensions import db
 from portal.models import (
@@ -67,10 +68,13 @@ class Party:
     representatives: list[str]  # the names of who speaks for it: its managers (the mayor, the officers…)
 
 
-def parties(project: Project) -> list[Party]:
+def parties(project: Project, viewer) -> list[Party]:
     """The signing parties: the commune (maître d'ouvrage), the association, then each other funder, with their
-    representatives' names (two queries)."""
-    ids = party_organisation_ids(project)
+    representatives' names (two queries). A funder awaiting its confirmation is left out for a viewer who may not
+    name it (portal/domain/commitments.py)."""
+    named = {line.organisation_id for line in project.funding_lines if funder_name(viewer, project, line)}
+    funders = {line.organisation_id for line in project.funding_lines if line.organisation_id is not None}
+    ids = party_organisation_ids(project) - (funders - named)  # a funder none of whose lines the viewer may name
     organisations = db.session.scalars(select(Organisation).where(Organisation.id.in_(ids))).all()
     rows = db.session.execute(
         select(Membership.organisation_id, Membership.role, User.name)
@@ -105,14 +109,16 @@ def parties(project: Project) -> list[Party]:
     return result
 
 
-def pledges(project: Project) -> list[Commitment]:
-    """The pledges of the funding plan (commitments of its lines), with their due dates."""
-    return db.session.scalars(
+def pledges(project: Project, viewer) -> list[tuple[Commitment, str | None]]:
+    """The pledges of the funding plan (commitments of its lines) with their due dates, each with its party's name
+    as `viewer` may read it (None: a funder awaiting its confirmation)."""
+    found = db.session.scalars(
         select(Commitment)
         .where(Commitment.project_id == project.id, Commitment.funding_line_id.is_not(None))
-        .options(joinedload(Commitment.organisation))
+        .options(joinedload(Commitment.organisation), joinedload(Commitment.funding_line))
         .order_by(Commitment.id)
     ).all()
+    return [(pledge, pledge.organisation.name if names_promiser(viewer, pledge) else None) for pledge in found]
 
 
 def reporting_months(project: Project) -> int | None:

@@ -7,6 +7,8 @@ The IATI document follows the 2.03 activity standard (the schema ships in portal
 organisation comes from the configuration, the proposing association, the commune and every funder are
 participating organisations with their roles, each funding line is an incoming commitment, and sectors are
 mapped to DAC 5-digit purpose codes.
+A funder awaiting its confirmation is not named (portal/domain/commitments.py): its line stays a commitment,
+described as awaiting its funder, with no provider.
 """
 
 from datetime import UTC, date
@@ -18,6 +20,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from portal.database import utcnow
+from portal.domain.commitments import names_funder
 from portal.domain.indicators import indicator_rows, plain_number
 from portal.domain.spreadsheets import csv_text, free_text, plain
 from portal.domain.stats import DIASPORA_PARTY
@@ -51,6 +54,7 @@ ROLE_FUNDING, ROLE_ACCOUNTABLE, ROLE_IMPLEMENTING = "1", "2", "4"
 INCOMING_COMMITMENT = "11"  # IATI TransactionType
 ACTIVITY_DATE_PLANNED_START = "1"  # IATI ActivityDateType
 DESCRIPTION_GENERAL = "1"
+AWAITING_FUNDER = "Financeur en attente de sa confirmation"  # the document's language is French (xml:lang)
 
 # Which cells are free text (what people typed or imported: titles, names, units, sources), neutralised against
 # formulas by portal/domain/spreadsheets.py; ids, codes the portal sets, dates, amounts and numbers as they are.
@@ -185,8 +189,11 @@ def _participant(activity: ET.Element, role: str, kind: str, name: str, ref: str
     _narrative(ET.SubElement(activity, "participating-org", attributes), name)
 
 
-def _funder_name(line: FundingLine, project: Project) -> tuple[str, str]:
-    """The kind and name of a funding line's party, as IATI prints it."""
+def _funder_name(line: FundingLine, project: Project) -> tuple[str, str] | None:
+    """The kind and name of a funding line's party, as IATI prints it; None for a funder awaiting its confirmation,
+    which the public may not name (portal/domain/commitments.py; the export is read by the public: no viewer)."""
+    if not names_funder(None, project, line):
+        return None
     if line.organisation is not None:
         return line.party_kind, line.organisation.name
     if line.party_kind == "association":
@@ -222,7 +229,7 @@ def _activity(parent: ET.Element, project: Project, agreed_on: date, config, com
     funders = []
     for line in project.funding_lines:
         funder = _funder_name(line, project)
-        if funder not in funders:
+        if funder is not None and funder not in funders:
             funders.append(funder)
     for kind, name in funders:
         _participant(activity, ROLE_FUNDING, kind, name)
@@ -237,7 +244,11 @@ def _activity(parent: ET.Element, project: Project, agreed_on: date, config, com
         ET.SubElement(transaction, "transaction-date", {"iso-date": agreed_on.isoformat()})
         value = ET.SubElement(transaction, "value", {"currency": "XOF", "value-date": agreed_on.isoformat()})
         value.text = str(line.amount_xof)
-        _narrative(ET.SubElement(transaction, "provider-org"), _funder_name(line, project)[1])
+        provider = _funder_name(line, project)
+        if provider is None:  # the amount is public, not who promised it
+            _narrative(ET.SubElement(transaction, "description"), AWAITING_FUNDER)
+        else:
+            _narrative(ET.SubElement(transaction, "provider-org"), provider[1])
 
 
 def iati_xml() -> bytes:

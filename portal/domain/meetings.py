@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo, available_timezones
 import icalendar
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import case, select, update
+from sqlalchemy import case, or_, select, true, update
 from sqlalchemy.orm import joinedload, selectinload
 
 from portal.database import utcnow
@@ -43,6 +43,7 @@ from portal.models import (
     Organisation,
     OrganisationKind,
     Project,
+    Verification,
 )
 from portal.notifications.notify import notify
 from portal.urls import public_url
@@ -370,7 +371,29 @@ def _agenda(actor, ids, commune_id, organiser: Organisation | None, errors: dict
     return projects
 
 
-def _invitees(ids, errors: dict) -> list[Organisation]:
+# Who may be invited ----------------------------------------------------------------------------------------
+# An association still awaiting the ministry's verification (or refused) is hidden from commune officials
+# (visibility.visible_organisations): the commune may not invite it, nor be offered it. Mediators verify
+# associations and see them all: a meeting they call may need one that is not verified yet.
+
+NOT_INVITABLE = _l(
+    "No such organisation among those you may invite: an association is invited once the ministry has verified it."
+)
+
+
+def may_invite(actor, organisation: Organisation) -> bool:
+    """Whether `actor`, scheduling a meeting, may invite `organisation`."""
+    return organisation.kind != OrganisationKind.ASSOCIATION or organisation.is_verified or is_mediator(actor)
+
+
+def invitable_condition(actor):
+    """SQL twin of may_invite, for the choices the scheduling form offers."""
+    if is_mediator(actor):
+        return true()
+    return or_(Organisation.kind != OrganisationKind.ASSOCIATION, Organisation.verification == Verification.VERIFIED)
+
+
+def _invitees(actor, ids, errors: dict) -> list[Organisation]:
     if not isinstance(ids, list) or not ids:
         errors["invitee_organisation_ids"] = [str(_l("Invite at least one organisation."))]
         return []
@@ -380,8 +403,12 @@ def _invitees(ids, errors: dict) -> list[Organisation]:
     found = []
     for index, organisation_id in enumerate(dict.fromkeys(ids)):
         organisation = db.session.get(Organisation, organisation_id) if is_id(organisation_id) else None
-        if organisation is None:
-            errors[f"invitee_organisation_ids.{index}"] = [str(_l("No such organisation."))]
+        if organisation is None or not may_invite(actor, organisation):
+            # One message for an id that does not exist and for one the actor may not invite (an association
+            # awaiting verification is hidden from them): it says why, without telling which it was.
+            errors[f"invitee_organisation_ids.{index}"] = [
+                str(_l("No such organisation.") if is_mediator(actor) else NOT_INVITABLE)
+            ]
         else:
             found.append(organisation)
     return found
@@ -415,7 +442,7 @@ def schedule_meeting(actor, data: MeetingInput) -> Meeting:
     projects = _agenda(
         actor, data.project_ids if data.project_ids is not None else [], data.commune_id, organiser, errors
     )
-    invitees = _invitees(data.invitee_organisation_ids, errors)
+    invitees = _invitees(actor, data.invitee_organisation_ids, errors)
     if errors:
         raise Refused("validation_failed", fields=errors)
     meeting = Meeting(
@@ -799,7 +826,8 @@ def schedule_choices(user, commune_id=None) -> ScheduleChoices:
         .where(
             (Organisation.commune_id == commune.id)
             | Organisation.id.in_(homes)
-            | Organisation.kind.in_((OrganisationKind.PARTNER, OrganisationKind.MINISTRY))
+            | Organisation.kind.in_((OrganisationKind.PARTNER, OrganisationKind.MINISTRY)),
+            invitable_condition(user),
         )
         .order_by(Organisation.kind, Organisation.name)
         .limit(INVITEES_MAX)

@@ -4,12 +4,14 @@ Always live (no cache): a committed change shows at once. What is counted (api.m
 - projects: every project submitted at least once (`first_submitted_at` set), by its current status — drafts
   never counted (the `draft` key is there, at 0);
 - funding: the funding lines (in XOF) of the counted projects from agreement on (public projects);
-- commitments and disputes: those of the counted projects.
+- commitments and disputes: those of the counted projects. Dispute counts are confidential (api.md): published
+  only when the filters are region and/or year alone and at least DISPUTES_SHOWN_FROM disputes are counted, so
+  that no count singles out a dispute of one commune, cercle, sector or diaspora (`published_disputes`).
 Filters narrow the projects: commune, region and cercle (codes, on every map version), sector, the
 association's country of residence, and the year of first submission.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 from statistics import median
 
@@ -47,6 +49,10 @@ DIASPORA_PARTY = "association"
 # The commune's first answer to a submitted project: the only action a commune official takes from `submitted`.
 FIRST_ANSWER_ACTION = "project.start_review"
 YEAR_MIN, YEAR_MAX = 1960, 2100
+# Dispute counts are published from this many disputes on, and only under the filters that cover a whole region
+# or year (api.md, `/api/v1/stats`): a smaller or narrower count would point at one dispute of one commune.
+DISPUTES_SHOWN_FROM = 5
+DISPUTE_COUNT_FILTERS = frozenset({"region", "year"})
 
 
 @dataclass(frozen=True)
@@ -161,6 +167,19 @@ def dispute_counts(projects) -> dict[str, int]:
     return counts
 
 
+def may_publish_dispute_counts(filters: StatsFilter, counts: dict[str, int]) -> bool:
+    """Whether dispute counts may be shown: no filter but region and/or year, and at least DISPUTES_SHOWN_FROM
+    disputes counted. A filter added to StatsFilter later hides them until it is listed here."""
+    narrowed_by = {f.name for f in fields(filters) if getattr(filters, f.name) not in (None, "")}
+    return narrowed_by <= DISPUTE_COUNT_FILTERS and sum(counts.values()) >= DISPUTES_SHOWN_FROM
+
+
+def published_disputes(projects, filters: StatsFilter) -> dict[str, int] | None:
+    """The dispute counts the public may read for these filters; None when they could single out a dispute."""
+    counts = dispute_counts(projects)
+    return counts if may_publish_dispute_counts(filters, counts) else None
+
+
 def facilities_built(projects) -> int:
     """Facilities built: the projects handed over to their owner."""
     return db.session.scalar(
@@ -188,7 +207,7 @@ def stats(filters: StatsFilter = StatsFilter()) -> dict:
         "projects_by_status": projects_by_status(projects),
         "funding_xof_by_party_kind": funding_by_party_kind(projects),
         "commitments": commitment_counts(projects),
-        "disputes": dispute_counts(projects),
+        "disputes": published_disputes(projects, filters),
     }
 
 
@@ -225,7 +244,7 @@ class Dashboard:
     funding: dict[str, int]
     funding_by_year: dict[int, dict[str, int]]
     commitments: dict[str, int]
-    disputes: dict[str, int]
+    disputes: dict[str, int] | None  # None: not published for these filters (published_disputes)
     fulfilment_rate: float | None
     median_response_days: float | None
     facilities_built: int
@@ -248,7 +267,7 @@ def dashboard(filters: StatsFilter = StatsFilter()) -> Dashboard:
         funding=funding_by_party_kind(projects),
         funding_by_year=funding_by_year(projects),
         commitments=commitments,
-        disputes=dispute_counts(projects),
+        disputes=published_disputes(projects, filters),
         fulfilment_rate=fulfilment_rate(commitments),
         median_response_days=median_response_days(projects),
         facilities_built=facilities_built(projects),

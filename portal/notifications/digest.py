@@ -4,7 +4,8 @@
 claims it first; SCHEDULED_JOBS in portal/cli/jobs.py) and as `flask --app wsgi notifications digest`. It
 queues the mails in the caller's transaction and marks the items (`emailed_at`), so a digest is queued at most
 once per item: two runs at once wait for each other's row locks on PostgreSQL and serialise on SQLite's write
-lock.
+lock. Each item is checked again against the visibility rules as the digest is written (`withhold_unseen`,
+portal/notifications/inbox.py): what its reader may no longer see is left out.
 """
 
 import itertools
@@ -15,7 +16,7 @@ from sqlalchemy import select
 from portal.database import utcnow
 from portal.extensions import db
 from portal.models import MailMode, Notification, User
-from portal.notifications.inbox import notification_text, safe_link
+from portal.notifications.inbox import is_withheld, notification_text, safe_link, withhold_unseen
 from portal.notifications.rendering import queue_user_mail
 from portal.urls import public_url
 
@@ -51,14 +52,18 @@ def send_digests(now: datetime | None = None) -> int:
         for user_id, group in itertools.groupby(rows, key=lambda row: row.user_id):
             items = list(group)
             user = users.get(user_id)
+            readable = []
             if user is not None and user.is_active:
-                shown = items[-ITEMS_SHOWN:][::-1]  # the newest first
+                # Checked again now: an item whose record its reader may no longer see is left out (still marked).
+                readable = [item for item in withhold_unseen(user, items) if not is_withheld(item)]
+            if readable:
+                shown = readable[-ITEMS_SHOWN:][::-1]  # the newest first
                 queue_user_mail(
                     "digest",
                     user,
                     items=shown,
-                    count=len(items),
-                    more=len(items) - len(shown),
+                    count=len(readable),
+                    more=len(readable) - len(shown),
                     notification_text=notification_text,
                     item_url=lambda item: public_url(safe_link(item) or "/notifications/"),
                     link=public_url("/notifications/"),

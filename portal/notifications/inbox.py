@@ -1,20 +1,85 @@
 """Reading the in-app inbox: a user's notifications, newest first, their text in the viewer's language, and
-marking them read."""
+marking them read.
+
+Who is told is who may see (style.md, rule 15), and that holds when a notification is shown as much as when it is
+written: a member removed from a dispute's party since, say, no longer reads the dispute's subject. Each
+notification's record is read again from its link with the visibility rules of portal/visibility.py, in one
+query for a whole page (`withhold_unseen`); a notification whose record its reader may no
+longer see keeps its place and date but shows a neutral line, without its link.
+"""
+
+import re
+from collections import defaultdict
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import func, literal_column, or_, select, union_all, update
 
 from portal.database import utcnow
 from portal.extensions import db
+from portal.ids import parse_id
 from portal.labels import ROLE_LABELS, label
-from portal.models import Notification, User
+from portal.models import Dispute, Meeting, Notification, Organisation, Project, User
 from portal.notifications.events import EVENTS
+from portal.visibility import visible_disputes, visible_meetings, visible_organisations, visible_projects
 
 FALLBACK_TEXT = _l("A change on the portal concerns you.")
+WITHHELD_TEXT = _l("A notification about something you can no longer see.")
+
+# The records notifications link to (events.py writes these paths), with the rule that lists what a user may see.
+# A commitment's link is its project's page: who may see the project sees its commitments.
+RECORD_LINK = re.compile(r"^/(projects|meetings|disputes|organisations)/(\d+)(?=$|[/#?])")
+VISIBLE_RECORDS = {
+    "projects": (Project, visible_projects),
+    "meetings": (Meeting, visible_meetings),
+    "disputes": (Dispute, visible_disputes),
+    "organisations": (Organisation, visible_organisations),
+}
+
+
+def record_of(notification: Notification) -> tuple[str, int] | None:
+    """The (kind, id) of the record whose visibility the notification depends on; None for an event about the
+    reader's own account or membership (told whatever they may see now) and for a link to no record."""
+    spec = EVENTS.get(notification.event)
+    if spec is not None and (spec.personal or spec.security):
+        return None
+    found = RECORD_LINK.match(notification.link or "")
+    record_id = parse_id(found.group(2)) if found else None  # within the columns' range: never an overflow
+    return (found.group(1), record_id) if record_id is not None else None
+
+
+def withhold_unseen(user, notifications: list[Notification]) -> list[Notification]:
+    """Marks `withheld` each notification whose record `user` may no longer see (or that is gone): one query for
+    them all, whatever their number and kinds of record (the page's query count stays fixed). Returns them."""
+    wanted: dict[str, set[int]] = defaultdict(set)
+    for notification in notifications:
+        record = record_of(notification)
+        if record is not None:
+            wanted[record[0]].add(record[1])
+    kinds = list(wanted)
+    checks = []
+    for index, kind in enumerate(kinds):  # each kind's visible ids among those wanted, tagged with its position
+        model, visible = VISIBLE_RECORDS[kind]
+        tag = literal_column(str(index))  # a constant of ours, never input
+        checks.append(visible(user).where(model.id.in_(wanted[kind])).with_only_columns(tag, model.id))
+    seen: set[tuple[str, int]] = set()
+    if checks:
+        rows = db.session.execute(union_all(*checks) if len(checks) > 1 else checks[0])
+        seen = {(kinds[int(index)], found) for index, found in rows}
+    for notification in notifications:
+        record = record_of(notification)
+        notification.withheld = record is not None and record not in seen
+    return notifications
+
+
+def is_withheld(notification: Notification) -> bool:
+    return getattr(notification, "withheld", False)
 
 
 def notification_text(notification: Notification) -> str:
-    """The notification's text in the current language (the viewer's, or the mail's under force_locale)."""
+    """The notification's text in the current language (the viewer's, or the mail's under force_locale); a neutral
+    line for one whose record its reader may no longer see (`withhold_unseen`)."""
+    if is_withheld(notification):
+        return str(WITHHELD_TEXT)
     spec = EVENTS.get(notification.event)
     audience = spec.audience(notification.audience) if spec else None
     if audience is None or audience.text is None:
@@ -30,7 +95,9 @@ def notification_text(notification: Notification) -> str:
 
 
 def safe_link(notification: Notification) -> str | None:
-    """The record's path, only if it is a path on this site."""
+    """The record's path, only if it is a path on this site (and its reader may still see the record)."""
+    if is_withheld(notification):
+        return None
     link = notification.link or ""
     if link.startswith("/") and not link.startswith("//") and "\\" not in link:
         return link
@@ -55,7 +122,7 @@ def inbox_page(user: User, page: int, per_page: int) -> tuple[list[Notification]
         .limit(per_page + 1)
         .offset((page - 1) * per_page)
     ).all()
-    return list(rows[:per_page]), len(rows) > per_page
+    return withhold_unseen(user, list(rows[:per_page])), len(rows) > per_page
 
 
 def own_notification(user: User, notification_id: int) -> Notification:
@@ -67,11 +134,12 @@ def own_notification(user: User, notification_id: int) -> Notification:
 
 
 def mark_read(user: User, notification_id: int) -> Notification:
+    """Marks the notification read; checked again, so that its link leads only where its reader may still go."""
     notification = own_notification(user, notification_id)
     if notification.read_at is None:
         notification.read_at = utcnow()
         db.session.flush()
-    return notification
+    return withhold_unseen(user, [notification])[0]
 
 
 def mark_all_read(user: User) -> int:

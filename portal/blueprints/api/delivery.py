@@ -672,7 +672,7 @@ def dump_convention(project) -> dict:
                 "organisation": {"id": party.organisation.id, "name": party.organisation.name},
                 "representatives": party.representatives,
             }
-            for party in convention.parties(project)
+            for party in convention.parties(project, api_user())  # a funder awaiting confirmation, as they may read it
         ],
         "url": url_for("projects.convention", project_id=project.id),
     }

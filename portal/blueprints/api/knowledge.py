@@ -37,10 +37,11 @@ class StatsArgs(Schema):
     year = fields.Integer(validate=in_range(YEAR_MIN, YEAR_MAX), metadata={"description": "year of first submission"})
 
 
-def _counts(keys, description: str):
+def _counts(keys, name: str, description: str | None = None, **options):
     return fields.Nested(
-        Schema.from_dict({key: fields.Integer() for key in keys}, name=f"Stats{description}"),
-        metadata={"description": description},
+        Schema.from_dict({key: fields.Integer() for key in keys}, name=f"Stats{name}"),
+        metadata={"description": description or name},
+        **options,
     )
 
 
@@ -48,7 +49,12 @@ class StatsSchema(Schema):
     projects_by_status = _counts(STATUS_KEYS, "Projects")
     funding_xof_by_party_kind = _counts(PARTY_KINDS, "Funding")
     commitments = _counts(COMMITMENT_KEYS, "Commitments")
-    disputes = _counts(DISPUTE_STATUSES, "Disputes")
+    disputes = _counts(
+        DISPUTE_STATUSES,
+        "Disputes",
+        "Disputes: null unless the only filters are region and/or year and at least 5 disputes are counted",
+        allow_none=True,
+    )
 
 
 class EnteredBySchema(Schema):

@@ -20,7 +20,7 @@ from portal.domain.indicators import (
 )
 from portal.domain.planning import planning_sheet
 from portal.domain.projections import BAND_WIDTH, HORIZON_YEARS, linear_projection
-from portal.domain.stats import YEAR_MAX, YEAR_MIN, StatsFilter, dashboard, filter_choices
+from portal.domain.stats import DISPUTES_SHOWN_FROM, YEAR_MAX, YEAR_MIN, StatsFilter, dashboard, filter_choices
 from portal.domain.territories import get_commune
 from portal.errors import Refused
 from portal.i18n import format_total
@@ -91,11 +91,12 @@ def dashboards():
             ]
             + [(_("Overdue"), data.commitments["overdue"], _number(data.commitments["overdue"]))],
         ),
-        "disputes": bar_chart(
+    }
+    if data.disputes is not None:  # None: these filters could single out a dispute (domain/stats.py)
+        charts["disputes"] = bar_chart(
             _("Disputes by status"),
             [(labels.label(labels.DISPUTE_STATUS_COUNT_LABELS, k), v, _number(v)) for k, v in data.disputes.items()],
-        ),
-    }
+        )
     return render_template(
         "knowledge/dashboards.html",
         data=data,
@@ -107,6 +108,7 @@ def dashboards():
         percent=format_percent,
         number=_number,
         party_kinds=list(data.funding),
+        disputes_shown_from=DISPUTES_SHOWN_FROM,
     )
 
 

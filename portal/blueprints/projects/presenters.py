@@ -57,12 +57,11 @@ def money_summary(project: Project) -> dict:
     budget, funding = project.budget_total_xof, project.funding_total_xof
     rows = []
     for line in project.funding_lines:
-        named = line.organisation is not None and pledges.names_funder(current_user, project, line)
         rows.append(
             (
                 line,
                 share(line.amount_xof, budget),
-                line.organisation.name if named else None,
+                pledges.funder_name(current_user, project, line),
                 pledges.awaits_funder(project, line),
             )
         )
