@@ -248,17 +248,19 @@ def test_each_workflow_event_reaches_the_people_the_events_table_names_in_french
     assert stub.accepted_counts() == {row.id: 1 for row in rows}  # every mail once
     events = {event for event, _to in sent}
     assert {"project_open_consultation", "meeting_invited", "commitment_report_fulfilled"} <= events
-    # The dispute: association A (the officer acts; its member the treasurer) against commune A (the mayor); the
-    # mediator. The partner's observer and association B never hear of it.
+    # The dispute: association A (the officer acts; its member the treasurer) against commune A (the mayor and
+    # the secrétaire général); the mediator. The partner's observer and association B never hear of it.
     assert {to for event, to in sent if event == "dispute_opened"} == {
         "treasurer@example.org",
         "mayor@example.org",
+        "clerk@example.org",
         "mediator@example.org",
     }
     assert {to for event, to in sent if event == "dispute_acknowledge"} == {
         "association@example.org",
         "treasurer@example.org",
         "mayor@example.org",
+        "clerk@example.org",
     }
     for row in rows:
         [request] = [r for r in stub.requests_for(row.id) if r.accepted]
