@@ -76,5 +76,7 @@ def test_the_dashboards_filter_without_javascript(browser, live_server):
         page.get_by_role("button", name="Apply the filters").click()
     assert "sector=health" in page.url
     assert page.locator("select[name=sector]").input_value() == "health"
-    assert page.locator("svg.chart").count() == 6 and page.locator("figure table").count() == 6
+    # Filtered by sector, the dispute counts could single a dispute out: the five other charts, and a word instead.
+    assert page.locator("svg.chart").count() == 5 and page.locator("figure table").count() == 5
+    assert page.locator("#disputes-withheld").is_visible()
     context.close()
