@@ -4,11 +4,12 @@ from decimal import Decimal
 
 import pytz
 from babel import Locale
-from babel.dates import format_time, get_timezone_location
+from babel.dates import format_time, get_datetime_format, get_timezone_location
 from babel.numbers import format_currency, format_decimal, get_currency_symbol
 from babel.units import format_unit
 from flask import current_app, g, has_request_context, request, session
 from flask_babel import format_date, format_datetime, get_locale, get_timezone
+from flask_babel import format_time as format_viewer_time
 from flask_login import current_user
 
 from portal.database import utcnow
@@ -124,14 +125,27 @@ def _viewer_rate(currency: str) -> Decimal | None:
 
 
 def format_when(value, style: str = "medium") -> str:
-    """A UTC datetime in the viewer's time zone and language."""
-    return format_datetime(value, style)
+    """A UTC datetime in the viewer's time zone and language, to the minute: "15 déc. 2026, 09:00" (seconds
+    tell a reader nothing)."""
+    if style != "medium":
+        return format_datetime(value, style)
+    locale = get_locale()
+    pattern = get_datetime_format("medium", locale=locale).replace("'", "")
+    return pattern.replace("{0}", format_viewer_time(value, "short")).replace("{1}", format_date(value, "medium"))
+
+
+def zone_name(name: str) -> str:
+    """An IANA time zone as people know it, in the viewer's language: "Bamako", "Paris", "Londres"."""
+    try:
+        return get_timezone_location(pytz.timezone(name), locale=get_locale(), return_city=True)
+    except (pytz.UnknownTimeZoneError, LookupError):
+        return name
 
 
 def format_meeting_time(value, zone_name: str, style: str = "medium") -> str:
     """A meeting's time in the viewer's zone, with the meeting's own beside it when it differs:
-    "15 déc. 2026, 09:00:00 (10:00 Paris)"."""
-    shown = format_datetime(value, style)
+    "15 déc. 2026, 09:00 (10:00 Paris)"."""
+    shown = format_when(value, style)
     viewer_zone = get_timezone()
     try:
         zone = pytz.timezone(zone_name)

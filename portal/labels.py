@@ -75,7 +75,12 @@ MAIL_MODE_LABELS = {
 
 # Meetings: an invitee's answer, the meeting's state, an attending party's answer to the minutes.
 RSVP_LABELS = {"yes": _l("Will attend"), "no": _l("Will not attend"), "maybe": _l("Maybe"), None: _l("No answer yet")}
-MEETING_STATUS_LABELS = {"scheduled": _l("Scheduled"), "cancelled": _l("Cancelled")}
+MEETING_STATUS_LABELS = {
+    "scheduled": _l("Scheduled"),
+    "held": _l("Held"),
+    "minutes_awaited": _l("Minutes awaited"),  # started, still scheduled, no minutes yet
+    "cancelled": _l("Cancelled"),
+}
 MINUTES_ANSWER_LABELS = {"approved": _l("Approved"), "commented": _l("Commented"), None: _l("No answer yet")}
 # Commitments (engagements): their states and kinds.
 COMMITMENT_STATUS_LABELS = {

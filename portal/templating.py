@@ -4,7 +4,16 @@ from flask import Flask
 from flask_babel import get_locale
 
 from portal import labels
-from portal.i18n import country_name, format_day, format_meeting_time, format_money, format_total, format_when
+from portal.domain.meetings import shown_status
+from portal.i18n import (
+    country_name,
+    format_day,
+    format_meeting_time,
+    format_money,
+    format_total,
+    format_when,
+    zone_name,
+)
 from portal.visibility import is_mediator_or_admin
 
 
@@ -18,6 +27,9 @@ def register_template_helpers(app: Flask) -> None:
         party_kind_label=lambda code: labels.label(labels.PARTY_KIND_LABELS, code),
         rsvp_label=lambda code: labels.label(labels.RSVP_LABELS, code),
         meeting_status_label=lambda code: labels.label(labels.MEETING_STATUS_LABELS, code),
+        # what a page says of a meeting: its status, or "minutes awaited" (portal/domain/meetings.py)
+        meeting_status_of=shown_status,
+        meeting_state=lambda meeting: labels.label(labels.MEETING_STATUS_LABELS, shown_status(meeting)),
         commitment_status_label=lambda code: labels.label(labels.COMMITMENT_STATUS_LABELS, code),
         commitment_kind_label=lambda code: labels.label(labels.COMMITMENT_KIND_LABELS, code),
         kind_labels=labels.KIND_LABELS,
@@ -33,4 +45,5 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["total"] = format_total
     app.jinja_env.filters["when"] = format_when
     app.jinja_env.filters["meeting_time"] = format_meeting_time
+    app.jinja_env.filters["zone_name"] = zone_name
     app.jinja_env.filters["day"] = format_day

@@ -21,8 +21,8 @@ def build_meeting(
     timezone: str = "Europe/Paris",
     **fields,
 ) -> Meeting:
-    """A scheduled meeting of `organiser` (a commune's organisation or the ministry); `minutes`: posted, with the
-    first invitee attending and no answer yet."""
+    """A scheduled meeting of `organiser` (a commune's organisation or the ministry); `minutes`: posted (so held),
+    with the first invitee attending and no answer yet."""
     n = next(_sequence)
     meeting = Meeting(
         uid=f"test-meeting-{n}-{utcnow().timestamp()}@test",
@@ -39,6 +39,7 @@ def build_meeting(
     meeting.agenda = [MeetingProject(project_id=p.id, position=i) for i, p in enumerate(projects)]
     meeting.invitees = [MeetingInvitee(organisation_id=o.id) for o in invitees]
     if minutes:
+        meeting.status = "held"
         meeting.minutes_summary = "Le conseil a entendu l’association."
         meeting.minutes_decisions = ["Visite du site en janvier."]
         meeting.minutes_posted_at = utcnow()

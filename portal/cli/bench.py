@@ -574,7 +574,7 @@ def _meetings(world: _World, plans: list[dict], batch: Batch, made: Counter) -> 
                 "online_url": None,
                 "reminder_hours": 48,
                 "reminded_at": None if upcoming else starts - timedelta(hours=48),
-                "status": "scheduled",
+                "status": "scheduled" if upcoming else "held",  # past ones have their minutes
                 "sequence": 0,
                 "minutes_summary": None
                 if upcoming

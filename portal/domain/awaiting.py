@@ -80,7 +80,8 @@ def projects_awaiting(user) -> list[Waiting]:
 
 def meetings_awaiting(user) -> list[Waiting]:
     """Invitations to answer (for the invited organisations), minutes to post (for the organiser's officials, once
-    the meeting is over) and minutes to answer (for the attending organisations)."""
+    the meeting is over) and minutes to answer (for the attending organisations). The organiser is never asked to
+    answer its own invitation nor its own minutes (product.md), even when it is listed among them."""
     memberships = memberships_of(user)
     acting = [m.organisation_id for m in memberships if m.role != "observer"]
     organisers = [
@@ -97,6 +98,7 @@ def meetings_awaiting(user) -> list[Waiting]:
             select(Meeting)
             .join(MeetingInvitee, MeetingInvitee.meeting_id == Meeting.id)
             .where(MeetingInvitee.organisation_id.in_(acting), MeetingInvitee.rsvp.is_(None))
+            .where(MeetingInvitee.organisation_id != Meeting.organiser_id)
             .where(scheduled, Meeting.starts_at > now)
             .order_by(Meeting.starts_at, Meeting.id)
             .limit(LIMIT)
@@ -106,7 +108,8 @@ def meetings_awaiting(user) -> list[Waiting]:
             select(Meeting)
             .join(MeetingAttendee, MeetingAttendee.meeting_id == Meeting.id)
             .where(MeetingAttendee.organisation_id.in_(acting), MeetingAttendee.answer.is_(None))
-            .where(scheduled, Meeting.minutes_posted_at.is_not(None))
+            .where(MeetingAttendee.organisation_id != Meeting.organiser_id)
+            .where(Meeting.status == MeetingStatus.HELD)
             .order_by(Meeting.minutes_posted_at, Meeting.id)
             .limit(LIMIT)
         ).unique()

@@ -64,6 +64,12 @@ AGENDA_MAX, INVITEES_MAX, DECISIONS_MAX = 50, 100, 100
 YEARS = (1990, 2100)  # meetings recorded after the fact, or planned: nothing a time zone cannot convert
 
 
+PAST_START = _l(
+    "This date is past. If the meeting already took place and you are recording it late, tick the box below; "
+    "otherwise correct the date."
+)
+
+
 def _too_long(n: int) -> str:
     return str(_l("At most %(n)s characters.", n=n))
 
@@ -98,6 +104,24 @@ def ends_at(meeting: Meeting) -> datetime:
 
 def has_started(meeting: Meeting, now: datetime | None = None) -> bool:
     return meeting.starts_at <= (now or utcnow())
+
+
+MINUTES_AWAITED = "minutes_awaited"
+
+
+def shown_status(meeting: Meeting, now: datetime | None = None) -> str:
+    """What the pages say of a meeting: its status, or "minutes awaited" for one that has started, is still
+    scheduled and has no minutes yet (product.md)."""
+    if meeting.status == MeetingStatus.SCHEDULED and has_started(meeting, now):
+        return MINUTES_AWAITED
+    return meeting.status
+
+
+def _not_scheduled(meeting: Meeting) -> str:
+    """Why an invitation can no longer be answered, nor the meeting changed."""
+    if meeting.status == MeetingStatus.HELD:
+        return _l("This meeting took place: its minutes are posted.")
+    return _l("This meeting is cancelled.")
 
 
 # Who a user is for a meeting ----------------------------------------------------------------------------
@@ -143,8 +167,9 @@ def can_change(user, meeting: Meeting) -> bool:
 
 
 def rsvp_organisations(user, meeting: Meeting) -> list[Organisation]:
-    """The invited organisations the user answers for (through a membership that is not observer)."""
-    mine = _acting_ids(user)
+    """The invited organisations the user answers for (through a membership that is not observer); the organiser
+    is never asked to answer its own invitation (product.md)."""
+    mine = _acting_ids(user) - {meeting.organiser_id}
     return [i.organisation for i in meeting.invitees if i.organisation_id in mine]
 
 
@@ -153,24 +178,28 @@ def can_rsvp(user, meeting: Meeting) -> bool:
 
 
 def minutes_approved(meeting: Meeting) -> bool:
-    return any(a.answer == "approved" for a in meeting.attendees)
+    """Whether an attending party other than the organiser approved the minutes (the organiser wrote them: its own
+    approval, recorded before this rule, counts for nothing)."""
+    return any(a.answer == "approved" and a.organisation_id != meeting.organiser_id for a in meeting.attendees)
 
 
 def can_post_minutes(user, meeting: Meeting) -> bool:
-    """The organiser's officials, once the meeting has started, until the first attending party approves."""
+    """The organiser's officials, once the meeting has started, until the first attending party approves: while
+    it is scheduled (the first posting makes it held) or held (a correction)."""
     return (
         can_manage(user, meeting)
-        and meeting.status == MeetingStatus.SCHEDULED
+        and meeting.status in (MeetingStatus.SCHEDULED, MeetingStatus.HELD)
         and has_started(meeting)
         and not minutes_approved(meeting)
     )
 
 
 def answer_organisations(user, meeting: Meeting) -> list[Organisation]:
-    """The attending parties the user answers the minutes for (through a membership that is not observer)."""
+    """The attending parties the user answers the minutes for (through a membership that is not observer); the
+    organiser, who wrote them, does not approve its own minutes (product.md)."""
     if not meeting.has_minutes:
         return []
-    mine = _acting_ids(user)
+    mine = _acting_ids(user) - {meeting.organiser_id}
     return [a.organisation for a in meeting.attendees if a.organisation_id in mine]
 
 
@@ -281,6 +310,9 @@ class MeetingInput:
     reminder_hours: int | None = None
     dispute_id: int | None = None  # a mediation session of this dispute
     given: set = field(default_factory=set)
+    # A start already past records a meeting held earlier: legitimate, but a slip on a form is likelier, so the
+    # forms ask for a ticked box; the API records it as asked (api.md).
+    past_confirmed: bool = True
 
 
 def _clean(value):
@@ -303,6 +335,11 @@ def _check_fields(data: MeetingInput, meeting: Meeting | None, errors: dict) -> 
         errors["starts_at"] = [str(_l("Give the date and time of the start."))]
     elif data.starts_at is not None and not YEARS[0] <= data.starts_at.year <= YEARS[1]:
         errors["starts_at"] = [str(_l("A date from %(first)s to %(last)s.", first=YEARS[0], last=YEARS[1]))]
+    elif data.starts_at is not None and is_time_zone(zone) and not data.past_confirmed:
+        start = to_utc(data.starts_at, zone)
+        moved = creating or start != meeting.starts_at
+        if moved and start < utcnow():
+            errors["starts_at"] = [str(_l(PAST_START))]
     duration = data.duration_minutes
     if duration is None and creating:
         errors["duration_minutes"] = [str(_l("This field is required."))]
@@ -517,7 +554,7 @@ def check_changeable(actor, meeting: Meeting) -> None:
     if not can_manage(actor, meeting):
         raise Refused("forbidden")
     if meeting.status != MeetingStatus.SCHEDULED:
-        raise Refused("invalid_transition", _l("This meeting is cancelled."))
+        raise Refused("invalid_transition", _not_scheduled(meeting))
 
 
 def reschedule_meeting(actor, meeting: Meeting, data: MeetingInput, version: int | None) -> Meeting:
@@ -592,11 +629,12 @@ def _one_of(organisations: list[Organisation], organisation_id, name: str = "org
 
 
 def check_may_rsvp(actor, meeting: Meeting) -> None:
-    """403 for anyone who answers for no invited organisation, then 409 for a cancelled meeting."""
+    """403 for anyone who answers for no invited organisation (the organiser's included), then 409 for a meeting
+    held or cancelled."""
     if not rsvp_organisations(actor, meeting):
         raise Refused("forbidden", _l("Only members of an invited organisation answer the invitation."))
     if meeting.status != MeetingStatus.SCHEDULED:
-        raise Refused("invalid_transition", _l("This meeting is cancelled."))
+        raise Refused("invalid_transition", _not_scheduled(meeting))
 
 
 def answer_invitation(actor, meeting: Meeting, answer: str, organisation_id: int | None = None) -> MeetingInvitee:
@@ -629,7 +667,7 @@ def check_may_post_minutes(actor, meeting: Meeting) -> None:
     minutes an attending party approved."""
     if not can_manage(actor, meeting):
         raise Refused("forbidden", _l("The organiser's officials post the minutes."))
-    if meeting.status != MeetingStatus.SCHEDULED:
+    if meeting.status == MeetingStatus.CANCELLED:
         raise Refused("invalid_transition", _l("This meeting is cancelled."))
     if not has_started(meeting):
         raise Refused("invalid_transition", _l("Minutes are posted once the meeting has started."))
@@ -640,8 +678,8 @@ def check_may_post_minutes(actor, meeting: Meeting) -> None:
 def post_minutes(
     actor, meeting: Meeting, summary: str, decisions: list, attendee_organisation_ids: list, people: str | None = None
 ) -> Meeting:
-    """The minutes (summary, decisions, attendance), once the meeting has started; posted again, they replace
-    the previous ones, until the first attending party approves."""
+    """The minutes (summary, decisions, attendance), once the meeting has started: the meeting is held. Posted
+    again, they replace the previous ones, until the first attending party approves."""
     check_may_post_minutes(actor, meeting)
     errors: dict[str, list[str]] = {}
     summary = (summary or "").strip() if isinstance(summary, str) else ""
@@ -680,6 +718,7 @@ def post_minutes(
     meeting.minutes_people = people or None
     meeting.minutes_posted_at = utcnow()
     meeting.minutes_posted_by_id = actor.id
+    meeting.status = MeetingStatus.HELD
     meeting.attendees = []  # earlier answers were about earlier text: the rows go before the new ones come
     db.session.flush()
     meeting.attendees = [MeetingAttendee(organisation=o) for o in attending]
@@ -697,7 +736,8 @@ def post_minutes(
 
 
 def check_may_answer_minutes(actor, meeting: Meeting) -> None:
-    """409 for an invitee while no minutes are posted; 403 for anyone who answers for no attending party."""
+    """409 for an invitee while no minutes are posted; 403 for anyone who answers for no attending party (the
+    organiser's included)."""
     if answer_organisations(actor, meeting):
         return
     if not meeting.has_minutes and rsvp_organisations(actor, meeting):

@@ -16,7 +16,11 @@ from portal.models.users import User
 
 
 class MeetingStatus(enum.StrEnum):
+    """Scheduled, then held once its minutes are posted (they may be corrected until an attending party
+    approves them), or cancelled."""
+
     SCHEDULED = "scheduled"
+    HELD = "held"
     CANCELLED = "cancelled"
 
 

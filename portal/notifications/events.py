@@ -272,7 +272,11 @@ def _meeting_organisers(context: Context) -> list[User]:
 
 
 def _meeting_attendees(context: Context) -> list[User]:
-    return recipients.acting_members(a.organisation_id for a in context["meeting"].attendees)
+    """The attending parties asked to approve the minutes: never the organiser, who wrote them."""
+    meeting = context["meeting"]
+    return recipients.acting_members(
+        a.organisation_id for a in meeting.attendees if a.organisation_id != meeting.organiser_id
+    )
 
 
 def meeting_params(context: Context) -> dict:

@@ -217,7 +217,13 @@ def test_a_mayor_answers_a_proposal_schedules_a_meeting_and_records_minutes_and_
     page.get_by_label("Fuseau horaire de la réunion", exact=True).select_option("Africa/Bamako")
     page.get_by_label("Lieu", exact=True).fill("Mairie de Diéma")
     journey.click("button", "Planifier et envoyer les invitations")
+    # A past date is taken once the mayor says the meeting already took place.
+    page.wait_for_load_state("load")  # refused (422), what was typed kept: the reason stands next to the date
+    assert "Cette date est passée" in page.locator("#meeting-date-error").inner_text()
+    page.get_by_label("Cette réunion a déjà eu lieu : je l’enregistre après coup").check()
+    journey.click("button", "Planifier et envoyer les invitations")
     journey.see("meeting", "Concertation sur le puits maraîcher")
+    assert "Compte rendu attendu" in page.locator(".facts").inner_text()
     assert "Mairie de Diéma" in page.locator(".facts").inner_text()
     assert ASSOCIATION_A in page.locator("main").inner_text()  # invited: the project's association
 
@@ -233,14 +239,20 @@ def test_a_mayor_answers_a_proposal_schedules_a_meeting_and_records_minutes_and_
     journey.click("button", "Publier le compte rendu")
     journey.see("minutes-posted", "Concertation sur le puits maraîcher")
     assert "Devis du puisatier en mars." in page.locator("#minutes").inner_text()
+    # Held (« tenue »): nothing left to answer nor to cancel; the commune does not approve its own minutes.
+    assert "Tenue" in page.locator(".facts").inner_text()
+    main = page.locator("main").inner_text()
+    assert "Votre organisation sera-t-elle présente" not in main and "Annuler la réunion" not in main
+    assert "Approuver le compte rendu" not in main
 
-    # The commitments taken there.
+    # The commitments taken there, one after the other: the form stays tied to the meeting until the mayor leaves.
+    journey.click("link", re.compile("Enregistrer un engagement pris ici"))
+    journey.see("commitment-form", MAYOR_PROJECT)
     for promising, what in (
         (ASSOCIATION_A, "Fournir le devis du puisatier"),
         (commune_name, "Délibérer sur l’affectation du terrain"),
     ):
-        journey.click("link", re.compile("Enregistrer un engagement pris ici"))
-        journey.see("commitment-form", MAYOR_PROJECT)
+        assert "réunion d’où vous venez" in page.locator("#record-commitment").inner_text()
         page.get_by_label("Qui s'engage").select_option(label=promising)
         page.get_by_label("Type d'engagement").select_option("administrative")
         page.get_by_label("Ce qui est promis").fill(what)
@@ -249,7 +261,7 @@ def test_a_mayor_answers_a_proposal_schedules_a_meeting_and_records_minutes_and_
         journey.see("commitment-recorded", MAYOR_PROJECT)
         assert "L'engagement est enregistré." in page.locator("main").inner_text()
         assert what in page.locator("#commitments").inner_text()
-        journey.click("link", "Concertation sur le puits maraîcher")
+    journey.click("link", "Retour à la réunion")
     taken = page.locator("#commitments").inner_text()
     assert "Fournir le devis du puisatier" in taken and "Délibérer sur l’affectation du terrain" in taken
 

@@ -11,7 +11,15 @@ from portal.blueprints.api.common import Id, PageArgs, UtcDateTime, documented_b
 from portal.blueprints.api.messages import in_range
 from portal.domain import meetings as rules
 from portal.errors import Refused
-from portal.models import MINUTES_ANSWERS, RSVP_ANSWERS, Meeting, MeetingAttendee, MeetingInvitee, MeetingProject
+from portal.models import (
+    MINUTES_ANSWERS,
+    RSVP_ANSWERS,
+    Meeting,
+    MeetingAttendee,
+    MeetingInvitee,
+    MeetingProject,
+    MeetingStatus,
+)
 from portal.visibility import visible_meetings
 
 blp = api_blueprint("meetings", "Consultation meetings (réunions de concertation), their invitations and minutes.")
@@ -129,7 +137,9 @@ class MinutesOut(Schema):
 class MeetingOut(Schema):
     id = fields.Integer()
     title = fields.String()
-    status = fields.String()
+    status = fields.String(
+        metadata={"description": "scheduled; held once minutes are posted; cancelled", "enum": list(MeetingStatus)}
+    )
     version = fields.Integer()
     sequence = fields.Integer()
     commune_id = fields.Integer()
@@ -333,7 +343,8 @@ def cancel_meeting(meeting_id):
 @documented_body(blp, "MeetingRsvp")
 @blp.response(200, MeetingOut)
 def rsvp(meeting_id):
-    """An invited organisation's answer (yes, no, maybe); the last one stands. Its members but observers."""
+    """An invited organisation's answer (yes, no, maybe), while the meeting is scheduled; the last one stands. Its
+    members but observers; never the organiser, for its own invitation."""
     user = require_api_user()
     meeting = _meeting(meeting_id)
     rules.check_may_rsvp(user, meeting)
@@ -346,8 +357,9 @@ def rsvp(meeting_id):
 @documented_body(blp, "MeetingMinutes")
 @blp.response(200, MeetingOut)
 def post_minutes(meeting_id):
-    """Posts the minutes once the meeting has started; posted again, they replace the previous ones until the
-    first attending party approves. Officials of the organising commune, or mediators for the ministry's."""
+    """Posts the minutes once the meeting has started: the meeting is `held`. Posted again, they replace the
+    previous ones until the first attending party approves. Officials of the organising commune, or mediators for
+    the ministry's."""
     user = require_api_user()
     meeting = _meeting(meeting_id)
     rules.check_may_post_minutes(user, meeting)
@@ -363,7 +375,7 @@ def post_minutes(meeting_id):
 @blp.response(200, MeetingOut)
 def answer_minutes(meeting_id):
     """An attending party approves the minutes or comments on them (comment required). Its members but
-    observers."""
+    observers; never the organiser, for its own minutes."""
     user = require_api_user()
     meeting = _meeting(meeting_id)
     rules.check_may_answer_minutes(user, meeting)

@@ -65,7 +65,6 @@ def index():
         meetings=rows[:PER_PAGE],
         has_next=len(rows) > PER_PAGE,
         page=page,
-        now=utcnow(),
         can_schedule=rules.can_schedule(current_user),
     )
 
@@ -241,6 +240,7 @@ def _form_values(meeting: Meeting | None = None) -> dict:
                 "online_url",
                 "reminder_hours",
                 "version",
+                "recorded_late",
             )
         }
     if meeting is None:
@@ -275,6 +275,7 @@ def _input_from(values: dict, errors: dict, **extra) -> rules.MeetingInput:
         online_url=values["online_url"],
         reminder_hours=_int_or(values["reminder_hours"], None) if values["reminder_hours"].strip() else None,
         given={"title", "location", "online_url"},
+        past_confirmed=values.get("recorded_late") == "yes",
         **extra,
     )
 

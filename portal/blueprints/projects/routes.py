@@ -264,6 +264,11 @@ def record_commitment(project_id):
         errors = error.fields or {"description": [error.text()]}
         return _render_project(project, error.status, commitment={"name": "record", "errors": errors, **values})
     flash(_("The commitment is recorded."), "info")
+    if data["meeting_id"] is not None:  # from a meeting's page: the next one is taken there too, until they leave
+        return redirect(
+            url_for("projects.show", project_id=project.id, meeting_id=data["meeting_id"], _anchor="record-commitment"),
+            code=303,
+        )
     return redirect(url_for("projects.show", project_id=project.id, _anchor="commitments"), code=303)
 
 
