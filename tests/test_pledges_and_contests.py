@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import select
 
 from portal.domain import commitments, contributions, projects
+from portal.domain.audit import record
 from portal.models import AuditEvent, Commitment, Notification, ProjectStatus
 from tests.commitment_factories import co_funded_project, make_commitment
 from tests.meeting_factories import make_meeting
@@ -140,3 +141,22 @@ def test_a_pledge_shows_what_its_confirmed_tranches_received_and_reaching_it_con
     assert confirmed.after["contribution_id"] == second.id
     # The association hears of its pledge confirmed, as of any confirmation (besides the tranche's own news).
     assert session.query(Notification).filter_by(user_id=cast.users["officer"].id).count() >= notified + 2
+
+
+def test_a_contest_recorded_before_the_side_was_kept_names_the_side_the_person_speaks_for(client, cast, session):
+    """Contests recorded before this change kept no side: the person's membership of another party names it."""
+    project = co_funded_project(cast)
+    commitment = make_commitment(project, cast.association, status="contested")
+    record(
+        "commitment.contest",
+        "commitment",
+        commitment.id,
+        actor=cast.users["mayor"],
+        before={"status": "fulfilled"},
+        after={"status": "contested", "project_id": project.id},
+        comment=REASON,
+    )
+    session.commit()
+    contested = client.get(f"/api/v1/commitments/{commitment.id}").get_json()["contested"]
+    assert contested["reason"] == REASON and contested["evidence"] == []
+    assert contested["by"]["organisation"] == {"id": cast.commune_org.id, "name": cast.commune_org.name}
