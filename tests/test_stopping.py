@@ -1,6 +1,7 @@
 """Issue 21: stopping `make run` with Ctrl-C (SIGINT to its process group) leaves no process behind after 10
 seconds, and the outbox worker stops within seconds on SIGTERM even while another process holds the database's
-write lock, losing nothing. Both against a fresh SQLite file, whatever TEST_DATABASE_URL says (as `make run`)."""
+write lock, losing nothing — both against a fresh SQLite file whatever TEST_DATABASE_URL says (as `make run`); and,
+on the test's own database (SQLite or PostgreSQL), the worker's lock waits end within their seconds."""
 
 import os
 import signal
