@@ -44,13 +44,15 @@ seed: migrate
 
 run: install translations seed serve
 
-# Gunicorn for the pages and the API, and the outbox worker beside it; Ctrl-C stops everything it started.
+# Gunicorn for the pages and the API, and the outbox worker beside it; Ctrl-C stops everything it started within
+# seconds (tests/test_stopping.py): the trap is cleared before `kill 0` (which reaches the shell too: else it
+# would trap its own signal again and again), and gunicorn gives its workers 3 seconds to finish a request.
 serve:
 	@echo "Serving the portal on http://127.0.0.1:$(PORT)"
-	@trap 'kill 0' INT TERM EXIT; \
+	@trap 'trap - INT TERM EXIT; kill 0' INT TERM EXIT; \
 	export PUBLIC_URL=$${PUBLIC_URL:-http://127.0.0.1:$(PORT)} PORTAL_ENV=$${PORTAL_ENV:-development}; \
 	$(BIN)/flask outbox work & \
-	$(BIN)/gunicorn --workers 2 --bind 127.0.0.1:$(PORT) --access-logfile - wsgi:app & \
+	$(BIN)/gunicorn --workers 2 --graceful-timeout 3 --bind 127.0.0.1:$(PORT) --access-logfile - wsgi:app & \
 	wait
 
 lint: $(VENV)/.stamp-dev

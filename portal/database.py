@@ -31,6 +31,8 @@ from sqlalchemy.pool import Pool
 from sqlalchemy.types import TypeDecorator
 
 _begins_immediate = contextvars.ContextVar("begins_immediate", default=True)
+# How long a statement may wait for a lock, when shorter than the database's default (`lock_wait`).
+_lock_wait_ms = contextvars.ContextVar("lock_wait_ms", default=None)
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 
@@ -52,6 +54,17 @@ def write_intent(will_write: bool = True):
         reset_write_intent(token)
 
 
+@contextlib.contextmanager
+def lock_wait(seconds: float):
+    """Transactions begun inside wait at most `seconds` for a lock (SQLite's busy timeout, PostgreSQL's
+    lock_timeout), then fail: for the outbox worker, which must hear SIGTERM within seconds, and tries again."""
+    token = _lock_wait_ms.set(max(int(seconds * 1000), 1))
+    try:
+        yield
+    finally:
+        _lock_wait_ms.reset(token)
+
+
 @event.listens_for(Engine, "connect")
 def _configure_sqlite(dbapi_connection, connection_record):
     if not isinstance(dbapi_connection, sqlite3.Connection):
@@ -70,6 +83,11 @@ def _configure_sqlite(dbapi_connection, connection_record):
 def _begin_sqlite(connection):
     if connection.dialect.name != "sqlite":
         return
+    # The busy timeout belongs to the connection: set before BEGIN (which may wait), put back for the next user.
+    wait = _lock_wait_ms.get() or SQLITE_BUSY_TIMEOUT_MS
+    if connection.connection.info.get("busy_timeout_ms", SQLITE_BUSY_TIMEOUT_MS) != wait:
+        connection.exec_driver_sql(f"PRAGMA busy_timeout={wait}")
+        connection.connection.info["busy_timeout_ms"] = wait
     connection.exec_driver_sql("BEGIN IMMEDIATE" if _begins_immediate.get() else "BEGIN")
 
 
@@ -81,6 +99,9 @@ _ONLY_READ = "portal.only_read"  # in Connection.info: every statement of the op
 @event.listens_for(Engine, "begin")
 def _begin_reading(connection):
     connection.info[_ONLY_READ] = True
+    wait = _lock_wait_ms.get()
+    if wait is not None and connection.dialect.name == "postgresql":
+        connection.exec_driver_sql(f"SET LOCAL lock_timeout = {wait}")
 
 
 @event.listens_for(Engine, "after_cursor_execute")

@@ -8,7 +8,8 @@ rule of the action (403). `overdue` is never stored: an open commitment whose du
 communes' time zone (`commune_today`, portal/models/commitments.py), compared in SQL by `overdue_condition`.
 """
 
-from datetime import date, timedelta
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -26,17 +27,22 @@ from portal.ids import is_id
 from portal.labels import PARTY_KIND_LABELS, label
 from portal.models import (
     COMMITMENT_KINDS,
+    AuditEvent,
     Cercle,
     Commitment,
     CommitmentEvidence,
     CommitmentStatus,
     Commune,
+    Contribution,
+    ContributionStatus,
     FundingLine,
     MeetingProject,
+    Membership,
     Organisation,
     OrganisationKind,
     Project,
     Region,
+    User,
     commune_today,
 )
 from portal.notifications.notify import notify
@@ -175,13 +181,16 @@ def transition(actor, commitment: Commitment, action: str, comment: str | None =
     commitment.status = spec.target
     commitment.status_changed_at = utcnow()
     workflow.flush_or_stale()
+    after = {"status": commitment.status, "project_id": commitment.project_id}
+    if action == "contest":  # the side that contests, said next to the commitment (`contests`)
+        after["organisation_id"] = min(acting_parties(actor, commitment.project) - {commitment.organisation_id})
     record(
         f"commitment.{action}",
         "commitment",
         commitment.id,
         actor=actor,
         before={"status": before},
-        after={"status": commitment.status, "project_id": commitment.project_id},
+        after=after,
         comment=comment,
     )
     notify(f"commitment_{action}", commitment=commitment, actor=actor, comment=comment)
@@ -662,35 +671,177 @@ def organisation_commitments(user, organisation: Organisation, today: date, limi
         rows = db.session.scalars(query.order_by(Commitment.due_date, Commitment.id).limit(limit)).unique().all()
         return listed(user, rows, today)
 
+    made, owed = first({"organisation_id": organisation.id}), first({"owed_to": organisation.id})
     return {
-        "made": first({"organisation_id": organisation.id}),
-        "owed": first({"owed_to": organisation.id}),
+        "made": made,
+        "owed": owed,
         "rate": fulfilment_rate(organisation.id, today),
+        "beside": beside(user, [row[0] for row in made + owed]),
     }
 
 
-# Pledges paid: contributions confirmed up to the pledge (portal/domain/contributions.py) -------------------
+# Pledges paid: one story with the tranches (portal/domain/contributions.py) ---------------------------------
+# A pledge is the commitment of a funding line's party to pay it. What it has received is the sum of the
+# confirmed tranches paid on its line, in XOF; what remains is the rest. The operation that confirms a tranche
+# reaching the pledge confirms the pledge too, as the system (no person confirmed the commitment itself).
 
 
-def confirm_paid_pledge(actor, commitment: Commitment) -> Commitment:
-    """A pledge whose line's confirmed contributions reach its amount is confirmed on their own, from any state
-    but confirmed or cancelled: recorded on the commitment's history and told as a confirmation."""
-    if not is_pledge(commitment) or commitment.status in (S.CONFIRMED, S.CANCELLED):
-        return commitment
-    before = commitment.status
-    commitment.status = S.CONFIRMED
-    commitment.status_changed_at = utcnow()
-    workflow.flush_or_stale()
-    record(
-        "commitment.confirm",
-        "commitment",
-        commitment.id,
-        actor=actor,
-        before={"status": before},
-        after={"status": commitment.status, "project_id": commitment.project_id, "by": "contributions"},
+@dataclass(frozen=True)
+class PledgeProgress:
+    received_xof: int  # confirmed tranches on the pledge's line
+    remaining_xof: int  # 0 once paid in full
+    paid_in_full: bool
+
+
+def paid_in_full(line: FundingLine, received_xof: int, received_own) -> bool:
+    """A line is paid once what was confirmed reaches it in XOF, or in its own currency (tranches in euros of a
+    line in euros: each converted on its own may round a franc below the line)."""
+    return received_xof >= line.amount_xof or received_own >= line.amount
+
+
+def received_on_lines(line_ids) -> dict[int, tuple[int, object]]:
+    """{line id: (XOF, amount in the line's own currency)} of the lines' confirmed tranches: one query."""
+    if not line_ids:
+        return {}
+    rows = db.session.execute(
+        select(
+            Contribution.funding_line_id,
+            func.coalesce(func.sum(Contribution.amount_xof), 0),
+            func.coalesce(func.sum(case((Contribution.currency == FundingLine.currency, Contribution.amount))), 0),
+        )
+        .join(FundingLine, FundingLine.id == Contribution.funding_line_id)
+        .where(Contribution.funding_line_id.in_(line_ids), Contribution.status == ContributionStatus.CONFIRMED)
+        .group_by(Contribution.funding_line_id)
+    ).all()
+    return {line_id: (int(xof), own) for line_id, xof, own in rows}
+
+
+def pledge_progress(commitments) -> dict[int, PledgeProgress]:
+    """{commitment id: PledgeProgress} for the pledges among `commitments` (others are left out): one query."""
+    pledges = [c for c in commitments if is_pledge(c)]
+    received = received_on_lines({c.funding_line_id for c in pledges})
+    progress = {}
+    for pledge in pledges:
+        xof, own = received.get(pledge.funding_line_id, (0, 0))
+        full = paid_in_full(pledge.funding_line, xof, own)
+        remaining = 0 if full else max((pledge.amount_xof or 0) - xof, 0)
+        progress[pledge.id] = PledgeProgress(xof, remaining, full)
+    return progress
+
+
+def confirm_pledge_if_paid(contribution: Contribution) -> list[Commitment]:
+    """After a tranche is confirmed: the pledge of its line, once the line is paid in full, is confirmed from any
+    state but confirmed or cancelled — recorded on the commitment's history as the system's, naming the tranche,
+    and told as any confirmation."""
+    line = contribution.funding_line
+    if not paid_in_full(line, *received_on_lines([line.id]).get(line.id, (0, 0))):
+        return []
+    pledges = db.session.scalars(
+        select(Commitment).where(
+            Commitment.funding_line_id == line.id, Commitment.status.not_in([S.CONFIRMED, S.CANCELLED])
+        )
+    ).all()
+    for pledge in pledges:
+        before = pledge.status
+        pledge.status = S.CONFIRMED
+        pledge.status_changed_at = utcnow()
+        workflow.flush_or_stale()
+        record(
+            "commitment.confirm",
+            "commitment",
+            pledge.id,
+            before={"status": before},
+            after={
+                "status": pledge.status,
+                "project_id": pledge.project_id,
+                "by": "contributions",
+                "contribution_id": contribution.id,
+            },
+        )
+        notify("commitment_confirm", commitment=pledge, actor=None, comment=None)
+    return pledges
+
+
+# Contested: why, by whom, when — next to the commitment ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Contest:
+    at: datetime
+    reason: str | None
+    person_id: int | None
+    person: str | None  # the name of who contested (None: an erased account)
+    organisation_id: int | None  # the side that contested (None: a funder the viewer may not name)
+    organisation: str | None
+    earlier_evidence: list  # the proof given before it was contested
+
+
+def _contesting_side(user_id, commitment: Commitment) -> int | None:
+    """For a contest recorded before the side was: the party other than the promiser the person speaks for."""
+    parties = _parties(commitment.project) - {commitment.organisation_id}
+    found = db.session.scalars(
+        select(Membership.organisation_id).where(
+            Membership.user_id == user_id, Membership.role != "observer", Membership.organisation_id.in_(parties)
+        )
+    ).all()
+    return min(found) if found else None
+
+
+def contests(user, commitments) -> dict[int, Contest]:
+    """{commitment id: Contest} for the contested commitments among `commitments`: the latest contest's reason,
+    who (the person and the side they spoke for, named as `user` may read it) and when, and the evidence given
+    before it. One query for the reasons, one for the sides' names."""
+    contested = {c.id: c for c in commitments if c.status == S.CONTESTED}
+    if not contested:
+        return {}
+    rows = db.session.execute(
+        select(AuditEvent, User.name)
+        .outerjoin(User, User.id == AuditEvent.actor_id)
+        .where(
+            AuditEvent.subject_type == "commitment",
+            AuditEvent.subject_id.in_(contested),
+            AuditEvent.action == "commitment.contest",
+        )
+        .order_by(AuditEvent.id)
+    ).all()
+    latest = {event.subject_id: (event, name) for event, name in rows}
+    sides = {
+        commitment_id: (event.after or {}).get("organisation_id")
+        or _contesting_side(event.actor_id, contested[commitment_id])
+        for commitment_id, (event, _name) in latest.items()
+    }
+    names = dict(
+        db.session.execute(
+            select(Organisation.id, Organisation.name).where(Organisation.id.in_({s for s in sides.values() if s}))
+        ).all()
     )
-    notify("commitment_confirm", commitment=commitment, actor=actor, comment=None)
-    return commitment
+    found = {}
+    for commitment_id, (event, person) in latest.items():
+        commitment, side = contested[commitment_id], sides[commitment_id]
+        if side is not None and not _names_party(user, commitment.project, side):
+            side = person = None
+        found[commitment_id] = Contest(
+            at=event.at,
+            reason=event.comment,
+            person_id=event.actor_id if person else None,
+            person=person,
+            organisation_id=side,
+            organisation=names.get(side),
+            earlier_evidence=[e for e in commitment.evidence if e.created_at <= event.at],
+        )
+    return found
+
+
+def beside(user, commitments) -> dict:
+    """What a list says next to each of `commitments`: {"paid": pledge_progress, "contests": contests}."""
+    return {"paid": pledge_progress(commitments), "contests": contests(user, commitments)}
+
+
+def _names_party(user, project: Project, organisation_id: int) -> bool:
+    """A party is named to `user` unless it is a funder awaiting its confirmation they may not name."""
+    return all(
+        names_funder(user, project, line) for line in project.funding_lines if line.organisation_id == organisation_id
+    )
 
 
 def amend_pledges(actor, line: FundingLine) -> list[Commitment]:

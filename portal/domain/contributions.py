@@ -6,7 +6,8 @@ association, the commune's organisation); a line naming nobody (the State, the p
 commune's officials. The receiving side is the commune's organisation — or the proposing association when the
 commune itself pays. The workflow is one table (TRANSITIONS); `transition()` is the only function that changes
 a contribution's status. Who may see a contribution is who may see its project. Confirmed contributions that
-reach a line's pledge confirm that pledge's commitment on their own (portal/domain/commitments.py).
+reach a line's pledge confirm that pledge's commitment (portal/domain/commitments.py, "Pledges paid", the one
+home of what a pledge has received).
 """
 
 from dataclasses import dataclass
@@ -26,7 +27,6 @@ from portal.ids import is_id
 from portal.labels import PARTY_KIND_LABELS, label
 from portal.models import (
     PUBLIC_STATUSES,
-    Commitment,
     Contribution,
     ContributionStatus,
     DeliveryFile,
@@ -177,7 +177,7 @@ def transition(actor, contribution: Contribution, action: str, comment=None, ver
     db.session.expire(contribution.project, ["received_total_xof"])
     _notify(f"contribution_{action}", actor, contribution, comment)
     if contribution.status == S.CONFIRMED:
-        _confirm_pledge_if_paid(actor, contribution.funding_line)
+        commitments.confirm_pledge_if_paid(contribution)
     return contribution
 
 
@@ -202,30 +202,6 @@ def _notify(event: str, actor, contribution: Contribution, comment) -> None:
         paying_id=_reporter_id(project, line),
         receiving_id=receiver_id(project, line),
     )
-
-
-def _confirmed_on(line: FundingLine) -> tuple[int, object]:
-    """(XOF, amount in the line's own currency) of the line's confirmed contributions."""
-    xof, own = db.session.execute(
-        select(
-            func.coalesce(func.sum(Contribution.amount_xof), 0),
-            func.coalesce(func.sum(case((Contribution.currency == line.currency, Contribution.amount))), 0),
-        ).where(Contribution.funding_line_id == line.id, Contribution.status == S.CONFIRMED)
-    ).one()
-    return int(xof), own
-
-
-def paid_in_full(line: FundingLine, received_xof: int, received_own) -> bool:
-    """A line is paid once what was confirmed reaches it in XOF, or in its own currency (tranches in euros of a
-    line in euros: each converted on its own may round a franc below the line)."""
-    return received_xof >= line.amount_xof or received_own >= line.amount
-
-
-def _confirm_pledge_if_paid(actor, line: FundingLine) -> None:
-    if not paid_in_full(line, *_confirmed_on(line)):
-        return
-    for pledge in db.session.scalars(select(Commitment).where(Commitment.funding_line_id == line.id)).all():
-        commitments.confirm_paid_pledge(actor, pledge)
 
 
 # Reporting ------------------------------------------------------------------------------------------------
@@ -392,5 +368,7 @@ def funding_summary(user, project: Project) -> list[LineSummary]:
     for line in project.funding_lines:
         received, awaiting, own = sums.get(line.id, (0, 0, 0))
         named = commitments.funder_name(user, project, line)
-        summary.append(LineSummary(line, named, line.amount_xof, received, awaiting, paid_in_full(line, received, own)))
+        summary.append(
+            LineSummary(line, named, line.amount_xof, received, awaiting, commitments.paid_in_full(line, received, own))
+        )
     return summary

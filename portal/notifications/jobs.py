@@ -45,11 +45,14 @@ class Job:
         return f"job:{self.name}:last_run"
 
 
-def run_due_jobs(app: Flask, jobs: Iterable[Job], now: datetime | None = None) -> list[str]:
-    """Runs each of `jobs` whose period has passed since its last run; returns the names of those it ran."""
+def run_due_jobs(app: Flask, jobs: Iterable[Job], now: datetime | None = None, stop_event=None) -> list[str]:
+    """Runs each of `jobs` whose period has passed since its last run; returns the names of those it ran. Once
+    `stop_event` is set (the worker is stopping), the jobs not yet started wait for the next run."""
     ran = []
     with app.app_context():
         for job in jobs:
+            if stop_event is not None and stop_event.is_set():
+                break
             moment = now or utcnow()
             if not _claim(job, moment):
                 continue

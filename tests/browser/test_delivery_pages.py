@@ -52,6 +52,11 @@ def _photo() -> bytes:
     return buffer.getvalue()
 
 
+def _spaced(text: str) -> str:
+    """French numbers and colons are spaced with no-break spaces: read them as plain ones."""
+    return text.replace("\u202f", " ").replace("\u00a0", " ")
+
+
 def act(page, project_id: int, action: str, fill=None):
     page.goto(f"/projects/{project_id}")
     form = page.locator(f"#action-{action}")
@@ -79,6 +84,9 @@ def test_from_agreement_to_a_handed_over_facility_marked_working(page, live_serv
     with page.expect_navigation():
         form.locator("button[type=submit]").click()
     assert "Déclarée, en attente de confirmation" in page.locator("main").inner_text()
+    page.goto(f"/projects/{project_id}")  # the association's pledge: reported is not yet received
+    pledge = page.locator("#commitments li", has=page.locator(".pledge-paid"))
+    assert "reste à recevoir : 2 400 000" in _spaced(pledge.inner_text()) and "Ouvert" in pledge.inner_text()
     sign_out(page)
 
     sign_in(page, "mayor@example.org")
@@ -88,6 +96,8 @@ def test_from_agreement_to_a_handed_over_facility_marked_working(page, live_serv
     assert "Confirmée comme reçue" in page.locator("main").inner_text()
     page.goto(f"/projects/{project_id}")
     assert "2 400 000" in page.locator("#delivery").inner_text().replace("\u202f", " ").replace("\u00a0", " ")
+    pledge = _spaced(page.locator("#commitments li", has=page.locator(".pledge-paid")).inner_text())
+    assert "Confirmé" in pledge and "reste à recevoir : 0" in pledge  # the tranche confirmed moved its pledge
     act(page, project_id, "start_implementation")
     check_page(page, f"/projects/{project_id}/progress")  # with the form to report on the works
     form = page.locator("#post-report")

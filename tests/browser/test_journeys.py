@@ -9,10 +9,11 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from portal.cli.demo import COMMUNE_A
+from portal.domain.commitments import transition as commitment_transition
 from portal.domain.organisations import verify_association
 from portal.domain.projects import transition
 from portal.extensions import db
-from portal.models import Commune, HomeCommune, Organisation, Project, User, commune_today
+from portal.models import Commitment, Commune, HomeCommune, Organisation, Project, User, commune_today
 from tests.browser.journey import Journey
 from tests.browser.test_people_pages import latest_link, load_demo
 from tests.commitment_factories import make_commitment
@@ -392,4 +393,21 @@ def test_an_association_signs_up_proposes_answers_reports_and_opens_a_dispute(br
     journey.click("button", "Ouvrir le litige")
     journey.see("dispute", "Examen trop long")
     assert "Ouvert, en attente d’un médiateur" in page.locator(".facts").inner_text()
+
+    # The mayor contests the reported commitment: next to it, the reason, who and when, and the proof given before.
+    with live_server.app.app_context(), live_server.app.test_request_context():
+        reported = db.session.scalar(
+            select(Commitment).where(Commitment.description == "Fournir le devis du menuisier")
+        )
+        commitment_transition(
+            _user("mayor@example.org"), reported, "contest", "Le devis n’est pas signé par le menuisier."
+        )
+        db.session.commit()
+    page.goto(project_url)
+    journey.see("commitment-contested", "Cantine scolaire de Diéma")
+    contested = page.locator("#commitments li", has_text="Fournir le devis du menuisier")
+    note = contested.locator(".contested-note").inner_text()
+    assert "Le devis n’est pas signé par le menuisier." in note and "Contesté le" in note
+    assert "Moussa Sissoko" in note  # the mayor who contested
+    assert contested.locator(".contested-note a", has_text="devis-menuisier.pdf").count() == 1
     context.close()

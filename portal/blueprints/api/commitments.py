@@ -49,6 +49,23 @@ class EvidenceOut(Schema):
     created_at = UtcDateTime()
 
 
+class NamedRef(Schema):
+    id = fields.Integer()
+    name = fields.String()
+
+
+class ContestOut(Schema):
+    at = UtcDateTime()
+    reason = fields.String(allow_none=True)
+    by = fields.Dict(
+        metadata={
+            "description": "`organisation` (the side that contested) and `person`, each {id, name}, or null when "
+            "the viewer may not name them"
+        }
+    )
+    evidence = fields.List(fields.Nested(EvidenceOut), metadata={"description": "the proof given before the contest"})
+
+
 class CommitmentOut(Schema):
     id = fields.Integer()
     project_id = fields.Integer()
@@ -66,6 +83,15 @@ class CommitmentOut(Schema):
     meeting_id = fields.Integer(allow_none=True)
     funding_line_id = fields.Integer(allow_none=True)
     pledge = fields.Boolean()
+    received_xof = fields.Integer(
+        allow_none=True, metadata={"description": "a pledge: its line's confirmed tranches, in XOF; null otherwise"}
+    )
+    remaining_xof = fields.Integer(
+        allow_none=True, metadata={"description": "a pledge: what it has still to receive, in XOF; null otherwise"}
+    )
+    contested = fields.Nested(
+        ContestOut, allow_none=True, metadata={"description": "while contested: when, by whom, why; else null"}
+    )
     evidence = fields.List(fields.Nested(EvidenceOut))
     version = fields.Integer()
     created_at = UtcDateTime()
@@ -113,10 +139,32 @@ def dump_evidence(evidence: CommitmentEvidence) -> dict:
     }
 
 
-def dumper(user, today):
-    """dump(commitment) for one answer: today in the communes' zone and the viewer computed once."""
+def _ref(ref_id, name) -> dict | None:
+    return {"id": ref_id, "name": name} if ref_id is not None else None
+
+
+def dump_contest(contest: rules.Contest | None) -> dict | None:
+    if contest is None:
+        return None
+    return {
+        "at": contest.at,
+        "reason": contest.reason,
+        "by": {
+            "organisation": _ref(contest.organisation_id, contest.organisation),
+            "person": _ref(contest.person_id, contest.person),
+        },
+        "evidence": [dump_evidence(e) for e in contest.earlier_evidence],
+    }
+
+
+def dumper(user, today, commitments: list):
+    """dump(commitment) for one answer of `commitments`: today in the communes' zone and the viewer computed once,
+    what the pledges received and why the contested ones are, read for all of them at once."""
+    progress = rules.pledge_progress(commitments)
+    contests = rules.contests(user, commitments)
 
     def dump(commitment: Commitment) -> dict:
+        paid = progress.get(commitment.id)
         return {
             "id": commitment.id,
             "project_id": commitment.project_id,
@@ -134,6 +182,9 @@ def dumper(user, today):
             "meeting_id": commitment.meeting_id,
             "funding_line_id": commitment.funding_line_id,
             "pledge": rules.is_pledge(commitment),
+            "received_xof": paid.received_xof if paid else None,
+            "remaining_xof": paid.remaining_xof if paid else None,
+            "contested": dump_contest(contests.get(commitment.id)),
             "evidence": [dump_evidence(e) for e in commitment.evidence],
             "version": commitment.version,
             "created_at": commitment.created_at,
@@ -144,7 +195,7 @@ def dumper(user, today):
 
 
 def _dump(commitment: Commitment) -> dict:
-    return dumper(api_user(), commune_today())(commitment)
+    return dumper(api_user(), commune_today(), [commitment])(commitment)
 
 
 # Endpoints ----------------------------------------------------------------------------------------------
@@ -172,7 +223,9 @@ def list_commitments(args):
     user, today = api_user(), commune_today()
     query = rules.with_page_details(rules.visible_commitments(user, args, today))
     query = query.order_by(Commitment.due_date, Commitment.id)
-    return page_of(query, args["page"], args["per_page"], dumper(user, today))
+    answer = page_of(query, args["page"], args["per_page"], lambda commitment: commitment)
+    dump = dumper(user, today, answer["items"])
+    return {**answer, "items": [dump(commitment) for commitment in answer["items"]]}
 
 
 @blp.route("/commitments/<id:commitment_id>")

@@ -81,6 +81,7 @@ def _render_meeting(meeting: Meeting, status: int = 200, *, rsvp=None, answer=No
         meeting=meeting,
         agenda_items=agenda_items,
         commitments=taken_here,
+        commitments_beside=commitment_rules.beside(current_user, taken_here),
         record_in=[p for p in agenda_items[0] if commitment_rules.can_record(current_user, p)]
         if rules.has_started(meeting)
         else [],

@@ -115,6 +115,7 @@ def _page(organisation: Organisation, status: int = 200, invite_form=None):
         can_decide=rules.can_decide_on(current_user, organisation),
         commitments_made=accountability["made"],
         commitments_owed=accountability["owed"],
+        commitments_beside=accountability["beside"],
         fulfilment=format_percent(Decimal(confirmed) / counted, locale=get_locale()) if counted else "—",
         fulfilment_counts=(confirmed, counted),
     ), status

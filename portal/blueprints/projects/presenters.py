@@ -99,7 +99,10 @@ def timeline(project: Project, viewer) -> list[dict]:
 
 def commitment_rows(project: Project, commitments: list, today) -> list[dict]:
     """A project's commitments as its page shows them: who promised (as the viewer may read it), overdue, the
-    evidence with its size, and the actions the viewer may take."""
+    evidence with its size, and the actions the viewer may take; beside it, what a pledge received and why a
+    contested one is."""
+    paid = pledges.pledge_progress(commitments)
+    contests = pledges.contests(current_user, commitments)
     return [
         {
             "commitment": c,
@@ -107,6 +110,8 @@ def commitment_rows(project: Project, commitments: list, today) -> list[dict]:
             "overdue": c.is_overdue(today),
             "evidence": [(e, file_size(e.size)) for e in c.evidence],
             "actions": [(name, pledges.TRANSITIONS[name]) for name in pledges.available_actions(current_user, c)],
+            "paid": paid.get(c.id),
+            "contest": contests.get(c.id),
         }
         for c in commitments
     ]
