@@ -5,6 +5,7 @@ import re
 from datetime import date, timedelta
 
 import pytest
+from babel.dates import format_date as babel_date
 
 from portal.database import utcnow
 from portal.extensions import db
@@ -28,21 +29,25 @@ def _home(client) -> str:
 
 def test_a_mayor_sees_the_projects_to_answer_with_the_date_they_go_to_the_mediators(client, cast, login_as):
     submitted = make_project(cast.association, cast.commune_a, S.SUBMITTED, title="Forage du quartier nord")
-    submitted.submitted_at = utcnow().replace(year=2026, month=11, day=2, hour=10)
-    make_project(cast.association, cast.commune_a, S.IN_CONSULTATION, title="Maternité")
+    submitted.submitted_at = utcnow() - timedelta(days=10)  # 20 days left to answer
+    sooner = make_project(cast.association, cast.commune_a, S.SUBMITTED, title="Dispensaire")
+    sooner.submitted_at = utcnow() - timedelta(days=25)  # 5 days left
+    in_consultation = make_project(cast.association, cast.commune_a, S.IN_CONSULTATION, title="Maternité")
+    in_consultation.submitted_at = utcnow() - timedelta(days=40)  # no deadline, waiting for 40 days
     make_project(cast.association, cast.commune_b, S.SUBMITTED, title="Puits de Béma")  # another commune's
     make_project(cast.association, cast.commune_a, S.AGREED, title="École")  # answered already
     db.session.commit()
     login_as("mayor")
     page = _home(client)
-    # Submitted on 2 November, 30 days to answer (the default setting): to the mediators on 2 December.
+    # Submitted 10 days ago, 30 days to answer (the default setting): to the mediators in 20 days.
+    to_mediators = babel_date(submitted.submitted_at + timedelta(days=30), format="medium", locale="fr")
     assert "Répondez à « Forage du quartier nord » de Association des ressortissants de Diéma avant le" in page
-    assert "2 déc. 2026" in page
+    assert to_mediators in page
     assert "Répondez à « Maternité »" in page
     assert "Puits de Béma" not in page and "École" not in page
     assert NOTHING not in page
-    # The nearest deadline first: the submitted project, then the one in consultation (no deadline).
-    assert page.index("Forage du quartier nord") < page.index("Maternité")
+    # The nearest deadline first; where there is none, the day the wait began (the desk's order, one queue).
+    assert page.index("Maternité") < page.index("Dispensaire") < page.index("Forage du quartier nord")
 
 
 def test_an_officer_sees_the_changes_asked_of_the_association(client, cast, login_as):
@@ -268,7 +273,8 @@ def test_overdue_items_say_so(client, cast, login_as):
     assert [line.startswith("En retard ") for line in lines if "Remettre le devis" in line] == [False]
     login_as("mayor")
     lines = _lines(_home(client))
-    assert [line.startswith("En retard ") for line in lines if "Forage en attente" in line] == [True]
+    late_line = next(line for line in lines if "Forage en attente" in line)
+    assert late_line.startswith("En retard ") and "il est parti chez les médiateurs le" in late_line
     assert [line.startswith("En retard ") for line in lines if "Forage récent" in line] == [False]
 
 

@@ -204,6 +204,13 @@ def _waiting_text(waiting) -> str:
     if waiting.what == "answer_minutes":
         return _("Approve or comment on the minutes of “%(title)s”.", title=waiting.record.title)
     project = waiting.record
+    if waiting.what == "answer_project" and waiting.overdue:
+        return _(
+            "Answer “%(title)s” of %(association)s: it went to the mediators on %(date)s.",
+            title=project.title,
+            association=project.association.name,
+            date=format_date(waiting.due),
+        )
     if waiting.what == "answer_project" and waiting.due is not None:
         return _(
             "Answer “%(title)s” of %(association)s before %(date)s: after that, it goes to the mediators.",
