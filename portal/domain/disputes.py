@@ -98,13 +98,23 @@ def settlement_answers(dispute_ids) -> dict[int, dict[int, AuditEvent]]:
     return answers
 
 
+def answers_of(dispute: Dispute) -> dict[int, AuditEvent]:
+    """`settlement_answers` of one dispute, read once per version of it (its page and its buttons both ask; an
+    answer raises the version, so what was read before it is read again)."""
+    kept = getattr(dispute, "_settlement_answers", None)
+    if kept is None or kept[0] != dispute.version:
+        kept = (dispute.version, settlement_answers([dispute.id])[dispute.id])
+        dispute._settlement_answers = kept
+    return kept[1]
+
+
 def still_to_answer(user, dispute: Dispute) -> set[int]:
     """The parties the user may still answer the settlement for: theirs to bind, and not answered yet (one answer
     per party and settlement: accepted or objected, it stays on the record until the mediator closes)."""
     mine = answers_for(user, dispute)
     if not mine or dispute.status != S.RESOLVED:
         return set()
-    return mine - set(settlement_answers([dispute.id])[dispute.id])
+    return mine - set(answers_of(dispute))
 
 
 def may_still_answer(user, dispute: Dispute) -> bool:
