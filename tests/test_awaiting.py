@@ -253,6 +253,7 @@ def test_a_mediator_is_asked_to_acknowledge_the_open_disputes_and_told_which_are
     lines = _lines(_home(client))
     acknowledge = [line for line in lines if line.startswith("En retard Accusez réception du litige")]
     assert len(acknowledge) == 1 and "« Retard de versement »" in acknowledge[0]
+    assert "Partenaire technique) : le délai était le" in acknowledge[0]  # not "before" a day gone
     assert any(line.startswith("Accusez réception du litige « Terrain contesté »") for line in lines)
     assert not any("Déjà en médiation" in line for line in lines)
     assert lines.index(acknowledge[0]) < next(i for i, line in enumerate(lines) if "Terrain contesté" in line)

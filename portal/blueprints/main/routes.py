@@ -129,6 +129,14 @@ def _dispute_text(waiting) -> str:
             subject=dispute.subject,
             project=dispute.project.title,
         )
+    if waiting.overdue:
+        return _(
+            "Acknowledge the dispute “%(subject)s” of %(claimant)s against %(respondent)s: it was due on %(date)s.",
+            subject=dispute.subject,
+            claimant=dispute.claimant.name,
+            respondent=dispute.respondent.name,
+            date=format_date(dispute.acknowledge_due_at),
+        )
     return _(
         "Acknowledge the dispute “%(subject)s” of %(claimant)s against %(respondent)s before %(date)s.",
         subject=dispute.subject,
