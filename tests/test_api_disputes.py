@@ -85,6 +85,11 @@ def test_a_dispute_from_a_contested_commitment_to_its_closure(client, cast, sess
     assert step["settlement"] == "Le partenaire verse la tranche avant le 15 janvier."
     # Each party answers; the status does not change.
     assert act("officer", "accept")["status"] == "resolved"
+    # One answer per party: the association has answered, the partner not yet.
+    assert act("officer", "object", 409, comment="Finalement non.")["error"]["code"] == "invalid_transition"
+    assert act("officer", "accept", 409)["error"]["code"] == "invalid_transition"
+    assert client.get(url, headers=tokens["officer"]).get_json()["actions"] == []
+    assert client.get(url, headers=tokens["representative"]).get_json()["actions"] == ["accept", "object"]
     assert act("representative", "object", 422)["error"]["code"] == "comment_required"
     assert act("representative", "object", comment="Le 31 janvier plutôt.")["status"] == "resolved"
     step = act("mediator", "close")

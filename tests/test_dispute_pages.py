@@ -165,6 +165,37 @@ def test_a_dispute_goes_from_opening_to_closure_by_forms(client, cast, session, 
         assert event in history, event
 
 
+def test_a_party_that_answered_the_settlement_is_told_what_was_recorded_and_answers_once(
+    client, cast, session, login_as
+):
+    dispute = make_dispute(cast, "resolved", settlement="Le partenaire verse la tranche en mars.", resolved_at=utcnow())
+    session.commit()
+    url = f"/disputes/{dispute.id}"
+    login_as("officer")
+    assert 'action="' + url + '/actions/accept"' in client.get(url).get_data(as_text=True)
+    accepted = client.post(f"{url}/actions/accept", data={"version": str(dispute.version)}, follow_redirects=True)
+    page = text_of(accepted)
+    assert "Vous avez accepté le règlement ; le médiateur clora le litige." in page
+    assert "le litige est maintenant" not in page  # nothing changed status: no status given as news
+    assert "Association des ressortissants de Diéma — l’a accepté" in page
+    assert "Partenaire technique — n’a pas encore répondu" in page
+    # No second answer offered, nor taken.
+    markup = accepted.get_data(as_text=True)
+    assert "/actions/accept" not in markup and "/actions/object" not in markup
+    version = db.session.get(Dispute, dispute.id).version
+    again = client.post(f"{url}/actions/object", data={"version": str(version), "comment": "Finalement non."})
+    assert again.status_code == 409 and "a déjà répondu à ce règlement" in text_of(again)
+    # The other party still answers, and is told its objection is recorded.
+    login_as("representative")
+    markup = client.get(url).get_data(as_text=True)
+    assert "/actions/accept" in markup and "/actions/object" in markup
+    objected = client.post(
+        f"{url}/actions/object", data={"version": str(version), "comment": "Mars est trop tôt."}, follow_redirects=True
+    )
+    assert "Votre objection au règlement est enregistrée" in text_of(objected)
+    assert "/actions/object" not in objected.get_data(as_text=True)
+
+
 def test_a_stale_form_says_the_dispute_changed_and_a_party_cannot_act_as_mediator(client, cast, session, login_as):
     dispute = make_dispute(cast, "open", project=co_funded_project(cast))
     session.commit()

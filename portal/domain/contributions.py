@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import case, func, select
+from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import joinedload
 
 from portal import money
@@ -31,6 +31,8 @@ from portal.models import (
     ContributionStatus,
     DeliveryFile,
     FundingLine,
+    Organisation,
+    OrganisationKind,
     Project,
     commune_today,
 )
@@ -63,6 +65,31 @@ def receiver_id(project: Project, line: FundingLine) -> int | None:
     commune_id = commune_organisation_id(project)
     payer = payer_id(project, line)
     return project.association_id if payer is None or payer == commune_id else commune_id
+
+
+def received_by(organisation_ids: list[int], commune_ids: list[int]):
+    """SQL over a contribution's FundingLine and Project (joined): the tranches these organisations receive, and so
+    confirm — `receiver_id` as a condition (the association where the commune pays or reports for nobody named,
+    the commune's organisation otherwise); `commune_ids` are the communes of the commune organisations among them.
+    None when they receive nothing."""
+    commune_organisation = select(Organisation.id).where(
+        Organisation.kind == OrganisationKind.COMMUNE, Organisation.commune_id == Project.commune_id
+    )
+    named = FundingLine.organisation_id.is_not(None)
+    commune_pays = or_(
+        and_(~named, FundingLine.party_kind != "association"),
+        and_(named, FundingLine.organisation_id.in_(commune_organisation)),
+    )
+    others_pay = or_(
+        and_(~named, FundingLine.party_kind == "association"),
+        and_(named, FundingLine.organisation_id.not_in(commune_organisation)),
+    )
+    sides = []
+    if organisation_ids:
+        sides.append(and_(Project.association_id.in_(organisation_ids), commune_pays))
+    if commune_ids:
+        sides.append(and_(Project.commune_id.in_(commune_ids), others_pay))
+    return or_(*sides) if sides else None
 
 
 def _reporter_id(project: Project, line: FundingLine) -> int | None:

@@ -77,6 +77,50 @@ def answers_settlement(user, dispute: Dispute) -> bool:
     return bool(answers_for(user, dispute))
 
 
+def settlement_answers(dispute_ids) -> dict[int, dict[int, AuditEvent]]:
+    """Each dispute's answers to its current settlement: party → its accept or object event (the audit log keeps
+    them, each naming the parties it was given for; a fresh settlement, after an appeal, clears them). One query."""
+    answers: dict[int, dict[int, AuditEvent]] = {dispute_id: {} for dispute_id in dispute_ids}
+    if not answers:
+        return answers
+    events = db.session.scalars(
+        select(AuditEvent)
+        .where(AuditEvent.subject_type == "dispute", AuditEvent.subject_id.in_(list(answers)))
+        .where(AuditEvent.action.in_(("dispute.resolve", "dispute.accept", "dispute.object")))
+        .order_by(AuditEvent.id)
+    )
+    for event in events:
+        if event.action == "dispute.resolve":
+            answers[event.subject_id] = {}
+        else:
+            for organisation_id in (event.after or {}).get("organisation_ids") or []:
+                answers[event.subject_id][organisation_id] = event
+    return answers
+
+
+def answers_of(dispute: Dispute) -> dict[int, AuditEvent]:
+    """`settlement_answers` of one dispute, read once per version of it (its page and its buttons both ask; an
+    answer raises the version, so what was read before it is read again)."""
+    kept = getattr(dispute, "_settlement_answers", None)
+    if kept is None or kept[0] != dispute.version:
+        kept = (dispute.version, settlement_answers([dispute.id])[dispute.id])
+        dispute._settlement_answers = kept
+    return kept[1]
+
+
+def still_to_answer(user, dispute: Dispute) -> set[int]:
+    """The parties the user may still answer the settlement for: theirs to bind, and not answered yet (one answer
+    per party and settlement: accepted or objected, it stays on the record until the mediator closes)."""
+    mine = answers_for(user, dispute)
+    if not mine or dispute.status != S.RESOLVED:
+        return set()
+    return mine - set(answers_of(dispute))
+
+
+def may_still_answer(user, dispute: Dispute) -> bool:
+    return bool(still_to_answer(user, dispute))
+
+
 def mediates(user, dispute: Dispute) -> bool:
     """A mediator of the ministry who is not a party to this dispute: a party cannot act as mediator."""
     return is_mediator(user) and not is_party(user, dispute)
@@ -138,15 +182,30 @@ def _appeal_refusal(dispute: Dispute, now: datetime) -> Refused | None:
     return None
 
 
+_ANSWERS = ("accept", "object")
+
+
+def _answered_refusal() -> Refused:
+    return Refused(
+        "invalid_transition",
+        _l("Your organisation has answered this settlement already; the mediator will close the dispute."),
+    )
+
+
 def may(user, dispute: Dispute, action: str, now: datetime | None = None) -> bool:
     """Whether the user may take the action now (for buttons): the same checks as `transition`."""
     if not workflow.may(TRANSITIONS, user, dispute, action):
         return False
+    if action in _ANSWERS:
+        return may_still_answer(user, dispute)
     return action != "appeal" or _appeal_refusal(dispute, now or utcnow()) is None
 
 
 def available_actions(user, dispute: Dispute) -> list[str]:
-    return [name for name in TRANSITIONS if may(user, dispute, name)]
+    names = [name for name in TRANSITIONS if name not in _ANSWERS and may(user, dispute, name)]
+    if workflow.may(TRANSITIONS, user, dispute, "accept") and may_still_answer(user, dispute):  # one look-up for both
+        names += list(_ANSWERS)
+    return names
 
 
 def load_dispute(user, dispute_id, *, for_page: bool = False) -> Dispute:
@@ -193,6 +252,9 @@ def transition(
     spec = workflow.check_step(TRANSITIONS, actor, dispute, action, version)
     if action == "appeal" and (refusal := _appeal_refusal(dispute, now)) is not None:
         raise refusal
+    to_answer = still_to_answer(actor, dispute) if action in _ANSWERS else None
+    if to_answer is not None and not to_answer:
+        raise _answered_refusal()
     comment = workflow.clean_comment(
         comment,
         spec.comment_required,
@@ -200,7 +262,10 @@ def transition(
         message=_l("%(what)s: write it, the parties will read it.", what=COMMENT_LABELS.get(action, "")),
     )
     before = _snapshot(dispute)
-    answered_for = sorted(answers_for(actor, dispute)) if action in ("accept", "object", "appeal") else None
+    if action == "appeal":
+        answered_for = sorted(answers_for(actor, dispute))
+    else:
+        answered_for = sorted(to_answer) if to_answer is not None else None
     if action == "assign":
         dispute.mediator = _mediator_to_assign(mediator_id, dispute)
     elif action == "start_mediation" and dispute.mediator_id is None:

@@ -761,10 +761,23 @@ def project_history(project: Project, viewer) -> list[dict]:
 # Escalation ---------------------------------------------------------------------------------------------
 
 
+def escalation_delay() -> timedelta:
+    """How long a commune has to answer a submitted project before it goes to the mediators (the setting
+    `project_escalation_days`, 30 by default). The one rule: the home pages, the desk and the job read it here."""
+    return timedelta(days=get_setting("project_escalation_days"))
+
+
+def escalation_day(project: Project, delay: timedelta | None = None):
+    """The moment a submitted project left unanswered goes to the mediators (None once answered or withdrawn)."""
+    if project.status != S.SUBMITTED or project.submitted_at is None:
+        return None
+    return project.submitted_at + (delay if delay is not None else escalation_delay())
+
+
 def escalate_unanswered(now=None) -> int:
     """Submitted projects the commune has left unanswered too long go to the mediators, once."""
     now = now or utcnow()
-    limit = now - timedelta(days=get_setting("project_escalation_days"))
+    limit = now - escalation_delay()
     overdue = db.session.scalars(
         select(Project).where(
             Project.status == S.SUBMITTED, Project.submitted_at <= limit, Project.escalated_at.is_(None)

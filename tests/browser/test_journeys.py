@@ -143,6 +143,8 @@ def test_a_mediator_verifies_an_association_works_the_desk_and_mediates_a_disput
     page.goto("/")
     journey.sign_in("mediator@example.org")
     journey.see("home", "Bienvenue, Aminata Traoré")
+    awaiting = page.locator("#awaiting-title + ul").inner_text()
+    assert f"Accusez réception du litige « {MEDIATOR_DISPUTE} »" in awaiting  # the desk's item, on the home page
 
     journey.click("link", "Le bureau du médiateur : tout ce qui attend le ministère")
     journey.see("desk", "Le bureau du médiateur")
@@ -178,6 +180,17 @@ def test_a_mediator_verifies_an_association_works_the_desk_and_mediates_a_disput
     journey.click("button", "Consigner le règlement")
     journey.see("dispute-settled", MEDIATOR_DISPUTE)
     assert "Résolu, règlement proposé" in page.locator(".facts").inner_text()
+    # The claimant's officer finds the settlement on the home page, answers it once and is told what was recorded.
+    journey.sign_out()
+    journey.sign_in("association@example.org")
+    journey.click("link", f"Le médiateur propose un règlement du litige « {MEDIATOR_DISPUTE} »")
+    journey.see("settlement-to-answer", MEDIATOR_DISPUTE)
+    journey.click("button", "Accepter le règlement")
+    journey.see("settlement-accepted", MEDIATOR_DISPUTE)
+    assert "Vous avez accepté le règlement ; le médiateur clora le litige." in page.locator("main").inner_text()
+    assert f"{ASSOCIATION_A} — l’a accepté" in page.locator("#settlement").inner_text()
+    assert page.get_by_role("button", name="Accepter le règlement").count() == 0
+    assert page.get_by_role("button", name="Contester le règlement").count() == 0
     context.close()
 
 

@@ -260,7 +260,7 @@ def transition_dispute(dispute_id):
     start_mediation (assigns the acting mediator if none is), resolve (the settlement as comment), dismiss
     (reason), close; a mediator or an admin: assign (`mediator_id`); a party: accept, object (comment), appeal
     (comment; once, within 30 days of closure) — for a commune, its mayor or a deputy (its secrétaire général:
-    403)."""
+    403). Each party accepts or objects once per settlement: a second answer is 409 `invalid_transition`."""
     user = require_api_user()
     dispute = rules.load_dispute(user, dispute_id, for_page=True)
     data = load_body(DisputeTransitionIn())

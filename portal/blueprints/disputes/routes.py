@@ -164,7 +164,7 @@ def _render_dispute(
         mediators=rules.mediator_choices() if can_assign else [],
         can_take=can_assign and rules.mediates(user, dispute) and dispute.mediator_id != user.id,
         claimants_of_viewer=rules.parties_of(user, dispute),
-        answers=party_answers(dispute, timeline),
+        answers=party_answers(dispute) if dispute.settlement else [],
         messages=[m for m in messages if not m.private],
         notes=[m for m in messages if m.private],
         sees_notes=rules.sees_notes(user, dispute),
@@ -231,8 +231,17 @@ def act(dispute_id, action):
             return _changed_meanwhile(dispute, error)
         errors = error.fields or {"comment": [error.text()]}
         return _render_dispute(dispute, error.status, action={"name": action, "errors": errors, **values})
-    flash(_("Done: the dispute is now “%(status)s”.", status=label(DISPUTE_STATUS_LABELS, dispute.status)), "info")
+    flash(_done(action, dispute), "info")
     return redirect(url_for("disputes.show", dispute_id=dispute.id), code=303)
+
+
+def _done(action: str, dispute: Dispute) -> str:
+    """What was recorded: an answer to the settlement leaves the status as it is, so it says the answer."""
+    if action == "accept":
+        return _("You accepted the settlement; the mediator will close the dispute.")
+    if action == "object":
+        return _("Your objection to the settlement is recorded; the mediator and the other party will read it.")
+    return _("Done: the dispute is now “%(status)s”.", status=label(DISPUTE_STATUS_LABELS, dispute.status))
 
 
 def _post(dispute_id: int, private: bool):
