@@ -73,7 +73,9 @@ def test_the_mayor_schedules_from_the_project_page_and_the_association_sees_it_i
     session.commit()
     page = text_of(client.get(f"/meetings/{meeting.id}"))
     when = page[page.index("Quand") : page.index("Quand") + 120]
-    assert "10:00" in when and "10:00:00" not in when and "(10:00 Paris)" not in when, when  # the same zone: nothing beside it
+    assert "10:00" in when and "10:00:00" not in when and "(10:00 Paris)" not in when, (
+        when
+    )  # the same zone: nothing beside it
     assert client.post(f"/meetings/{meeting.id}/rsvp", data={"answer": "yes"}).status_code == 303
     assert "Sera présente" in text_of(client.get(f"/meetings/{meeting.id}"))
     ics = client.get(f"/meetings/{meeting.id}/ics")
