@@ -1,0 +1,178 @@
+"""What people type into forms, read one way everywhere (issue 21): amounts as French writes them on every form
+that takes one ("5 000,00", "5000,00", with a plain, no-break or narrow space) and in the API; a negative
+meeting reminder refused next to its field; a refused form that keeps what it can and says to choose the file
+again; a form's address that answers a reload or a shared link with its page."""
+
+import html
+import re
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import select
+
+from portal.models import Commitment, Contribution, Meeting, ProjectStatus
+from tests.commitment_factories import co_funded_project
+from tests.project_api import token
+from tests.project_factories import make_project
+
+PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+# "5 000,00" as a person types it (plain space), as our pages and phones write it (no-break, narrow no-break),
+# and without a space at all: five thousand euros every time.
+FRENCH_FIVE_THOUSANDS = ["5 000,00", "5\u00a0000,00", "5\u202f000,00", "5000,00"]
+FIVE_THOUSAND_EUROS_IN_XOF = 3_279_785  # 5,000 × 655.957 (the CFA parity, product.md)
+
+
+def text_of(response) -> str:
+    text = html.unescape(re.sub(r"<[^>]+>", "", response.get_data(as_text=True)))
+    return re.sub(r"\s+", " ", text.replace("\u00a0", " ").replace("\u202f", " "))
+
+
+def field_error(response, field_id: str) -> str:
+    match = re.search(rf'id="{re.escape(field_id)}-error"[^>]*>(.*?)</p>', response.get_data(as_text=True), re.S)
+    assert match, f"no error next to {field_id}"
+    return html.unescape(match.group(1)).replace("\u00a0", " ").replace("\u202f", " ")
+
+
+def report_form(project, **overrides) -> dict:
+    return {
+        "funding_line_id": str(project.funding_lines[0].id),
+        "paid_on": "2026-03-02",
+        "amount": "5 000,00",
+        "currency": "EUR",
+        "reference": "VIR-77",
+        **overrides,
+    }
+
+
+def commitment_form(cast, **overrides) -> dict:
+    return {
+        "organisation_id": str(cast.association.id),
+        "kind": "financial",
+        "description": "Contribution de la diaspora",
+        "amount": "5 000,00",
+        "currency": "EUR",
+        "due_date": "2027-01-31",
+        **overrides,
+    }
+
+
+# Bug 1: one way to read an amount ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("typed", FRENCH_FIVE_THOUSANDS)
+def test_the_contributions_form_reads_a_french_amount(client, cast, session, login_as, typed):
+    project = co_funded_project(cast)
+    session.commit()
+    login_as("officer")
+    response = client.post(f"/projects/{project.id}/contributions", data=report_form(project, amount=typed))
+    assert response.status_code == 303, text_of(response)
+    [paid] = session.scalars(select(Contribution).where(Contribution.project_id == project.id)).all()
+    assert (paid.amount, paid.currency, paid.amount_xof) == (Decimal("5000.00"), "EUR", FIVE_THOUSAND_EUROS_IN_XOF)
+
+
+@pytest.mark.parametrize("typed", FRENCH_FIVE_THOUSANDS)
+def test_the_commitment_form_reads_a_french_amount(client, cast, session, login_as, typed):
+    project = co_funded_project(cast, ProjectStatus.SUBMITTED)
+    session.commit()
+    login_as("mayor")
+    response = client.post(f"/projects/{project.id}/commitments", data=commitment_form(cast, amount=typed))
+    assert response.status_code == 303, text_of(response)
+    commitment = session.scalars(select(Commitment).where(Commitment.project_id == project.id)).one()
+    assert (commitment.amount, commitment.amount_xof) == (Decimal("5000.00"), FIVE_THOUSAND_EUROS_IN_XOF)
+
+
+def test_an_unreadable_amount_is_refused_with_an_example_written_the_viewers_way(client, cast, session, login_as):
+    project = co_funded_project(cast, ProjectStatus.SUBMITTED)
+    session.commit()
+    login_as("mayor")
+    french = client.post(f"/projects/{project.id}/commitments", data=commitment_form(cast, amount="cinq mille"))
+    assert french.status_code == 422
+    assert "5 000,00" in field_error(french, "commitment-amount")
+    english = client.post(
+        f"/projects/{project.id}/commitments",
+        data=commitment_form(cast, amount="five thousand"),
+        headers={"Accept-Language": "en"},
+    )
+    assert "5,000.00" in field_error(english, "commitment-amount")
+
+
+def test_the_amendment_form_reads_french_amounts_too(client, cast, session, login_as):
+    project = co_funded_project(cast)
+    session.commit()
+    line = project.budget_lines[0]
+    login_as("officer")
+    response = client.post(
+        f"/projects/{project.id}/amendments",
+        data={
+            f"budget_{line.id}": "700 000,00",
+            "reason": "Le prix du ciment a monté.",
+            "version": str(project.version),
+        },
+    )
+    assert response.status_code == 303, text_of(response)
+
+
+def test_the_api_reads_a_decimal_comma_and_still_refuses_decimals_the_currency_has_not(client, cast, session):
+    project = co_funded_project(cast)
+    session.commit()
+    headers = token(client, "mayor@test.org")
+    url = f"/api/v1/projects/{project.id}/commitments"
+    body = {
+        "organisation_id": cast.association.id,
+        "kind": "financial",
+        "description": "Contribution de la diaspora",
+        "due_date": "2027-01-31",
+        "currency": "EUR",
+    }
+    done = client.post(url, json={**body, "amount": "5 000,00"}, headers=headers)
+    assert done.status_code == 201, done.get_json()
+    assert (done.get_json()["amount"], done.get_json()["amount_xof"]) == ("5000.00", FIVE_THOUSAND_EUROS_IN_XOF)
+    assert client.post(url, json={**body, "amount": 5000}, headers=headers).status_code == 201  # numbers too
+    for too_precise in ("5000,001", "5000.001"):
+        refused = client.post(url, json={**body, "amount": too_precise}, headers=headers)
+        assert refused.status_code == 422 and list(refused.get_json()["error"]["fields"]) == ["amount"]
+
+
+# Bug 6: a negative reminder ----------------------------------------------------------------------------------
+
+
+def test_a_negative_reminder_is_refused_next_to_its_field_and_not_replaced(client, cast, session, login_as):
+    project = make_project(cast.association, cast.commune_a, ProjectStatus.SUBMITTED, title="Maternité de Diéma")
+    session.commit()
+    login_as("mayor")
+    form = {
+        "title": "Concertation sur la maternité",
+        "date": "2026-12-15",
+        "time": "10:00",
+        "timezone": "Europe/Paris",
+        "duration_minutes": "90",
+        "location": "Mairie de Diéma",
+        "online_url": "",
+        "reminder_hours": "-5",
+        "project_ids": [str(project.id)],
+        "invitee_organisation_ids": [str(cast.association.id)],
+    }
+    response = client.post("/meetings/new", data=form)
+    assert response.status_code == 422
+    assert field_error(response, "meeting-reminder") == "De 0 à 720 heures."
+    assert 'value="-5"' in response.get_data(as_text=True)  # what was typed is kept
+    assert session.scalar(select(Meeting.id)) is None
+
+
+def test_the_api_refuses_a_negative_reminder_naming_the_field(client, cast, session):
+    project = make_project(cast.association, cast.commune_a, ProjectStatus.SUBMITTED, title="Maternité")
+    session.commit()
+    payload = {
+        "title": "Concertation sur la maternité",
+        "commune_id": cast.commune_a.id,
+        "project_ids": [project.id],
+        "starts_at": "2026-12-15T10:00:00",
+        "timezone": "Europe/Paris",
+        "duration_minutes": 90,
+        "location": "Mairie de Diéma",
+        "invitee_organisation_ids": [cast.association.id],
+        "reminder_hours": -5,
+    }
+    response = client.post("/api/v1/meetings", json=payload, headers=token(client, "mayor@test.org"))
+    assert response.status_code == 422
+    assert list(response.get_json()["error"]["fields"]) == ["reminder_hours"]
