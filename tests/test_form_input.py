@@ -4,6 +4,7 @@ meeting reminder refused next to its field; a refused form that keeps what it ca
 again; a form's address that answers a reload or a shared link with its page."""
 
 import html
+import io
 import re
 from decimal import Decimal
 
@@ -176,3 +177,135 @@ def test_the_api_refuses_a_negative_reminder_naming_the_field(client, cast, sess
     response = client.post("/api/v1/meetings", json=payload, headers=token(client, "mayor@test.org"))
     assert response.status_code == 422
     assert list(response.get_json()["error"]["fields"]) == ["reminder_hours"]
+
+
+# Bug 2: refused forms keep what they can, and their addresses answer a reload ----------------------------------
+
+
+def test_a_refused_report_keeps_what_was_typed_and_says_to_choose_the_file_again(client, cast, session, login_as):
+    project = co_funded_project(cast)
+    session.commit()
+    login_as("officer")
+    form = report_form(project, amount="cinq mille", file=(io.BytesIO(PDF), "virement-mars.pdf"))
+    response = client.post(f"/projects/{project.id}/contributions", data=form)
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert 'value="cinq mille"' in page and 'value="VIR-77"' in page and 'value="2026-03-02"' in page
+    # A browser cannot refill a file field: the page says which file was chosen and to choose it again.
+    again = re.search(r'id="contribution-file-again"[^>]*>(.*?)</p>', page, re.S)
+    assert again, "nothing says the file must be chosen again"
+    assert "virement-mars.pdf" in html.unescape(again.group(1))
+    assert "choisissez de nouveau le fichier" in html.unescape(again.group(1))
+    assert session.scalar(select(Contribution.id)) is None
+
+
+def test_a_form_refused_without_a_file_chosen_asks_for_nothing(client, cast, session, login_as):
+    project = co_funded_project(cast)
+    session.commit()
+    login_as("officer")
+    response = client.post(f"/projects/{project.id}/contributions", data=report_form(project, amount="cinq mille"))
+    assert response.status_code == 422 and "-again" not in response.get_data(as_text=True)
+
+
+def test_the_address_of_a_refused_form_answers_a_reload_with_its_page(client, cast, session, login_as):
+    project = co_funded_project(cast, ProjectStatus.SUBMITTED)
+    session.commit()
+    login_as("mayor")
+    refused = client.post(f"/projects/{project.id}/commitments", data=commitment_form(cast, amount="cinq mille"))
+    assert refused.status_code == 422
+    # Reloading, going back to or sharing the address the refused form left in the address bar: the page the
+    # form lives on, not "this address does not accept that method".
+    for address, page in [
+        (f"/projects/{project.id}/commitments", f"/projects/{project.id}"),
+        (f"/projects/{project.id}/contributions/7/actions/confirm", f"/projects/{project.id}/contributions"),
+        (f"/projects/{project.id}/comments", f"/projects/{project.id}"),
+        ("/account/password", "/account/"),
+    ]:
+        response = client.get(address)
+        assert (response.status_code, response.headers.get("Location")) == (303, page), address
+        assert client.get(page).status_code == 200, page
+    # The API keeps its contract: a method an address does not take is 405.
+    assert client.get(f"/api/v1/projects/{project.id}/transitions").status_code == 405
+
+
+# Friction 7: long forms ---------------------------------------------------------------------------------------
+
+
+def test_the_error_banner_links_each_field_concerned(client, cast, session, login_as):
+    project = co_funded_project(cast)
+    session.commit()
+    login_as("officer")
+    response = client.post(f"/projects/{project.id}/contributions", data=report_form(project, amount="cinq mille"))
+    banner = re.search(r'<div class="form-errors"[^>]*>(.*?)</div>', response.get_data(as_text=True), re.S).group(1)
+    assert 'href="#contribution-amount"' in banner
+    login_as("mayor")
+    form = {
+        "title": "Concertation",
+        "date": "2026-12-15",
+        "time": "10:00",
+        "timezone": "Europe/Paris",
+        "duration_minutes": "90",
+        "location": "",
+        "online_url": "",
+        "reminder_hours": "-5",
+        "project_ids": [str(project.id)],
+        "invitee_organisation_ids": [str(cast.association.id)],
+    }
+    response = client.post("/meetings/new", data=form)
+    page = response.get_data(as_text=True)
+    banner = re.search(r'<div class="form-errors"[^>]*>(.*?)</div>', page, re.S).group(1)
+    assert 'href="#meeting-reminder"' in banner and 'href="#meeting-location"' in banner
+    assert 'id="meeting-reminder"' in page and 'id="meeting-location"' in page  # the links lead somewhere
+
+
+def test_the_project_forms_banner_links_the_rows_field(client, cast, session, login_as):
+    login_as("officer")
+    body = {
+        "title": "Forage à Diéma",
+        "summary": "Un forage.",
+        "sector": "water",
+        "association_id": str(cast.association.id),
+        "commune_id": str(cast.commune_a.id),
+        "budget-0-label": "Forage",
+        "budget-0-amount": "dix mille",
+        "budget-0-currency": "XOF",
+        "funding-0-party_kind": "association",
+        "funding-0-amount": "10000",
+        "funding-0-currency": "XOF",
+        "save": "1",
+    }
+    response = client.post("/projects/new", data=body)
+    assert response.status_code == 422
+    banner = re.search(r'<div class="form-errors"[^>]*>(.*?)</div>', response.get_data(as_text=True), re.S).group(1)
+    assert re.search(r'<a href="#budget-0-amount">Montant\s:', html.unescape(banner).replace("\u00a0", " "))
+
+
+def test_adding_a_line_lands_on_it(client, cast, session, login_as):
+    login_as("officer")
+    body = {
+        "title": "Forage",
+        "association_id": str(cast.association.id),
+        "commune_id": str(cast.commune_a.id),
+        "budget-0-label": "Forage",
+        "budget-0-amount": "10 000",
+        "budget-0-currency": "XOF",
+        "add_budget": "1",
+    }
+    page = client.post("/projects/new", data=body).get_data(as_text=True)
+    # The new line's first field has the focus; the next "add" names the line it will add.
+    assert re.search(r'<input[^>]*autofocus[^>]*id="budget-1-label"|<input[^>]*id="budget-1-label"[^>]*autofocus', page)
+    assert 'formaction="#budget-2-label"' in page
+    assert page.count("autofocus") == 1
+
+
+def test_each_file_field_says_its_size_limit_and_carries_it_for_the_browser(client, cast, session, login_as):
+    project = co_funded_project(cast)
+    session.commit()
+    login_as("officer")
+    page = text_of(client.get(f"/projects/{project.id}/contributions"))
+    assert "20 Mo au plus." in page
+    raw = client.get(f"/projects/{project.id}/contributions").get_data(as_text=True)
+    assert re.search(r'<input type="file" id="contribution-file"[^>]*data-max-bytes="20971520"', raw)
+    script = client.get("/static/forms.js")
+    assert script.status_code == 200 and b"maxBytes" in script.data
+    script.close()

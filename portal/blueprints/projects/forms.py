@@ -72,6 +72,10 @@ class FundingLineForm(Form):
         return not (self.party_kind.data or self.organisation_id.data or (self.amount.data or "").strip())
 
 
+# The field a new line of each list starts with: where "Add a line" lands.
+FIRST_FIELD_OF_LINE = {"budget": "label", "funding": "party_kind"}
+
+
 def _sdg_tags(raw: str | None) -> list:
     """ "3, 6" gives [3, 6]; anything else is passed on as typed, for the rule to refuse with its message."""
     tokens = [t for t in re.split(r"[\s,;]+", (raw or "").strip()) if t]
@@ -162,6 +166,10 @@ class ProjectForm(FlaskForm):
             if f"add_{name}" in posted:
                 if len(rows) < MAX_ROWS:  # a new line in the currency of the one above it
                     rows.append_entry({"currency": rows[-1].currency.data} if len(rows) else None)
+                    # The page comes back on the new line (the button's address names it): its first field
+                    # takes the focus, without JavaScript.
+                    first = rows[-1].form[FIRST_FIELD_OF_LINE[name]]
+                    first.render_kw = {**(first.render_kw or {}), "autofocus": True}
                 return True
             if f"remove_{name}" in posted:
                 raw = posted.get(f"remove_{name}", "").strip()
