@@ -11,7 +11,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
-from portal.models import Commitment, Contribution, Meeting, ProjectStatus
+from portal.models import Commitment, Contribution, CurrencyRate, Meeting, ProjectStatus
 from tests.commitment_factories import co_funded_project
 from tests.project_api import token
 from tests.project_factories import make_project
@@ -111,6 +111,15 @@ def test_the_amendment_form_reads_french_amounts_too(client, cast, session, logi
         },
     )
     assert response.status_code == 303, text_of(response)
+
+
+def test_the_rate_form_reads_a_french_rate(client, cast, session, login_as):
+    login_as("admin")
+    response = client.post(
+        "/admin/rates", data={"currency": "USD", "valid_from": "2020-01-01", "rate_to_xof": "605,25"}
+    )
+    assert response.status_code == 303, text_of(response)
+    assert session.scalar(select(CurrencyRate.rate_to_xof).where(CurrencyRate.currency == "USD")) == Decimal("605.25")
 
 
 def test_the_api_reads_a_decimal_comma_and_still_refuses_decimals_the_currency_has_not(client, cast, session):
