@@ -63,11 +63,11 @@ def _links_of(field) -> list[tuple[str, str]]:
 
 def error_links(errors: dict | None, prefix: str, ids: dict | None = None, skip=()) -> list[tuple[str, str]]:
     """(field id, message) for a form whose refusal is a dict of field messages: each key's field is
-    "<prefix>-<key>" unless `ids` names it (the key "starts_at" is the field "meeting-date"); keys that start
+    "<prefix>-<key>" (the key alone without a prefix) unless `ids` names it (the key "starts_at" is the field "meeting-date"); keys that start
     with one of `skip` have no field (the banner says them apart)."""
     ids = ids or {}
     return [
-        (ids.get(key, f"{prefix}-{key}"), " ".join(str(m) for m in messages))
+        (ids.get(key, f"{prefix}-{key}" if prefix else key), " ".join(str(m) for m in messages))
         for key, messages in (errors or {}).items()
         if not key.startswith(tuple(skip))
     ]
