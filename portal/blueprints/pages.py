@@ -57,5 +57,5 @@ def form_address_answers_with_its_page():
             return redirect(urlsplit(moved.new_url).path, code=303)
         except HTTPException:
             continue
-        return redirect(above, code=303)
+        return redirect(request.script_root + above, code=303)
     return None
