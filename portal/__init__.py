@@ -41,6 +41,9 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     page_cache.init_app(app)  # its after_request runs just before compression's, and its lookup before all
 
     _register_blueprints(app)
+    from portal.blueprints.pages import form_address_answers_with_its_page
+
+    app.before_request(form_address_answers_with_its_page)
     register_error_handlers(app)
     register_template_helpers(app)
     _register_transaction_hooks(app)

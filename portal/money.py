@@ -5,6 +5,7 @@ rate in force the day a line is entered, from the table admins keep. The rate is
 total never drifts when rates change.
 """
 
+import re
 from datetime import date
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 
@@ -19,6 +20,10 @@ FIXED_RATES = {"XOF": Decimal(1), "EUR": EUR_PARITY}
 # Decimals each currency allows; XOF amounts are whole francs.
 DECIMALS = {"XOF": 0, "XAF": 0, "JPY": 0, "GNF": 0, "RATE": 6}  # RATE: the precision of a rate to XOF
 MAX_INTEGER_DIGITS = 12
+# Spaces that group thousands as people and our own pages write them: plain, no-break, narrow no-break, thin.
+GROUPING_SPACES = re.compile("[ \u00a0\u202f\u2009]")
+COMMA_GROUPED = re.compile(r"[+-]?\d{1,3}(,\d{3})+")  # "5,000" or "1,500,000": commas that group thousands
+NOT_A_NUMBER = _l("Give the amount as a number, such as 5,000.00 or 1,500,000.")
 
 
 class MoneyError(ValueError):
@@ -29,18 +34,39 @@ def decimals_of(currency: str) -> int:
     return DECIMALS.get(currency, 2)
 
 
-def parse_amount(raw, currency: str) -> Decimal:
-    """A positive amount with at most 12 digits before the point and the currency's decimals."""
+def amount_text(text: str, decimal_mark: str = ".") -> str:
+    """An amount as people write it — "5 000,00", "5000,00", "5,000.00", "4 000,50" — as a decimal string.
+
+    Spaces of any kind group thousands. With both a comma and a point, the last of the two marks the decimals.
+    A lone comma marks the decimals where the writer's language says so (`decimal_mark` ",", French) or where
+    it cannot group thousands ("5000,00"); "5,000" in English is five thousand. Anything else is returned as
+    it is, for `parse_amount` to refuse.
+    """
+    text = GROUPING_SPACES.sub("", text.strip())
+    if "," in text and "." in text:
+        decimals_by_comma = text.rfind(",") > text.rfind(".")
+        return text.replace(".", "").replace(",", ".") if decimals_by_comma else text.replace(",", "")
+    if "," in text:
+        if decimal_mark != "," and COMMA_GROUPED.fullmatch(text):
+            return text.replace(",", "")
+        return text.replace(",", ".")
+    return text
+
+
+def parse_amount(raw, currency: str, decimal_mark: str = ".") -> Decimal:
+    """A positive amount with at most 12 digits before the point and the currency's decimals: the one reader
+    of amounts, for the pages (which say the viewer's decimal mark) and the API (numbers, or decimal strings
+    read by `amount_text`)."""
     if isinstance(raw, bool) or raw is None or (isinstance(raw, str) and not raw.strip()):
         raise MoneyError(_l("Give an amount."))
     if isinstance(raw, float):
         raw = repr(raw)
     try:
-        amount = Decimal(str(raw).strip().replace(" ", "").replace("\u00a0", "").replace("\u202f", ""))
+        amount = Decimal(amount_text(str(raw), decimal_mark))
     except InvalidOperation:
-        raise MoneyError(_l("Give the amount as a number, such as 1500000 or 2500.50.")) from None
+        raise MoneyError(NOT_A_NUMBER) from None
     if not amount.is_finite():
-        raise MoneyError(_l("Give the amount as a number, such as 1500000 or 2500.50."))
+        raise MoneyError(NOT_A_NUMBER)
     if amount <= 0:
         raise MoneyError(_l("The amount must be more than zero."))
     if amount.adjusted() >= MAX_INTEGER_DIGITS:

@@ -622,7 +622,7 @@ def test_a_bad_amount_is_refused_next_to_its_field_and_the_input_is_kept(app, cl
     assert response.status_code == 422
     page = text_of(response)
     assert field_error(page, "budget-0-amount") == french(
-        app, "Give the amount as a number, such as 1500000 or 2500.50."
+        app, "Give the amount as a number, such as 5,000.00 or 1,500,000."
     )
     assert field_error(page, "funding-0-amount") == french(app, "The amount must be more than zero.")
     assert field_error(page, "title") == french(app, "This field is required.")

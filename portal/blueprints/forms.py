@@ -1,12 +1,15 @@
 """What every page's forms share: choices, validators with our messages, the one-button form, and putting a
 refusal's messages next to the fields they are about."""
 
+from babel.numbers import get_decimal_symbol
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import SubmitField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length
 
+from portal import money
 from portal.domain.accounts import MIN_PASSWORD_LENGTH
 from portal.errors import Refused
 
@@ -36,6 +39,12 @@ def new_password_validators():
         required(),
         Length(min=MIN_PASSWORD_LENGTH, max=200, message=_l("Choose a password of at least %(min)d characters.")),
     ]
+
+
+def typed_amount(raw: str | None) -> str:
+    """An amount typed on a page, read as its viewer writes numbers ("5 000,00" in French) into the decimal
+    string the domain reads (money.amount_text: the one reader, style rule 18)."""
+    return money.amount_text(raw or "", get_decimal_symbol(get_locale()))
 
 
 class ButtonForm(FlaskForm):

@@ -335,7 +335,15 @@ def test_an_association_signs_up_proposes_answers_reports_and_opens_a_dispute(br
     page.locator("#sector").select_option("education")
     page.locator("#commune_id").select_option(index=1)
     page.locator("#budget-0-label").fill("Bâtiment et cuisine")
-    page.locator("#budget-0-amount").fill("3 000 000")
+    page.locator("#budget-0-amount").fill("2 500 000")
+    # A second line, without JavaScript's help: the page comes back on the new line, its first field focused.
+    with page.expect_navigation():
+        page.get_by_role("button", name="Ajouter une ligne de budget").click()
+    assert page.url.endswith("#budget-1-label")
+    assert page.evaluate("document.activeElement.id") == "budget-1-label"
+    assert page.locator("#budget-1-label").bounding_box()["y"] < page.viewport_size["height"]  # in view
+    page.keyboard.type("Équipement de la cuisine")
+    page.locator("#budget-1-amount").fill("500 000")
     page.locator("#funding-0-party_kind").select_option("association")
     page.locator("#funding-0-organisation_id").select_option(label="Ressortissants de Diéma à Marseille")
     page.locator("#funding-0-amount").fill("3 000 000")
@@ -386,9 +394,19 @@ def test_an_association_signs_up_proposes_answers_reports_and_opens_a_dispute(br
 
     page.goto(project_url)  # back to the project, as from the browser's history
     item = page.locator("#commitments li", has_text="Fournir le devis du menuisier")
-    item.get_by_label(re.compile("Justificatif")).set_input_files(
-        {"name": "devis-menuisier.pdf", "mimeType": "application/pdf", "buffer": PDF}
+    evidence = item.get_by_label(re.compile("Justificatif"))
+    # The size limit is said beside the field and checked as soon as a file is chosen, before it is sent: a
+    # limit lowered below this file's size stands for a file over 20 MB (too heavy to make here).
+    assert "20\u00a0Mo au plus" in item.inner_text() and evidence.get_attribute("data-max-bytes") == str(
+        20 * 1024 * 1024
     )
+    evidence.evaluate("input => { input.dataset.maxBytes = '10' }")
+    evidence.set_input_files({"name": "devis-menuisier.pdf", "mimeType": "application/pdf", "buffer": PDF})
+    assert "dépasse 20" in evidence.evaluate("input => input.validationMessage")
+    assert evidence.evaluate("input => input.form.checkValidity()") is False  # the form is not sent
+    evidence.evaluate("input => { input.dataset.maxBytes = String(20 * 1024 * 1024) }")
+    evidence.set_input_files({"name": "devis-menuisier.pdf", "mimeType": "application/pdf", "buffer": PDF})
+    assert evidence.evaluate("input => input.validationMessage") == ""
     with page.expect_navigation():
         item.get_by_role("button", name="Le déclarer tenu").click()
     journey.see("commitment-reported", "Cantine scolaire de Diéma")

@@ -8,7 +8,7 @@ from wtforms import DateField, SelectField, StringField, SubmitField
 
 from portal import money
 from portal.blueprints.admin import bp
-from portal.blueprints.forms import ButtonForm, options, place_errors, required, short_text
+from portal.blueprints.forms import ButtonForm, options, place_errors, required, short_text, typed_amount
 from portal.blueprints.guards import admin_required
 from portal.domain import accounts
 from portal.domain.organisations import create_organisation as create
@@ -226,7 +226,7 @@ def add_rate():
     form = RateForm()
     if form.validate_on_submit():
         try:
-            add(current_user, form.currency.data, form.valid_from.data, form.rate_to_xof.data)
+            add(current_user, form.currency.data, form.valid_from.data, typed_amount(form.rate_to_xof.data))
         except Refused as error:
             for message in place_errors(form, error):
                 flash(message, "error")

@@ -26,7 +26,12 @@ class CommitmentCreate(Schema):
     kind = fields.String(required=True, validate=validate.OneOf(COMMITMENT_KINDS))
     description = fields.String(required=True, validate=validate.Length(min=1, max=rules.DESCRIPTION_MAX))
     due_date = fields.Date(required=True, metadata={"description": "a past date is accepted"})
-    amount = fields.Raw(allow_none=True, metadata={"description": "decimal string; required for financial"})
+    amount = fields.Raw(
+        allow_none=True,
+        metadata={
+            "description": 'decimal string (numbers accepted; "5 000,00" read as 5000.00); required for financial'
+        },
+    )
     currency = fields.String(allow_none=True, validate=validate.Length(equal=3))
     meeting_id = Id(allow_none=True)
 

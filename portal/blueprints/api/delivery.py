@@ -28,7 +28,9 @@ class ContributionCreate(Schema):
 
     funding_line_id = Id(required=True, metadata={"description": "the line of the co-funding plan it pays"})
     paid_on = fields.Date(required=True, metadata={"description": "the day it was paid; not in the future"})
-    amount = fields.Raw(required=True, metadata={"description": "decimal string (numbers accepted)"})
+    amount = fields.Raw(
+        required=True, metadata={"description": 'decimal string (numbers accepted; "5 000,00" read as 5000.00)'}
+    )
     currency = fields.String(required=True, validate=validate.Length(equal=3))
     reference = fields.String(allow_none=True, validate=validate.Length(max=rules.REFERENCE_MAX))
 

@@ -27,7 +27,9 @@ class BudgetLineIn(Schema):
         unknown = RAISE
 
     label = fields.String(required=True, validate=validate.Length(max=rules.SHORT_MAX))
-    amount = fields.Raw(required=True, metadata={"description": "decimal string (numbers accepted)"})
+    amount = fields.Raw(
+        required=True, metadata={"description": 'decimal string (numbers accepted; "5 000,00" read as 5000.00)'}
+    )
     currency = fields.String(required=True, validate=validate.Length(equal=3))
 
 

@@ -10,6 +10,7 @@ from flask_login import current_user
 from portal import money
 from portal.blueprints.delivery import bp
 from portal.blueprints.files import send_document
+from portal.blueprints.forms import typed_amount
 from portal.blueprints.guards import login_required
 from portal.blueprints.pages import found
 from portal.database import utcnow
@@ -94,7 +95,7 @@ def report(project_id):
     project = _project(project_id, may=rules.may_report)
     values = {name: request.form.get(name, "") for name in REPORT_FIELDS}
     sent = request.files.get("file")
-    data = {**values, "funding_line_id": parse_id(values["funding_line_id"]), "amount": values["amount"].strip()}
+    data = {**values, "funding_line_id": parse_id(values["funding_line_id"]), "amount": typed_amount(values["amount"])}
     try:
         rules.report_contribution(
             current_user,
@@ -350,9 +351,15 @@ def propose_amendment(project_id):
     project = _project(project_id, may=amendments.is_proposer)
     budget = {line.id: request.form.get(f"budget_{line.id}", "").strip() for line in project.budget_lines}
     funding = {line.id: request.form.get(f"funding_{line.id}", "").strip() for line in project.funding_lines}
+    read = {
+        "budget": {line_id: typed_amount(raw) for line_id, raw in budget.items()},
+        "funding": {line_id: typed_amount(raw) for line_id, raw in funding.items()},
+    }
     reason = request.form.get("reason", "")
     try:
-        amendments.propose(current_user, project, budget, funding, reason, parse_id(request.form.get("version")))
+        amendments.propose(
+            current_user, project, read["budget"], read["funding"], reason, parse_id(request.form.get("version"))
+        )
     except Refused as error:
         project = _reloaded(project_id)
         if error.status == 409:

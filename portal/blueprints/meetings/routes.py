@@ -274,7 +274,8 @@ def _input_from(values: dict, errors: dict, **extra) -> rules.MeetingInput:
         duration_minutes=_int_or(values["duration_minutes"]),
         location=values["location"],
         online_url=values["online_url"],
-        reminder_hours=_int_or(values["reminder_hours"], None) if values["reminder_hours"].strip() else None,
+        # Typed but not a whole number of hours ("-5", "deux"): -1, which the rule refuses next to the field.
+        reminder_hours=_int_or(values["reminder_hours"]) if values["reminder_hours"].strip() else None,
         given={"title", "location", "online_url"},
         past_confirmed=values.get("recorded_late") == "yes",
         **extra,

@@ -5,14 +5,12 @@ the operation's refusals next to its fields (`place_errors`)."""
 
 import re
 
-from babel.numbers import get_decimal_symbol
-from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import FieldList, Form, FormField, HiddenField, SearchField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 
-from portal.blueprints.forms import options, place_errors
+from portal.blueprints.forms import options, place_errors, typed_amount
 from portal.domain import projects as rules
 from portal.errors import Refused
 from portal.i18n import currency_label, format_amount_for_form
@@ -74,12 +72,8 @@ class FundingLineForm(Form):
         return not (self.party_kind.data or self.organisation_id.data or (self.amount.data or "").strip())
 
 
-def _amount(raw: str | None) -> str:
-    """The amount as typed, with the viewer's decimal comma or thousands commas read as the domain expects."""
-    raw = (raw or "").strip()
-    if get_decimal_symbol(get_locale()) == ",":
-        return raw.replace(",", ".") if "." not in raw else raw
-    return raw.replace(",", "")
+# The field a new line of each list starts with: where "Add a line" lands.
+FIRST_FIELD_OF_LINE = {"budget": "label", "funding": "party_kind"}
 
 
 def _sdg_tags(raw: str | None) -> list:
@@ -172,6 +166,10 @@ class ProjectForm(FlaskForm):
             if f"add_{name}" in posted:
                 if len(rows) < MAX_ROWS:  # a new line in the currency of the one above it
                     rows.append_entry({"currency": rows[-1].currency.data} if len(rows) else None)
+                    # The page comes back on the new line (the button's address names it): its first field
+                    # takes the focus, without JavaScript.
+                    first = rows[-1].form[FIRST_FIELD_OF_LINE[name]]
+                    first.render_kw = {**(first.render_kw or {}), "autofocus": True}
                 return True
             if f"remove_{name}" in posted:
                 raw = posted.get(f"remove_{name}", "").strip()
@@ -206,7 +204,7 @@ class ProjectForm(FlaskForm):
             budget_lines=[
                 {
                     "label": row["label"].data or "",
-                    "amount": _amount(row.amount.data),
+                    "amount": typed_amount(row.amount.data),
                     "currency": row.currency.data or "",
                 }
                 for row in budget
@@ -215,7 +213,7 @@ class ProjectForm(FlaskForm):
                 {
                     "party_kind": row.party_kind.data or None,
                     "organisation_id": _id_or_missing(row.organisation_id.data) if row.organisation_id.data else None,
-                    "amount": _amount(row.amount.data),
+                    "amount": typed_amount(row.amount.data),
                     "currency": row.currency.data or "",
                 }
                 for row in funding

@@ -11,6 +11,7 @@ from sqlalchemy.orm import joinedload
 
 from portal import money
 from portal.blueprints.files import send_document
+from portal.blueprints.forms import typed_amount
 from portal.blueprints.guards import login_required
 from portal.blueprints.pages import found
 from portal.blueprints.projects import bp
@@ -254,7 +255,7 @@ def record_commitment(project_id):
     data = {
         **values,
         "organisation_id": parse_id(values["organisation_id"]),
-        "amount": values["amount"].strip(),
+        "amount": typed_amount(values["amount"]),
         "meeting_id": parse_id(values["meeting_id"]) if values["meeting_id"].strip() else None,
     }
     try:
