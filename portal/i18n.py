@@ -150,6 +150,11 @@ def country_name(code: str | None) -> str:
     return Locale.parse(str(get_locale())).territories.get(code.upper(), code)
 
 
+def format_number(value) -> str:
+    """A number in the viewer's language: "1 500" in French, "1,500" in English."""
+    return format_decimal(value, locale=get_locale()).replace("\u202f", "\u00a0")
+
+
 def format_day(value) -> str:
     """A calendar date (a due date), in the viewer's language: "1 déc. 2026"."""
     return format_date(value, "medium") if value else ""
