@@ -17,9 +17,7 @@ def test_an_empty_project_list_says_what_appears_there_and_invites_the_associati
     assert "Propose a project" not in public  # nothing to start for a visitor
     login_as("officer")
     mine = text_of(client.get("/projects/"))
-    assert (
-        "Les projets que les associations de ressortissants proposent à leur commune d’origine apparaissent ici" in mine
-    )
+    assert "Les projets que les associations de ressortissants proposent à leur commune d’origine apparaissent ici" in mine
     assert "Commencez par « Proposer un projet » ci-dessus." in mine
     filtered = text_of(client.get("/projects/?status=agreed"))
     assert "Aucun projet ne correspond à ces filtres." in filtered and "apparaissent ici" not in filtered
