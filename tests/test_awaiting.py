@@ -32,7 +32,7 @@ def test_a_mayor_sees_the_projects_to_answer_with_the_date_they_go_to_the_mediat
     login_as("mayor")
     page = _home(client)
     # Submitted on 2 November, 30 days to answer (the default setting): to the mediators on 2 December.
-    assert "Répondez à « Forage du quartier nord » de Association des ressortissants de Diéma avant le" in page
+    assert "Répondez à « Forage du quartier nord » (Association des ressortissants de Diéma) avant le" in page
     assert "2 déc. 2026" in page
     assert "Répondez à « Maternité »" in page
     assert "Puits de Béma" not in page and "École" not in page

@@ -23,7 +23,7 @@ from portal.domain.settings import get_setting
 from portal.errors import Refused
 from portal.extensions import db
 from portal.ids import is_id
-from portal.labels import PARTY_KIND_LABELS, label
+from portal.labels import PARTY_KIND_LABELS, at_most_characters, label
 from portal.models import (
     COMMITMENT_KINDS,
     Cercle,
@@ -275,7 +275,7 @@ def record_commitment(actor, project: Project, data: dict) -> Commitment:
     if not description:
         errors["description"] = [str(_l("Say what is promised."))]
     elif len(description) > DESCRIPTION_MAX:
-        errors["description"] = [str(_l("At most %(n)s characters.", n=DESCRIPTION_MAX))]
+        errors["description"] = [str(at_most_characters(DESCRIPTION_MAX))]
     due_date = None
     try:
         due_date = parse_due_date(data.get("due_date"))

@@ -19,6 +19,7 @@ from portal.domain.settings import get_setting
 from portal.errors import Refused
 from portal.extensions import db
 from portal.ids import is_id
+from portal.labels import at_most_characters
 from portal.models import (
     PENDING_DISPUTE_STATUSES,
     AuditEvent,
@@ -297,7 +298,7 @@ def open_dispute(actor, project: Project, data: dict, now: datetime | None = Non
         if not value:
             errors[name] = [str(_l("This field is required."))]
         elif len(value) > limit:
-            errors[name] = [str(_l("At most %(n)s characters.", n=limit))]
+            errors[name] = [str(at_most_characters(limit))]
         fields[name] = value
     if errors:
         raise Refused("validation_failed", fields=errors)

@@ -12,6 +12,7 @@ from portal.domain.territories import commune_organisation
 from portal.errors import Refused
 from portal.extensions import db
 from portal.ids import is_id
+from portal.labels import at_most_characters
 from portal.models import (
     MANAGER_ROLES,
     ROLES_BY_KIND,
@@ -221,7 +222,7 @@ def create_organisation(actor, kind: str, name: str, commune: Commune | None = N
     if not name:
         errors["name"] = [str(_l("This field is required."))]
     elif len(name) > 200:
-        errors["name"] = [str(_l("At most %(n)s characters.", n=200))]
+        errors["name"] = [str(at_most_characters(200))]
     if kind in (OrganisationKind.COMMUNE, OrganisationKind.COMMITTEE) and commune is None:
         errors["commune"] = [str(_l("Give the exact name of one commune."))]
     elif kind == OrganisationKind.COMMUNE and commune_organisation(commune) is not None:
