@@ -133,7 +133,8 @@ def test_times_are_shown_in_the_viewers_time_zone(app):
 # "La convention:"). The catalogue writes a plain space before ":", ";", "!" and "?", as all its strings do.
 FRENCH = ROOT / "translations/fr/LC_MESSAGES/messages.po"
 UNSPACED_MARK = re.compile(r"(?<! )[:;!?](?=\s|$)")  # a two-part mark ending a word (not "https://", "10:00")
-COUNTED = re.compile(r"%\((n|num|count|\w+_count)\)[sd] [A-Za-z]")  # a count followed by a word it counts
+# A count followed by the word it counts ("%(n)s minutes", "%(days)s days"): ngettext, so that 1 reads "1 jour".
+COUNTED = re.compile(r"%\((n|num|count|\w+_count|days|months|hours|minutes|years)\)[sd] [A-Za-z]")
 # An organisation's name ("Association des ressortissants de Diéma", "Commune de Diéma") takes no article of its
 # own: after "de", "par"… French names what it is first ("de l’organisation …", "de l’association …").
 BARE_NAME = re.compile(

@@ -9,6 +9,7 @@ see a dispute is portal/visibility.py's rule (its two parties' acting members, m
 from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -134,7 +135,12 @@ def _appeal_refusal(dispute: Dispute, now: datetime) -> Refused | None:
     if now > appeal_deadline(dispute):
         days = get_setting("dispute_appeal_days")
         return Refused(
-            "invalid_transition", _l("The time to appeal has passed: %(days)s days from the closure.", days=days)
+            "invalid_transition",
+            lazy_ngettext(
+                "The time to appeal has passed: %(num)s day from the closure.",
+                "The time to appeal has passed: %(num)s days from the closure.",
+                days,
+            ),
         )
     return None
 

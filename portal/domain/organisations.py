@@ -234,11 +234,11 @@ def create_organisation(actor, kind: str, name: str, commune: Commune | None = N
 
 
 def organisation_of_commune(actor, commune: Commune) -> Organisation:
-    """The commune's organisation, created (under the commune's name) the first time it is needed: when a
+    """The commune's organisation, created (under the commune's usual name, "Diéma") the first time it is needed: when a
     mediator invites its first official."""
     if not is_mediator_or_admin(actor):
         raise Refused("forbidden")
-    return commune_organisation(commune) or _create(actor, OrganisationKind.COMMUNE, commune.name, commune)
+    return commune_organisation(commune) or _create(actor, OrganisationKind.COMMUNE, commune.display_name, commune)
 
 
 def _create(actor, kind: str, name: str, commune: Commune | None) -> Organisation:

@@ -128,7 +128,7 @@ def plan_spellings(text: str) -> list[str]:
 def filter_projects(query, filters: dict):
     """`query` (a select(Project)) narrowed by the filters given; unknown statuses and sectors are ignored.
 
-    q: part of the title (PDESC or PDSEC alike); region: a region code (on every map version); commune, association: part of a name
+    q: part of the title, ignoring case and accents (PDESC or PDSEC alike); region: a region code (on every map version); commune, association: part of a name
     (a commune's ignoring case and accents); commune_id, association_id: exact ids.
     """
     if filters.get("status") in STATUS_LABELS:
@@ -150,7 +150,9 @@ def filter_projects(query, filters: dict):
         named = select(Organisation.id).where(Organisation.name.icontains(filters["association"], autoescape=True))
         query = query.where(Project.association_id.in_(named))
     if filters.get("q"):
-        query = query.where(or_(*(Project.title.icontains(q, autoescape=True) for q in plan_spellings(filters["q"]))))
+        # Folded as the stored search_title is (portal/search.py): "ecole" finds "École" on both databases.
+        spellings = {search_key(q) for q in plan_spellings(filters["q"])}
+        query = query.where(or_(*(Project.search_title.contains(q, autoescape=True) for q in sorted(spellings))))
     for name in ("commune_id", "association_id"):
         if is_id(filters.get(name)):
             query = query.where(getattr(Project, name) == filters[name])
