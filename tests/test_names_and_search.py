@@ -6,10 +6,12 @@ dashboards' country chosen by name; the project export for spreadsheets set to F
 import csv
 import io
 import re
+from datetime import timedelta
 
 import pytest
 
-from portal.domain import organisations
+from portal.database import utcnow
+from portal.domain import organisations, projects
 from portal.domain.spreadsheets import csv_text, plain
 from portal.models import PUBLIC_STATUSES, Cercle, Commune, Region
 from portal.models import ProjectStatus as S
@@ -121,3 +123,17 @@ def test_the_spreadsheet_writer_knows_only_its_two_separators(app_context):
     assert csv_text((plain("a"), plain("b")), [(1, 2)], ";") == "\ufeffa;b\r\n1;2\r\n"
     with pytest.raises(ValueError):
         csv_text((plain("a"),), [], "\t")
+
+
+def test_the_dashboards_say_the_median_answer_time_with_its_plural(app, client, cast, session):
+    """A median of 1.5 days is a fraction: its plural form is picked on a whole number, never a 500."""
+    with app.app_context():
+        project = make_project(cast.association, cast.commune_a, S.SUBMITTED, title="Puits")
+        project.first_submitted_at = utcnow() - timedelta(days=1.5)
+        session.flush()
+        projects.transition(cast.users["mayor"], project, "start_review")
+        session.commit()
+    french = client.get("/dashboards", headers={"Accept-Language": "fr"})
+    assert french.status_code == 200 and "1,5\u00a0jours" in french.get_data(as_text=True).replace(" ", "\u00a0")
+    english = client.get("/dashboards", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "1.5 days" in english
