@@ -579,11 +579,12 @@ def fulfilment_rate(organisation_id: int, today: date | None = None) -> tuple[in
 
 def overdue_by_place(today: date | None = None, limit: int = 500) -> list[tuple]:
     """Overdue commitments for the mediators, by region and commune, oldest due first:
-    (region name, commune name, commitment) rows, in a fixed number of queries."""
+    (region name, commune name, commitment) rows — names by their usual spelling ("Ségou") —, in a fixed number
+    of queries."""
     today = today or commune_today()
     rows = db.session.execute(
         with_page_details(
-            select(Commitment, Region.name, Commune.name)
+            select(Commitment, Region, Commune)
             .join(Project, Project.id == Commitment.project_id)
             .join(Commune, Commune.id == Project.commune_id)
             .join(Cercle, Cercle.id == Commune.cercle_id)
@@ -593,7 +594,7 @@ def overdue_by_place(today: date | None = None, limit: int = 500) -> list[tuple]
         .order_by(Region.name, Commune.name, Commitment.due_date, Commitment.id)
         .limit(limit)
     ).all()
-    return [(region, commune, commitment) for commitment, region, commune in rows]
+    return [(region.display_name, commune.display_name, commitment) for commitment, region, commune in rows]
 
 
 # Reminders and escalation (scheduled jobs, portal/cli/jobs.py) -----------------------------------------------
