@@ -137,3 +137,10 @@ def test_the_dashboards_say_the_median_answer_time_with_its_plural(app, client, 
     assert french.status_code == 200 and "1,5\u00a0jours" in french.get_data(as_text=True).replace(" ", "\u00a0")
     english = client.get("/dashboards", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert "1.5 days" in english
+
+
+def test_an_indicators_destination_country_is_chosen_by_name(client, cast, login_as):
+    login_as("mediator")
+    page = client.get(f"/communes/{cast.commune_a.id}/indicators/new").get_data(as_text=True)
+    country = re.search(r'<select[^>]*name="country"[^>]*>(.*?)</select>', page, re.DOTALL).group(1)
+    assert '<option value="FR">France</option>' in country and 'value="">Tous les pays<' in country
