@@ -164,6 +164,45 @@ def country_name(code: str | None) -> str:
     return Locale.parse(str(get_locale())).territories.get(code.upper(), code)
 
 
+# The countries the diaspora lives in most, offered first wherever a country is chosen.
+DIASPORA_COUNTRIES = (
+    "FR",
+    "CI",
+    "ES",
+    "US",
+    "SN",
+    "GA",
+    "CG",
+    "IT",
+    "DE",
+    "BE",
+    "CA",
+    "MR",
+    "GN",
+    "BF",
+    "NE",
+    "DZ",
+    "MA",
+)
+
+
+def countries_by_name() -> list[tuple[str, str]]:
+    """(ISO code, name in the viewer's language) of every country but Mali, the diaspora's most common first, then
+    the rest by name: what a country select offers (the sign-up form, the dashboards' filter)."""
+    names = {code: name for code, name in _viewer_locale().territories.items() if len(code) == 2 and code.isalpha()}
+    rest = sorted((code for code in names if code not in DIASPORA_COUNTRIES and code != "ML"), key=names.get)
+    return [(code, names[code]) for code in (*DIASPORA_COUNTRIES, *rest) if code in names]
+
+
+def _viewer_locale() -> Locale:
+    return Locale.parse(str(get_locale()))
+
+
+def format_number(value) -> str:
+    """A number in the viewer's language: "1 500" in French, "1,500" in English."""
+    return format_decimal(value, locale=get_locale()).replace("\u202f", "\u00a0")
+
+
 def format_day(value) -> str:
     """A calendar date (a due date), in the viewer's language: "1 déc. 2026"."""
     return format_date(value, "medium") if value else ""

@@ -5,6 +5,7 @@ labels here without pulling rules along. `label(TABLE, code)` falls back to the 
 """
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext, lazy_pgettext
 
 STATUS_LABELS = {
     "draft": _l("Draft"),
@@ -88,7 +89,7 @@ COMMITMENT_STATUS_LABELS = {
     "fulfilled": _l("Reported fulfilled"),
     "confirmed": _l("Confirmed"),
     "contested": _l("Contested"),
-    "cancelled": _l("Cancelled"),
+    "cancelled": lazy_pgettext("commitment", "Cancelled"),  # un engagement: « Annulé », not a meeting's « Annulée »
 }
 COMMITMENT_KIND_LABELS = {
     "financial": _l("Financial"),
@@ -141,7 +142,7 @@ DISPUTE_STATUS_COUNT_LABELS = {
 CONTRIBUTION_STATUS_LABELS = {
     "reported": _l("Reported, awaiting confirmation"),
     "confirmed": _l("Confirmed as received"),
-    "contested": _l("Contested"),
+    "contested": lazy_pgettext("contribution", "Contested"),  # une contribution: « Contestée »
 }
 AMENDMENT_STATUS_LABELS = {
     "proposed": _l("Proposed, awaiting the other side"),
@@ -193,3 +194,8 @@ DESK_LABELS = {
     "commitment_overdue": _l("An overdue commitment"),
     "association_verify": _l("An association to verify"),
 }
+
+
+def at_most_characters(limit: int):
+    """The one message for a text longer than its field allows, in the plural form its limit takes."""
+    return lazy_ngettext("At most %(num)s character.", "At most %(num)s characters.", limit)

@@ -10,6 +10,7 @@ from datetime import date
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext
 from sqlalchemy import select
 
 from portal.extensions import db
@@ -75,7 +76,14 @@ def parse_amount(raw, currency: str, decimal_mark: str = ".") -> Decimal:
     if -amount.normalize().as_tuple().exponent > allowed:
         if allowed == 0:
             raise MoneyError(_l("%(currency)s amounts are whole numbers, without decimals.", currency=currency))
-        raise MoneyError(_l("At most %(n)s decimals for %(currency)s.", n=allowed, currency=currency))
+        raise MoneyError(
+            lazy_ngettext(
+                "At most %(num)s decimal for %(currency)s.",
+                "At most %(num)s decimals for %(currency)s.",
+                allowed,
+                currency=currency,
+            )
+        )
     return amount.quantize(Decimal(1).scaleb(-allowed))
 
 

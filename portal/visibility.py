@@ -113,6 +113,14 @@ def visible_projects(user):
     return query.where(or_(Project.is_public, own_drafts, Project.first_submitted_at.is_not(None) & party))
 
 
+def sees_public_projects_only(user) -> bool:
+    """A visitor, or an account of no organisation that is not a mediator, admin or observer: of every list, only
+    the public projects (`visible_projects`). Their status filter offers only the public statuses."""
+    if not is_signed_in(user):
+        return True
+    return not (user.is_admin or is_mediator(user) or is_observer(user) or user.memberships)
+
+
 # Organisations ------------------------------------------------------------------------------------------
 
 

@@ -41,7 +41,7 @@ def test_a_mayor_sees_the_projects_to_answer_with_the_date_they_go_to_the_mediat
     page = _home(client)
     # Submitted 10 days ago, 30 days to answer (the default setting): to the mediators in 20 days.
     to_mediators = babel_date(submitted.submitted_at + timedelta(days=30), format="medium", locale="fr")
-    assert "Répondez à « Forage du quartier nord » de Association des ressortissants de Diéma avant le" in page
+    assert "Répondez à « Forage du quartier nord » (Association des ressortissants de Diéma) avant le" in page
     assert to_mediators in page
     assert "Répondez à « Maternité »" in page
     assert "Puits de Béma" not in page and "École" not in page

@@ -14,7 +14,10 @@ PACKAGE = ROOT / "portal"
 # Lowest first. A module may import modules of its own layer or of the layers below it, never above.
 LAYERS = [
     ("leaves", {"portal.config", "portal.extensions", "portal.database", "portal.errors", "portal.urls"}),
-    ("vocabulary", {"portal.ids", "portal.labels", "portal.paging", "portal.security", "portal.signed_links"}),
+    (
+        "vocabulary",
+        {"portal.ids", "portal.labels", "portal.paging", "portal.search", "portal.security", "portal.signed_links"},
+    ),
     ("models", {"portal.models"}),
     ("reading models", {"portal.money", "portal.visibility", "portal.i18n"}),
     ("services", {"portal.services"}),  # plumbing every domain uses the same way, knowing no rule

@@ -1,17 +1,23 @@
 """Languages: French by default, English on request, every string translated, money and dates by locale."""
 
 import glob
-import subprocess
-import sys
+import re
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from babel.messages.pofile import read_po
-from flask_babel import force_locale
+from flask_babel import force_locale, ngettext
 
+from portal.cli.translate import extract_messages
 from portal.i18n import format_money, format_when
+from portal.labels import (
+    COMMITMENT_STATUS_LABELS,
+    CONTRIBUTION_STATUS_LABELS,
+    MEETING_STATUS_LABELS,
+    label,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -62,28 +68,12 @@ def test_an_unknown_language_is_ignored(client):
     assert '<html lang="fr">' in client.get("/").get_data(as_text=True)
 
 
-def _extracted_ids(tmp_path) -> set[str]:
+def _extracted_ids(tmp_path) -> set[tuple[str | None, str]]:
+    """(context, msgid) of every string of code and templates, extracted as `flask translate update` does."""
     pot = tmp_path / "messages.pot"
-    subprocess.run(
-        [
-            str(Path(sys.executable).with_name("pybabel")),
-            "-q",
-            "extract",
-            "-F",
-            "babel.cfg",
-            "-k",
-            "_l",
-            "-k",
-            "lazy_gettext",
-            "-o",
-            str(pot),
-            ".",
-        ],
-        check=True,
-        cwd=ROOT,
-    )
+    extract_messages(pot)
     with pot.open("rb") as handle:
-        return {m.id if isinstance(m.id, str) else m.id[0] for m in read_po(handle) if m.id}
+        return {(m.context, m.id if isinstance(m.id, str) else m.id[0]) for m in read_po(handle) if m.id}
 
 
 def _translated(message) -> bool:
@@ -98,7 +88,12 @@ def test_every_string_of_code_and_templates_has_its_french_translation(tmp_path)
     assert len(ids) > 20  # the extraction found the templates and the code
     with open(ROOT / "translations/fr/LC_MESSAGES/messages.po", "rb") as handle:
         catalogue = read_po(handle)
-    missing = sorted(i for i in ids if i not in catalogue or not _translated(catalogue[i]))
+    missing = sorted(
+        message_id
+        for context, message_id in ids
+        if catalogue.get(message_id, context=context) is None
+        or not _translated(catalogue.get(message_id, context=context))
+    )
     fuzzy = sorted(m.id for m in catalogue if m.id and m.fuzzy)
     assert not missing, f"{len(missing)} strings lack a French translation, e.g. {missing[:5]}"
     assert not fuzzy, f"fuzzy translations: {fuzzy[:5]}"
@@ -132,3 +127,65 @@ def test_times_are_shown_in_the_viewers_time_zone(app):
                 assert "13:00" in format_when(moment)
     finally:
         app.config["BABEL_DEFAULT_TIMEZONE"] = "Africa/Bamako"
+
+
+# Issue 21, friction 10: French slips ("de Association des…", "Annulée" for an engagement, "1 ouverts",
+# "La convention:"). The catalogue writes a plain space before ":", ";", "!" and "?", as all its strings do.
+FRENCH = ROOT / "translations/fr/LC_MESSAGES/messages.po"
+UNSPACED_MARK = re.compile(r"(?<! )[:;!?](?=\s|$)")  # a two-part mark ending a word (not "https://", "10:00")
+# A count followed by the word it counts ("%(n)s minutes", "%(days)s days"): ngettext, so that 1 reads "1 jour".
+COUNTED = re.compile(r"%\((n|num|count|\w+_count|days|months|hours|minutes|years)\)[sd] [A-Za-z]")
+# An organisation's name ("Association des ressortissants de Diéma", "Commune de Diéma") takes no article of its
+# own: after "de", "par"… French names what it is first ("de l’organisation …", "de l’association …").
+BARE_NAME = re.compile(
+    r"\b(de|à|par|pour|avec) %\((organisation|association|organiser|payer|claimant|respondent|party)\)s"
+)
+LOOSE_MARK = re.compile(r"(\}\}|</a>|</strong>|</span>|</em>|</b>)[:;!?](\s|<|$)")
+
+
+def _french_messages():
+    with FRENCH.open("rb") as handle:
+        return [message for message in read_po(handle) if message.id]
+
+
+def _strings(message) -> tuple[str, ...]:
+    return tuple(message.string) if isinstance(message.string, tuple | list) else (message.string,)
+
+
+def test_french_puts_a_space_before_colons_semicolons_and_marks():
+    slips = [text for message in _french_messages() for text in _strings(message) if UNSPACED_MARK.search(text)]
+    assert not slips, f"{len(slips)} French strings without a space before : ; ! ?, e.g. {slips[:3]}"
+
+
+def test_no_template_writes_a_mark_outside_its_translated_string():
+    """A ":" after a translated string is English punctuation in French ("La convention:")."""
+    slips = [
+        f"{path.relative_to(ROOT)}:{number}"
+        for path in sorted((ROOT / "portal/templates").rglob("*.*"))
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
+        if LOOSE_MARK.search(line)
+    ]
+    assert not slips, f"punctuation outside a translated string: {slips}"
+
+
+def test_a_count_followed_by_what_it_counts_takes_plural_forms():
+    singular_only = [m.id for m in _french_messages() if isinstance(m.id, str) and COUNTED.search(m.id)]
+    assert not singular_only, f"counts without plural forms (use ngettext): {singular_only}"
+
+
+def test_french_never_puts_a_bare_preposition_before_an_organisations_name():
+    slips = [text for message in _french_messages() for text in _strings(message) if BARE_NAME.search(text)]
+    assert not slips, f"{len(slips)} French strings read “de Association des…”, e.g. {slips[:3]}"
+
+
+def test_french_labels_agree_with_what_they_qualify(app_context):
+    from portal.labels import at_most_characters  # the one message for a text too long (issue 21)
+
+    with force_locale("fr"):
+        assert label(COMMITMENT_STATUS_LABELS, "cancelled") == "Annulé"  # un engagement
+        assert label(MEETING_STATUS_LABELS, "cancelled") == "Annulée"  # une réunion
+        assert label(CONTRIBUTION_STATUS_LABELS, "contested") == "Contestée"  # une contribution
+        assert label(COMMITMENT_STATUS_LABELS, "contested") == "Contesté"
+        assert ngettext("%(num)s open", "%(num)s open", 1) == "1 ouvert"
+        assert ngettext("%(num)s open", "%(num)s open", 3) == "3 ouverts"
+        assert str(at_most_characters(1)) == "1 caractère au plus."

@@ -194,7 +194,7 @@ def test_each_workflow_event_reaches_the_people_the_events_table_names_in_french
         db.session.commit()
         maternity = db.session.scalar(select(Project.id).where(Project.title == "Maternité de Diéma"))
         review = db.session.scalar(select(Project.id).where(Project.status == "under_review"))
-        town_a = db.session.scalar(select(Organisation).where(Organisation.name == "Diema"))
+        town_a = db.session.scalar(select(Organisation).where(Organisation.name == "Diéma"))
         association_a = db.session.scalar(select(Project.association_id).where(Project.id == maternity))
         promise = db.session.scalar(
             select(Commitment.id).where(Commitment.description == "Délibération du conseil sur la part communale")

@@ -717,6 +717,50 @@ def test_the_commune_speaks_as_the_commune_under_its_usual_name(people, session,
         assert [notification_text(n) for n in told] == ["Diéma is reviewing “Puits”."]
 
 
+# Issue 21, bug 4: "était à tenir le 2026-10-28", "5000.00 EUR" in the inbox and the digest.
+NOTICE_WORDS = {
+    "fr": ("28 oct. 2026", "5\u00a0000,00\u00a0€", "Bonjour"),
+    "en": ("Oct 28, 2026", "€5,000.00", "Hello"),
+}
+
+
+@pytest.mark.parametrize("locale", ["fr", "en"])
+def test_notices_write_days_and_amounts_as_their_reader_reads_them(people, session, app, locale):
+    """The inbox, the mails and the daily digest write a day and an amount as the pages do, in the reader's
+    language: never the stored "2026-10-28" nor "5000.00 EUR"."""
+    day, amount, hello = NOTICE_WORDS[locale]
+    officer, mayor = people.users["officer"], people.users["mayor"]
+    for user in (officer, mayor):
+        user.locale = locale
+    set_mail_preferences(officer, {"commitments": "digest"})
+    project = co_funded_project(people)
+    commitment = make_commitment(project, people.association, due_in_days=-2)
+    commitment.due_date = datetime(2026, 10, 28).date()
+    notify("commitment_overdue", commitment=commitment, actor=None)
+    contributions.report_contribution(
+        officer,
+        project,
+        {"funding_line_id": project.funding_lines[0].id, "paid_on": "2026-06-01", "amount": "5000", "currency": "EUR"},
+    )
+    session.flush()
+
+    def inbox(user):
+        with force_locale(locale):
+            return " | ".join(
+                notification_text(n)
+                for n in session.scalars(select(Notification).where(Notification.user_id == user.id))
+            )
+
+    assert day in inbox(officer) and "2026-10-28" not in inbox(officer)
+    assert amount in inbox(mayor) and "5000.00" not in inbox(mayor) and day in inbox(mayor)
+    [report_mail] = [m for m in mails_to(mayor.email) if m.event == "contribution_report"]
+    assert amount in report_mail.body_text and amount in report_mail.body_html
+    assert send_digests(datetime(2026, 11, 2, 6, 0, tzinfo=UTC)) >= 1
+    [digest] = [m for m in mails_to(officer.email) if m.event == "digest"]
+    assert digest.body_text.startswith(hello) and day in digest.body_text and day in digest.body_html
+    assert "2026-10-28" not in digest.body_text
+
+
 def test_a_notification_whose_text_no_longer_fits_still_shows_something(people, session, app):
     user = people.users["member"]
     session.add(Notification(user_id=user.id, event="gone_event", audience="x", params={}, mail="none"))

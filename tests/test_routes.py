@@ -19,6 +19,7 @@ from tests.routes import HUGE_ID, Bug, Sample
 from tests.walk import ROLES, walk, walk_client  # noqa: F401  (fixtures)
 
 IGNORED_METHODS = {"HEAD", "OPTIONS"}
+TITLE = re.compile(r"<title>(.*?)</title>", re.DOTALL | re.IGNORECASE)
 DATABASE = "postgresql" if os.environ.get("TEST_DATABASE_URL") else "sqlite"
 
 ROUTES: dict[tuple[str, str], list[Sample]] = {}
@@ -98,9 +99,13 @@ def test_each_role_gets_the_expected_answer(walk, walk_client, method, rule, ind
     if sample.json is not None:
         kwargs["json"] = sample.json(walk.world) if callable(sample.json) else sample.json
     response = walk_client.open(path, method, **kwargs)
+    body = response.get_data(as_text=True) if response.mimetype == "text/html" else ""
     response.close()
     status = response.status_code
     where = f"{role} {method} {path}"
+    for title in TITLE.findall(body):
+        # A page's title is plain text (what a tab, a bookmark and a screen reader say): never markup.
+        assert "<" not in title, f"{where}: markup in the page's title {title[:120]!r}"
     if isinstance(expected, frozenset):
         assert status in expected, f"{where}: {status}, expected one of {sorted(expected)}"
     else:

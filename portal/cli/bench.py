@@ -55,6 +55,7 @@ from portal.models import (
     Verification,
 )
 from portal.models.projects import PUBLIC_STATUSES, SECTORS
+from portal.search import search_key
 
 BENCH_TAG = "[bench]"
 BATCH = 5000
@@ -398,6 +399,7 @@ def _project_batch(world: _World, first_number: int, size: int, made: Counter) -
         project_rows.append(
             {
                 "title": f"{BENCH_TAG} Projet {number} ({sector})",
+                "search_title": search_key(f"{BENCH_TAG} Projet {number} ({sector})"),
                 "summary": f"Projet de référence n° {number} pour mesurer les pages à l’échelle nationale.",
                 "sector": sector,
                 "commune_id": commune_id,

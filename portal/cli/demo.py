@@ -145,8 +145,8 @@ def _people_and_organisations() -> tuple[dict, dict, Organisation]:
         "Programme d’appui au développement local de Kayes (démo)",
         description="Partenaire technique et financier fictif, pour la démonstration.",
     )
-    town_a = _organisation("commune", commune_a.name, commune_id=commune_a.id)
-    town_b = _organisation("commune", commune_b.name, commune_id=commune_b.id)
+    town_a = _organisation("commune", commune_a.display_name, commune_id=commune_a.id)
+    town_b = _organisation("commune", commune_b.display_name, commune_id=commune_b.id)
     association_a = _organisation(
         "association",
         "Association des ressortissants de Diéma en France",

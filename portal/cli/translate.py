@@ -28,6 +28,10 @@ def extract_messages(pot_path: Path) -> None:
         "_l",
         "-k",
         "lazy_gettext",
+        "-k",
+        "lazy_pgettext:1c,2",  # a label whose French depends on what it qualifies (its gender)
+        "-k",
+        "lazy_ngettext:1,2",
         "--no-location",
         "--sort-output",
         "-o",

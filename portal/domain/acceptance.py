@@ -13,6 +13,7 @@ from sqlalchemy.orm import joinedload
 from portal.domain.audit import record
 from portal.errors import Refused
 from portal.extensions import db
+from portal.labels import at_most_characters
 from portal.models import ACCEPTANCE_KINDS, DeliveryFile, Project, ProjectStatus, WorksAcceptance, commune_today
 from portal.notifications.notify import notify
 from portal.services.files import keep_upload
@@ -73,7 +74,7 @@ def record_acceptance(actor, project: Project, kind, accepted_on, participants, 
     if not participants:
         errors["participants"] = [str(_l("Name who took part (the commune, the association, the contractor…)."))]
     elif len(participants) > PARTICIPANTS_MAX:
-        errors["participants"] = [str(_l("At most %(n)s characters.", n=PARTICIPANTS_MAX))]
+        errors["participants"] = [str(at_most_characters(PARTICIPANTS_MAX))]
     if stream is None:
         errors["file"] = [str(_l("Add the signed record (a PDF or a scan)."))]
     if errors:

@@ -15,6 +15,7 @@ from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app, g, has_request_context, request, session
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -310,7 +311,17 @@ def check_new_password(password: str) -> None:
     if len(password or "") < MIN_PASSWORD_LENGTH:
         raise Refused(
             "validation_failed",
-            fields={"password": [str(_l("Choose a password of at least %(n)s characters.", n=MIN_PASSWORD_LENGTH))]},
+            fields={
+                "password": [
+                    str(
+                        lazy_ngettext(
+                            "Choose a password of at least %(num)s character.",
+                            "Choose a password of at least %(num)s characters.",
+                            MIN_PASSWORD_LENGTH,
+                        )
+                    )
+                ]
+            },
         )
     if password.lower() in common_passwords():
         raise Refused(

@@ -21,6 +21,7 @@ from portal.errors import Refused
 from portal.extensions import db
 from portal.i18n import format_money
 from portal.ids import is_id
+from portal.labels import at_most_characters
 from portal.models import Amendment, AmendmentStatus, Project, ProjectStatus
 from portal.notifications.notify import notify
 from portal.visibility import can_see_project, commune_organisation_id, is_association_officer
@@ -134,7 +135,7 @@ def propose(actor, project: Project, budget: dict, funding: dict, reason, versio
     funding_before, funding_after = _changes(project, "funding", funding or {}, errors)
     reason = (reason or "").strip()
     if len(reason) > REASON_MAX:
-        errors["reason"] = [str(_l("At most %(n)s characters.", n=REASON_MAX))]
+        errors["reason"] = [str(at_most_characters(REASON_MAX))]
     if errors:
         raise Refused("validation_failed", fields=errors)
     if not budget_after and not funding_after:
@@ -191,7 +192,7 @@ def decide(actor, amendment: Amendment, action: str, comment=None) -> Amendment:
         raise Refused("stale_version", _l("The project changed since this amendment was proposed: propose it again."))
     comment = (comment or "").strip() or None
     if comment and len(comment) > REASON_MAX:
-        raise Refused("validation_failed", fields={"comment": [str(_l("At most %(n)s characters.", n=REASON_MAX))]})
+        raise Refused("validation_failed", fields={"comment": [str(at_most_characters(REASON_MAX))]})
     if spec.comment_required and not comment:
         raise Refused("comment_required", fields={"comment": [str(_l("Say why: the other side will read it."))]})
     amendment.status = spec.target

@@ -24,7 +24,7 @@ from portal.domain.settings import get_setting
 from portal.errors import Refused
 from portal.extensions import db
 from portal.ids import is_id
-from portal.labels import PARTY_KIND_LABELS, label
+from portal.labels import PARTY_KIND_LABELS, at_most_characters, label
 from portal.models import (
     COMMITMENT_KINDS,
     AuditEvent,
@@ -284,7 +284,7 @@ def record_commitment(actor, project: Project, data: dict) -> Commitment:
     if not description:
         errors["description"] = [str(_l("Say what is promised."))]
     elif len(description) > DESCRIPTION_MAX:
-        errors["description"] = [str(_l("At most %(n)s characters.", n=DESCRIPTION_MAX))]
+        errors["description"] = [str(at_most_characters(DESCRIPTION_MAX))]
     due_date = None
     try:
         due_date = parse_due_date(data.get("due_date"))
@@ -588,11 +588,12 @@ def fulfilment_rate(organisation_id: int, today: date | None = None) -> tuple[in
 
 def overdue_by_place(today: date | None = None, limit: int = 500) -> list[tuple]:
     """Overdue commitments for the mediators, by region and commune, oldest due first:
-    (region name, commune name, commitment) rows, in a fixed number of queries."""
+    (region name, commune name, commitment) rows — names by their usual spelling ("Ségou") —, in a fixed number
+    of queries."""
     today = today or commune_today()
     rows = db.session.execute(
         with_page_details(
-            select(Commitment, Region.name, Commune.name)
+            select(Commitment, Region, Commune)
             .join(Project, Project.id == Commitment.project_id)
             .join(Commune, Commune.id == Project.commune_id)
             .join(Cercle, Cercle.id == Commune.cercle_id)
@@ -602,7 +603,7 @@ def overdue_by_place(today: date | None = None, limit: int = 500) -> list[tuple]
         .order_by(Region.name, Commune.name, Commitment.due_date, Commitment.id)
         .limit(limit)
     ).all()
-    return [(region, commune, commitment) for commitment, region, commune in rows]
+    return [(region.display_name, commune.display_name, commitment) for commitment, region, commune in rows]
 
 
 # Reminders and escalation (scheduled jobs, portal/cli/jobs.py) -----------------------------------------------

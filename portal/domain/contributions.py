@@ -24,7 +24,7 @@ from portal.domain.audit import record
 from portal.errors import Refused
 from portal.extensions import db
 from portal.ids import is_id
-from portal.labels import PARTY_KIND_LABELS, label
+from portal.labels import PARTY_KIND_LABELS, at_most_characters, label
 from portal.models import (
     PUBLIC_STATUSES,
     Contribution,
@@ -287,7 +287,7 @@ def report_contribution(actor, project: Project, data: dict, stream=None, filena
         errors["amount"] = [str(error)]
     reference = str(data.get("reference") or "").strip() or None
     if reference and len(reference) > REFERENCE_MAX:
-        errors["reference"] = [str(_l("At most %(n)s characters.", n=REFERENCE_MAX))]
+        errors["reference"] = [str(at_most_characters(REFERENCE_MAX))]
     if errors:
         raise Refused("validation_failed", fields=errors)
     proof = keep_upload(DeliveryFile, stream, filename, actor, project_id=project.id) if stream is not None else None

@@ -17,6 +17,7 @@ from portal.domain.audit import record
 from portal.domain.commitments import funder_name, names_promiser
 from portal.errors import Refused
 from portal.extensions import db
+from portal.labels import at_most_characters
 from portal.models import (
     MANAGER_ROLES,
     PUBLIC_STATUSES,
@@ -154,7 +155,7 @@ def record_deliberation(actor, project: Project, number, day) -> ProjectConventi
     if not number:
         errors["deliberation_number"] = [str(_l("Give the deliberation's number."))]
     elif len(number) > NUMBER_MAX:
-        errors["deliberation_number"] = [str(_l("At most %(n)s characters.", n=NUMBER_MAX))]
+        errors["deliberation_number"] = [str(at_most_characters(NUMBER_MAX))]
     try:
         parsed = date.fromisoformat(str(day or "").strip()) if not isinstance(day, date) else day
     except ValueError:

@@ -9,6 +9,7 @@ see a dispute is portal/visibility.py's rule (its two parties' acting members, m
 from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -19,6 +20,7 @@ from portal.domain.settings import get_setting
 from portal.errors import Refused
 from portal.extensions import db
 from portal.ids import is_id
+from portal.labels import at_most_characters
 from portal.models import (
     PENDING_DISPUTE_STATUSES,
     AuditEvent,
@@ -177,7 +179,12 @@ def _appeal_refusal(dispute: Dispute, now: datetime) -> Refused | None:
     if now > appeal_deadline(dispute):
         days = get_setting("dispute_appeal_days")
         return Refused(
-            "invalid_transition", _l("The time to appeal has passed: %(days)s days from the closure.", days=days)
+            "invalid_transition",
+            lazy_ngettext(
+                "The time to appeal has passed: %(num)s day from the closure.",
+                "The time to appeal has passed: %(num)s days from the closure.",
+                days,
+            ),
         )
     return None
 
@@ -362,7 +369,7 @@ def open_dispute(actor, project: Project, data: dict, now: datetime | None = Non
         if not value:
             errors[name] = [str(_l("This field is required."))]
         elif len(value) > limit:
-            errors[name] = [str(_l("At most %(n)s characters.", n=limit))]
+            errors[name] = [str(at_most_characters(limit))]
         fields[name] = value
     if errors:
         raise Refused("validation_failed", fields=errors)

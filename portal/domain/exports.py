@@ -22,7 +22,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from portal.database import utcnow
 from portal.domain.commitments import names_funder
 from portal.domain.indicators import indicator_rows, plain_number
-from portal.domain.spreadsheets import csv_text, free_text, plain
+from portal.domain.spreadsheets import FOR_SPREADSHEETS, STANDARD, csv_text, free_text, plain
 from portal.domain.stats import DIASPORA_PARTY
 from portal.extensions import db
 from portal.models import AuditEvent, Cercle, Commune, FundingLine, Organisation, Project
@@ -126,8 +126,14 @@ def _agreed_on(project: Project, agreed: dict[int, date]) -> date:
     return (project.first_submitted_at or project.created_at).astimezone(UTC).date()
 
 
-def projects_csv() -> str:
-    """The public projects, one line each, as CSV (UTF-8 with BOM)."""
+def projects_csv(for_spreadsheets: bool = False) -> str:
+    """The public projects, one line each, as CSV (UTF-8 with BOM).
+
+    The standard file (the API's) separates cells by commas and names places as the official data does ("Segou",
+    beside its P-code). `for_spreadsheets`: cells separated by ";" so that a spreadsheet set to French opens it in
+    columns, and places under their usual spelling ("Ségou"), as the pages write them.
+    """
+    place = (lambda record: record.display_name) if for_spreadsheets else (lambda record: record.name)
     projects = public_projects()
     agreed = agreement_dates([project.id for project in projects])
     rows = (
@@ -137,9 +143,9 @@ def projects_csv() -> str:
             project.sector,
             project.status,
             project.commune.code,
-            project.commune.name,
-            project.commune.cercle.name,
-            project.commune.cercle.region.name,
+            place(project.commune),
+            place(project.commune.cercle),
+            place(project.commune.cercle.region),
             project.commune.map_version.code,
             project.association.name,
             project.association.country or "",
@@ -152,7 +158,7 @@ def projects_csv() -> str:
         )
         for project in projects
     )
-    return csv_text(PROJECT_COLUMNS, rows)
+    return csv_text(PROJECT_COLUMNS, rows, FOR_SPREADSHEETS if for_spreadsheets else STANDARD)
 
 
 def indicators_csv() -> str:

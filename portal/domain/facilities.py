@@ -19,6 +19,7 @@ from portal.domain.settings import get_setting
 from portal.domain.thumbnails import add_thumbnail
 from portal.errors import Refused
 from portal.extensions import db
+from portal.labels import at_most_characters
 from portal.models import (
     COMMUNE_TIMEZONE,
     FACILITY_CONDITIONS,
@@ -75,7 +76,7 @@ def record_check(actor, project: Project, condition, remark, stream=None, filena
         errors["condition"] = [str(_l("Say whether the facility works: working, partly or not working."))]
     remark = (remark or "").strip()
     if len(remark) > REMARK_MAX:
-        errors["remark"] = [str(_l("At most %(n)s characters.", n=REMARK_MAX))]
+        errors["remark"] = [str(at_most_characters(REMARK_MAX))]
     if errors:
         raise Refused("validation_failed", fields=errors)
     photo = None

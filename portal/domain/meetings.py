@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo, available_timezones
 import icalendar
 from flask import current_app
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext
 from sqlalchemy import case, or_, select, true, update
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -27,6 +28,7 @@ from portal.domain.settings import get_setting
 from portal.errors import Refused
 from portal.extensions import db
 from portal.ids import is_id
+from portal.labels import at_most_characters
 from portal.models import (
     COMMUNE_OFFICIAL_ROLES,
     MINUTES_ANSWERS,
@@ -71,7 +73,7 @@ PAST_START = _l(
 
 
 def _too_long(n: int) -> str:
-    return str(_l("At most %(n)s characters.", n=n))
+    return str(at_most_characters(n))
 
 
 # Time zones ---------------------------------------------------------------------------------------------
@@ -346,10 +348,18 @@ def _check_fields(data: MeetingInput, meeting: Meeting | None, errors: dict) -> 
     elif duration is not None and (
         not isinstance(duration, int) or isinstance(duration, bool) or not 1 <= duration <= DURATION_MAX
     ):
-        errors["duration_minutes"] = [str(_l("A duration from 1 to %(n)s minutes.", n=DURATION_MAX))]
+        errors["duration_minutes"] = [
+            str(
+                lazy_ngettext(
+                    "A duration from 1 to %(num)s minute.", "A duration from 1 to %(num)s minutes.", DURATION_MAX
+                )
+            )
+        ]
     hours = data.reminder_hours
     if hours is not None and (not isinstance(hours, int) or isinstance(hours, bool) or not 0 <= hours <= 720):
-        errors["reminder_hours"] = [str(_l("From 0 to %(n)s hours.", n=REMINDER_HOURS_MAX))]
+        errors["reminder_hours"] = [
+            str(lazy_ngettext("From 0 to %(num)s hour.", "From 0 to %(num)s hours.", REMINDER_HOURS_MAX))
+        ]
     location = _clean(data.location) if "location" in data.given or creating else (meeting.location)
     online_url = _clean(data.online_url) if "online_url" in data.given or creating else (meeting.online_url)
     if location is not None and len(location) > SHORT_MAX:
@@ -394,7 +404,9 @@ def _organiser_for(actor, commune_id, errors: dict) -> Organisation | None:
 
 def _agenda(actor, ids, commune_id, organiser: Organisation | None, errors: dict) -> list[Project]:
     if not isinstance(ids, list) or len(ids) > AGENDA_MAX:
-        errors["project_ids"] = [str(_l("At most %(n)s projects.", n=AGENDA_MAX))]
+        errors["project_ids"] = [
+            str(lazy_ngettext("At most %(num)s project.", "At most %(num)s projects.", AGENDA_MAX))
+        ]
         return []
     projects = []
     for index, project_id in enumerate(dict.fromkeys(ids)):
@@ -435,7 +447,9 @@ def _invitees(actor, ids, errors: dict) -> list[Organisation]:
         errors["invitee_organisation_ids"] = [str(_l("Invite at least one organisation."))]
         return []
     if len(ids) > INVITEES_MAX:
-        errors["invitee_organisation_ids"] = [str(_l("At most %(n)s organisations.", n=INVITEES_MAX))]
+        errors["invitee_organisation_ids"] = [
+            str(lazy_ngettext("At most %(num)s organisation.", "At most %(num)s organisations.", INVITEES_MAX))
+        ]
         return []
     found = []
     for index, organisation_id in enumerate(dict.fromkeys(ids)):
@@ -692,7 +706,9 @@ def post_minutes(
         errors["people"] = [_too_long(LONG_MAX)]
     texts = []
     if not isinstance(decisions, list) or len(decisions) > DECISIONS_MAX:
-        errors["decisions"] = [str(_l("At most %(n)s decisions.", n=DECISIONS_MAX))]
+        errors["decisions"] = [
+            str(lazy_ngettext("At most %(num)s decision.", "At most %(num)s decisions.", DECISIONS_MAX))
+        ]
     else:
         for index, text in enumerate(decisions):
             text = text.strip() if isinstance(text, str) else ""

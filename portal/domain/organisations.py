@@ -12,6 +12,7 @@ from portal.domain.territories import commune_organisation
 from portal.errors import Refused
 from portal.extensions import db
 from portal.ids import is_id
+from portal.labels import at_most_characters
 from portal.models import (
     MANAGER_ROLES,
     ROLES_BY_KIND,
@@ -221,7 +222,7 @@ def create_organisation(actor, kind: str, name: str, commune: Commune | None = N
     if not name:
         errors["name"] = [str(_l("This field is required."))]
     elif len(name) > 200:
-        errors["name"] = [str(_l("At most %(n)s characters.", n=200))]
+        errors["name"] = [str(at_most_characters(200))]
     if kind in (OrganisationKind.COMMUNE, OrganisationKind.COMMITTEE) and commune is None:
         errors["commune"] = [str(_l("Give the exact name of one commune."))]
     elif kind == OrganisationKind.COMMUNE and commune_organisation(commune) is not None:
@@ -233,11 +234,11 @@ def create_organisation(actor, kind: str, name: str, commune: Commune | None = N
 
 
 def organisation_of_commune(actor, commune: Commune) -> Organisation:
-    """The commune's organisation, created (under the commune's name) the first time it is needed: when a
+    """The commune's organisation, created (under the commune's usual name, "Diéma") the first time it is needed: when a
     mediator invites its first official."""
     if not is_mediator_or_admin(actor):
         raise Refused("forbidden")
-    return commune_organisation(commune) or _create(actor, OrganisationKind.COMMUNE, commune.name, commune)
+    return commune_organisation(commune) or _create(actor, OrganisationKind.COMMUNE, commune.display_name, commune)
 
 
 def _create(actor, kind: str, name: str, commune: Commune | None) -> Organisation:

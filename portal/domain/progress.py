@@ -19,6 +19,7 @@ from portal.domain.settings import get_setting
 from portal.domain.thumbnails import add_thumbnail
 from portal.errors import Refused
 from portal.extensions import db
+from portal.labels import at_most_characters
 from portal.models import DeliveryFile, ProgressReport, Project, ProjectReporting, ProjectStatus, commune_today
 from portal.notifications.notify import notify
 from portal.services.files import keep_upload
@@ -121,7 +122,7 @@ def post_report(actor, project: Project, percent, spent: dict, remarks, stream=N
     spending = _spending(project, spent or {}, errors)
     remarks = (remarks or "").strip()
     if len(remarks) > REMARKS_MAX:
-        errors["remarks"] = [str(_l("At most %(n)s characters.", n=REMARKS_MAX))]
+        errors["remarks"] = [str(at_most_characters(REMARKS_MAX))]
     if errors:
         raise Refused("validation_failed", fields=errors)
     photo = None
@@ -164,7 +165,7 @@ def comment_report(actor, project: Project, report: ProgressReport, comment) -> 
     if not comment:
         raise Refused("comment_required", fields={"comment": [str(_l("Write your comment."))]})
     if len(comment) > REMARKS_MAX:
-        raise Refused("validation_failed", fields={"comment": [str(_l("At most %(n)s characters.", n=REMARKS_MAX))]})
+        raise Refused("validation_failed", fields={"comment": [str(at_most_characters(REMARKS_MAX))]})
     report.association_comment = comment
     report.commented_by_id = actor.id
     report.commented_at = utcnow()

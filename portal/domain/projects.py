@@ -23,7 +23,7 @@ from portal.errors import Refused
 from portal.extensions import db
 from portal.i18n import format_money
 from portal.ids import is_id
-from portal.labels import SECTOR_LABELS, STATUS_LABELS
+from portal.labels import SECTOR_LABELS, STATUS_LABELS, at_most_characters
 from portal.models import (
     PARTY_KINDS,
     PUBLIC_STATUSES,
@@ -128,7 +128,7 @@ def plan_spellings(text: str) -> list[str]:
 def filter_projects(query, filters: dict):
     """`query` (a select(Project)) narrowed by the filters given; unknown statuses and sectors are ignored.
 
-    q: part of the title (PDESC or PDSEC alike); region: a region code (on every map version); commune, association: part of a name
+    q: part of the title, ignoring case and accents (PDESC or PDSEC alike); region: a region code (on every map version); commune, association: part of a name
     (a commune's ignoring case and accents); commune_id, association_id: exact ids.
     """
     if filters.get("status") in STATUS_LABELS:
@@ -150,7 +150,9 @@ def filter_projects(query, filters: dict):
         named = select(Organisation.id).where(Organisation.name.icontains(filters["association"], autoescape=True))
         query = query.where(Project.association_id.in_(named))
     if filters.get("q"):
-        query = query.where(or_(*(Project.title.icontains(q, autoescape=True) for q in plan_spellings(filters["q"]))))
+        # Folded as the stored search_title is (portal/search.py): "ecole" finds "École" on both databases.
+        spellings = {search_key(q) for q in plan_spellings(filters["q"])}
+        query = query.where(or_(*(Project.search_title.contains(q, autoescape=True) for q in sorted(spellings))))
     for name in ("commune_id", "association_id"):
         if is_id(filters.get(name)):
             query = query.where(getattr(Project, name) == filters[name])
@@ -388,7 +390,7 @@ def transition(
         raise Refused("invalid_transition")
     comment = (comment or "").strip() or None
     if comment and len(comment) > LONG_MAX:
-        raise Refused("validation_failed", fields={"comment": [str(_l("At most %(n)s characters.", n=LONG_MAX))]})
+        raise Refused("validation_failed", fields={"comment": [str(at_most_characters(LONG_MAX))]})
     if spec.comment_required and not comment:
         raise Refused("comment_required", fields={"comment": [str(_l("Say why: the other side will read it."))]})
     _check_rules_of(action, project, owner_organisation_id, maintenance_plan)
@@ -464,7 +466,7 @@ def _check_rules_of(action: str, project: Project, owner_organisation_id, mainte
         if not (maintenance_plan or "").strip():
             fields["maintenance_plan"] = [str(_l("Describe who maintains the facility and how."))]
         elif len(maintenance_plan) > LONG_MAX:
-            fields["maintenance_plan"] = [str(_l("At most %(n)s characters.", n=LONG_MAX))]
+            fields["maintenance_plan"] = [str(at_most_characters(LONG_MAX))]
         if fields:
             raise Refused("validation_failed", fields=fields)
 
@@ -502,7 +504,7 @@ def _text_errors(data: ProjectInput, creating: bool) -> dict:
         if required and not value.strip():
             errors[name] = [str(_l("This field is required."))]
         elif len(value) > maximum:
-            errors[name] = [str(_l("At most %(n)s characters.", n=maximum))]
+            errors[name] = [str(at_most_characters(maximum))]
 
     check("title", TITLE_MAX, creating or "title" in data.given)
     check("summary", LONG_MAX, False)
@@ -536,7 +538,7 @@ def _money_lines(kind: str, lines: list[dict], errors: dict) -> list[dict]:
             if not label:
                 errors[f"{prefix}.label"] = [str(_l("Say what this line pays for."))]
             elif len(label) > SHORT_MAX:
-                errors[f"{prefix}.label"] = [str(_l("At most %(n)s characters.", n=SHORT_MAX))]
+                errors[f"{prefix}.label"] = [str(at_most_characters(SHORT_MAX))]
             entry["label"] = label
         else:
             party_kind = line.get("party_kind")
@@ -690,7 +692,7 @@ def add_comment(actor, project: Project, body: str) -> ProjectComment:
     if not body:
         raise Refused("validation_failed", fields={"body": [str(_l("Write your message."))]})
     if len(body) > LONG_MAX:
-        raise Refused("validation_failed", fields={"body": [str(_l("At most %(n)s characters.", n=LONG_MAX))]})
+        raise Refused("validation_failed", fields={"body": [str(at_most_characters(LONG_MAX))]})
     comment = ProjectComment(
         project_id=project.id, author_id=actor.id, organisation_id=party.id if party is not None else None, body=body
     )

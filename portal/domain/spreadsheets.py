@@ -14,6 +14,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 BOM = "\ufeff"  # so that a spreadsheet set to French opens the file with its accents
+STANDARD = ","  # the CSV of the API and open data (RFC 4180)
+FOR_SPREADSHEETS = ";"  # what a spreadsheet set to French splits on, its decimal separator being the comma
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\0")
 
 
@@ -40,11 +42,14 @@ def neutralised(cell):
     return cell
 
 
-def csv_text(columns: tuple[Column, ...], rows: Iterable[Iterable]) -> str:
-    """The CSV file (UTF-8 with a byte-order mark, CRLF lines) of a header and rows, free text neutralised."""
+def csv_text(columns: tuple[Column, ...], rows: Iterable[Iterable], delimiter: str = STANDARD) -> str:
+    """The CSV file (UTF-8 with a byte-order mark, CRLF lines) of a header and rows, free text neutralised; cells
+    separated by `delimiter`: STANDARD, or FOR_SPREADSHEETS for a file a French spreadsheet opens in columns."""
+    if delimiter not in (STANDARD, FOR_SPREADSHEETS):
+        raise ValueError(f"unknown CSV delimiter {delimiter!r}")
     buffer = io.StringIO()
     buffer.write(BOM)
-    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer = csv.writer(buffer, delimiter=delimiter, lineterminator="\r\n")
     writer.writerow([column.name for column in columns])
     for row in rows:
         writer.writerow(

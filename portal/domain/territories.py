@@ -6,7 +6,6 @@ current: searches and lists use it unless told otherwise. Operations flush, neve
 """
 
 import csv
-import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
@@ -21,6 +20,7 @@ from portal.errors import Refused
 from portal.extensions import db
 from portal.models import Cercle, Commune, HomeCommune, MapVersion, Organisation, OrganisationKind, Region
 from portal.models.organisations import Verification
+from portal.search import search_key
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 DEFAULT_MAP_FILE = DATA_DIR / "mali_communes_ocha_cod_2015.csv"
@@ -39,12 +39,6 @@ SEARCH_MAX = 200
 # Ids beyond a 32-bit integer cannot exist; looking them up would overflow SQLite's integers.
 ID_MAX = 2**31 - 1
 PROGRESS_CHUNK = 100
-
-
-def search_key(text: str) -> str:
-    """Lower case without accents: "Ségou" and "SEGOU" both give "segou"."""
-    decomposed = unicodedata.normalize("NFKD", text or "")
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold().strip()
 
 
 def _printable(text: str) -> str:

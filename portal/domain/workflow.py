@@ -10,6 +10,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from portal.errors import Refused
 from portal.extensions import db
+from portal.labels import at_most_characters
 from portal.models import COMMUNE_DECIDING_ROLES, OrganisationKind
 from portal.visibility import memberships_of
 
@@ -88,7 +89,7 @@ def clean_comment(comment, required: bool, *, field: str = "comment", limit: int
     """The comment stripped (None when empty); too long is 422, missing where required is comment_required."""
     comment = comment.strip() if isinstance(comment, str) else None
     if comment and len(comment) > limit:
-        raise Refused("validation_failed", fields={field: [str(_l("At most %(n)s characters.", n=limit))]})
+        raise Refused("validation_failed", fields={field: [str(at_most_characters(limit))]})
     if required and not comment:
         message = message or _l("Say why: the other side will read it.")
         raise Refused("comment_required", fields={field: [str(message)]})

@@ -17,7 +17,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from portal.database import UTCDateTime, one_of, utcnow
 from portal.extensions import db
@@ -25,6 +25,7 @@ from portal.models.files import StoredFile
 from portal.models.organisations import Organisation
 from portal.models.territories import Commune
 from portal.models.users import User
+from portal.search import search_key
 
 
 class ProjectStatus(enum.StrEnum):
@@ -68,6 +69,8 @@ class Project(db.Model):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     title: Mapped[str] = mapped_column(String(200))
+    # The title folded for search (portal/search.py), set with the title: "ecole" finds "École".
+    search_title: Mapped[str] = mapped_column(String(200), default="", server_default="")
     summary: Mapped[str] = mapped_column(Text, default="")
     sector: Mapped[str] = mapped_column(String(20))
     commune_id: Mapped[int] = mapped_column(ForeignKey("communes.id"))
@@ -112,6 +115,11 @@ class Project(db.Model):
     @property
     def funding_total_xof(self) -> int:
         return sum(line.amount_xof for line in self.funding_lines)
+
+    @validates("title")
+    def _fold_title(self, _key, title):
+        self.search_title = search_key(title)
+        return title
 
     def __repr__(self) -> str:
         return f"<Project {self.id} {self.status} {self.title!r}>"

@@ -38,7 +38,9 @@ How to add an event
      first); `text` is the in-app text (`_l`, %-format over the params; None only for mail-only security
      events); `mail=False` for in-app only.
    - `params(context)`: plain JSON values, names rather than objects: the text is rendered later, when the
-     record may have changed or gone. Keys ending in "role" are shown as the role's translated label.
+     record may have changed or gone, in its reader's language. Keys ending in "role" are shown as the
+     role's translated label; days (`notice_day`, keys ending in "date" or "_on") and amounts
+     (`notice_money`, the key "amount") as the reader's language writes them (`shown_param` in inbox.py).
    - `link(context)`: the path of the record (in-app link, and the mail's link made absolute).
    - `subject(context)`: the record the event is about; each recipient must pass `visibility.can_see` for it
      (add the record's rule there if it is a new kind of record). `personal=True` instead, for an event
@@ -58,11 +60,14 @@ How to add an event
 import base64
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 
 from portal.extensions import db
 from portal.models import Organisation, User
+from portal.money import format_amount
 from portal.notifications import recipients
 from portal.visibility import acting_organisation_ids, party_organisation_ids
 
@@ -136,6 +141,17 @@ MEDIATOR_KINDS = frozenset({"escalations"})
 
 
 # Recipients, subjects, links and params, from the context given to notify() ------------------------------
+
+
+def notice_day(day: date) -> str:
+    """A day as a param stores it (ISO), under a key ending in "date" or "_on": the inbox shows it in its
+    reader's language (`shown_param`, portal/notifications/inbox.py)."""
+    return day.isoformat()
+
+
+def notice_money(amount: Decimal, currency: str) -> str:
+    """An amount as a param stores it, under the key "amount": "5000.00 EUR", shown as the reader reads money."""
+    return f"{format_amount(amount, currency)} {currency}"
 
 
 def the_user(context: Context) -> list[User]:
@@ -316,7 +332,7 @@ def commitment_params(context: Context) -> dict:
         "project": commitment.project.title,
         "organisation": commitment.organisation.name,
         "description": commitment.description[:200],
-        "due_date": commitment.due_date.isoformat(),
+        "due_date": notice_day(commitment.due_date),
         "actor": actor.name if actor is not None else "",
         "comment": context.get("comment") or "",
     }
@@ -436,7 +452,7 @@ def contribution_params(context: Context) -> dict:
     return {
         "project": context["project"].title,
         "payer": context.get("payer") or "",
-        "amount": f"{contribution.amount} {contribution.currency}",
+        "amount": notice_money(contribution.amount, contribution.currency),
         "comment": context.get("comment") or "",
     }
 
@@ -851,7 +867,7 @@ _TABLE += (
         kind="projects",
         subject=the_project,
         link=lambda c: f"/projects/{c['project'].id}/progress",
-        params=lambda c: {"project": c["project"].title, "due_on": c["due_on"].isoformat()},
+        params=lambda c: {"project": c["project"].title, "due_on": notice_day(c["due_on"])},
         audiences=(
             Audience("commune", _commune_officials, _l("The progress report of “%(project)s” was due on %(due_on)s.")),
         ),
@@ -861,7 +877,7 @@ _TABLE += (
         kind="escalations",
         subject=the_project,
         link=lambda c: f"/projects/{c['project'].id}/progress",
-        params=lambda c: {"project": c["project"].title, "due_on": c["due_on"].isoformat()},
+        params=lambda c: {"project": c["project"].title, "due_on": notice_day(c["due_on"])},
         audiences=(
             Audience(
                 "mediators",

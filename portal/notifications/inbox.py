@@ -10,12 +10,15 @@ longer see keeps its place and date but shows a neutral line, without its link.
 
 import re
 from collections import defaultdict
+from datetime import date
+from decimal import Decimal, InvalidOperation
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, literal_column, or_, select, union_all, update
 
 from portal.database import utcnow
 from portal.extensions import db
+from portal.i18n import format_day, format_money, format_number
 from portal.ids import parse_id
 from portal.labels import ROLE_LABELS, label
 from portal.models import Dispute, Meeting, Notification, Organisation, Project, User
@@ -84,14 +87,37 @@ def notification_text(notification: Notification) -> str:
     audience = spec.audience(notification.audience) if spec else None
     if audience is None or audience.text is None:
         return str(FALLBACK_TEXT)
-    params = {
-        key: label(ROLE_LABELS, value) if key.endswith("role") and isinstance(value, str) else value
-        for key, value in (notification.params or {}).items()
-    }
+    params = {key: shown_param(key, value) for key, value in (notification.params or {}).items()}
     try:
         return str(audience.text) % params
     except (KeyError, TypeError, ValueError):  # a text changed since the notification was written
         return str(FALLBACK_TEXT)
+
+
+def shown_param(key: str, value):
+    """A stored param as its reader reads it, in the current language (the page's, or the mail's under
+    force_locale), the way pages show the same value: the one place notices format what events.py stores.
+
+    events.py stores plain machine values (`notice_day`, `notice_money`); the key says what each is:
+    "…role" a role code (its label), "…date" or "…_on" an ISO day ("28 oct. 2026"), "amount" an amount
+    and its currency ("5 000,00 €"), "percent" a number. A value that does not read as its key says (a row
+    written before) is shown as stored.
+    """
+    if not isinstance(value, str | int) or isinstance(value, bool):
+        return value
+    if key.endswith("role") and isinstance(value, str):
+        return label(ROLE_LABELS, value)
+    try:
+        if key.endswith(("date", "_on")) and isinstance(value, str):
+            return format_day(date.fromisoformat(value))
+        if key == "amount" and isinstance(value, str):
+            amount, currency = value.split(" ")
+            return format_money(Decimal(amount), currency)
+        if key == "percent":
+            return format_number(value)
+    except (ValueError, InvalidOperation):
+        return value
+    return value
 
 
 def safe_link(notification: Notification) -> str | None:

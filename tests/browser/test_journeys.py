@@ -60,12 +60,14 @@ def test_a_visitor_with_the_keyboard_alone_reads_projects_a_commune_and_the_open
     journey.press("Enter")
     journey.see("projects", "Projets cofinancés")
 
+    # A visitor is offered only the statuses of public projects (issue 21, friction 9).
+    assert "Brouillon" not in page.locator("select#status").inner_text()
     journey.tab_to("Le titre contient")
-    page.keyboard.type("Kobadiala")
+    page.keyboard.type("CHATEAU D")  # without its accent nor its case, the title still answers (friction 9)
     journey.tab_to("Filtrer")
     journey.press("Space")
     journey.see("projects-found", "Projets cofinancés")
-    assert "q=Kobadiala" in page.url
+    assert "q=CHATEAU" in page.url
     journey.tab_to("Forage et château d’eau à Kobadiala")
     journey.press("Enter")
     journey.see("project", "Forage et château d’eau à Kobadiala")
@@ -75,6 +77,7 @@ def test_a_visitor_with_the_keyboard_alone_reads_projects_a_commune_and_the_open
     journey.press("Enter")
     journey.see("commune", "Commune de Diéma")
     assert "Forage et château d’eau à Kobadiala" in page.locator("#register").inner_text()
+    assert page.title().startswith("Diéma ·")  # the commune's name, never the register's markup (bug 3)
 
     journey.tab_to("Données ouvertes")
     back = journey.tab_to("Données personnelles", backwards=True)  # Shift+Tab goes back, still visibly
@@ -83,6 +86,7 @@ def test_a_visitor_with_the_keyboard_alone_reads_projects_a_commune_and_the_open
     journey.press("Enter")
     journey.see("open-data", "Données ouvertes")
     assert page.get_by_role("link", name="projects.csv").is_visible()
+    assert page.get_by_role("link", name="projects-spreadsheet.csv").is_visible()  # ";" for French spreadsheets
     context.close()
 
 
@@ -103,6 +107,8 @@ def test_an_observer_reads_the_dashboards_and_a_commune_profile(browser, live_se
     journey.click("button", "Appliquer les filtres")
     journey.see("dashboards-water", "Tableaux de bord")
     assert "sector=water" in page.url and page.get_by_label("Secteur", exact=True).input_value() == "water"
+    country = page.get_by_label("Pays de résidence de l’association")  # chosen by name, not a 2-letter code
+    assert country.locator("option[value=FR]").inner_text() == "France"
 
     journey.click("link", "Communes", exact=True)
     journey.see("communes", "Communes")

@@ -39,6 +39,7 @@ ROUTES.update(
             Sample("/dashboards?region=ML01&cercle=x&year=abc&sector=nope&country=FRA&commune=%25", {"*": 200}, "odd"),
         ],
         ("/open-data", "GET"): [Sample("/open-data", {"*": 200})],
+        ("/open-data/projects-spreadsheet.csv", "GET"): [Sample("/open-data/projects-spreadsheet.csv", {"*": 200})],
         ("/communes/<id:commune_id>/profile", "GET"): [
             Sample(PROFILE_A + "/profile", {"*": 200}, "commune A"),
             Sample(f"/communes/{HUGE}/profile", {"*": 404}, HUGE_ID),

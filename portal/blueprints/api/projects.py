@@ -142,7 +142,12 @@ class ProjectListArgs(PageArgs):
     association_id = Id(strict=False)
     sector = fields.String(validate=validate.OneOf(SECTORS))
     region = fields.String(validate=validate.Length(max=20))
-    q = fields.String(validate=validate.Length(max=200))
+    q = fields.String(
+        validate=validate.Length(max=200),
+        metadata={
+            "description": "Part of the title, ignoring case and accents (ecole finds École; PDSEC finds PDESC)."
+        },
+    )
 
 
 class DocumentOut(Schema):

@@ -1,20 +1,15 @@
-from babel import Locale
-from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, RadioField, SelectField, StringField, SubmitField
 from wtforms.validators import Optional
 
 from portal.blueprints.forms import email_validators, new_password_validators, options, required, short_text
+from portal.i18n import countries_by_name
 
 
 def country_choices():
     """Countries by name in the viewer's language, the ones the diaspora lives in most first."""
-    locale = Locale.parse(str(get_locale()))
-    common = ["FR", "CI", "ES", "US", "SN", "GA", "CG", "IT", "DE", "BE", "CA", "MR", "GN", "BF", "NE", "DZ", "MA"]
-    names = {code: name for code, name in locale.territories.items() if len(code) == 2 and code.isalpha()}
-    rest = sorted((c for c in names if c not in common and c != "ML"), key=lambda c: names[c])
-    return options((code, names[code]) for code in common + rest)
+    return options(countries_by_name())
 
 
 class LoginForm(FlaskForm):

@@ -7,6 +7,7 @@ from wtforms import HiddenField, SelectField, StringField
 
 from portal.blueprints.forms import options
 from portal.domain.indicators import SOURCE_MAX
+from portal.i18n import countries_by_name
 from portal.labels import INDICATOR_LABELS, UNIT_LABELS, label
 from portal.models import INDICATORS
 
@@ -16,7 +17,7 @@ class IndicatorForm(FlaskForm):
     year = StringField(_l("Year"), render_kw={"inputmode": "numeric", "maxlength": 4})
     value = StringField(_l("Value"), render_kw={"inputmode": "decimal", "maxlength": 20})
     source = StringField(_l("Source"), render_kw={"maxlength": SOURCE_MAX})
-    country = StringField(_l("Destination country (emigrants only: 2-letter code)"), render_kw={"maxlength": 2})
+    country = SelectField(_l("Destination country (emigrants only)"), choices=[], validate_choice=False)
     sex = SelectField(_l("Sex (emigrants only)"), choices=[], validate_choice=False)
     version = HiddenField()
 
@@ -27,6 +28,7 @@ class IndicatorForm(FlaskForm):
             if not spec.computed
         )
         self.sex.choices = options([("", _l("Both")), ("f", _l("Women")), ("m", _l("Men"))])
+        self.country.choices = options([("", _l("All countries"))] + countries_by_name())
 
     def raw(self) -> dict:
         """What was typed, for the domain's check."""

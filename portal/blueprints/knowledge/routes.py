@@ -1,6 +1,6 @@
 """Dashboards, communes' migration profiles with projections, and the open-data page: all public, read only."""
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import format_decimal, format_percent
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -11,6 +11,7 @@ from portal.blueprints.guards import login_required
 from portal.blueprints.knowledge import bp
 from portal.blueprints.knowledge.charts import bar_chart, stacked_chart
 from portal.blueprints.knowledge.forms import IndicatorForm
+from portal.domain.exports import projects_csv
 from portal.domain.indicators import (
     can_enter_indicators,
     commune_profile,
@@ -23,7 +24,7 @@ from portal.domain.projections import BAND_WIDTH, HORIZON_YEARS, linear_projecti
 from portal.domain.stats import DISPUTES_SHOWN_FROM, YEAR_MAX, YEAR_MIN, StatsFilter, dashboard, filter_choices
 from portal.domain.territories import get_commune
 from portal.errors import Refused
-from portal.i18n import format_total
+from portal.i18n import countries_by_name, format_total
 from portal.ids import parse_id
 from portal.models import SECTORS
 from portal.paging import query_parameters
@@ -109,6 +110,7 @@ def dashboards():
         number=_number,
         party_kinds=list(data.funding),
         disputes_shown_from=DISPUTES_SHOWN_FROM,
+        countries=countries_by_name(),
     )
 
 
@@ -155,6 +157,16 @@ def open_data():
         licence_url=current_app.config["OPEN_DATA_LICENCE_URL"],
         reporting_org=current_app.config["IATI_REPORTING_ORG_NAME"],
     )
+
+
+@bp.get("/open-data/projects-spreadsheet.csv")
+def projects_for_spreadsheets():
+    """The public projects as CSV for spreadsheets set to French: ";" between cells, places by their usual
+    spelling (the standard file is the API's /api/v1/export/projects.csv). Everyone."""
+    response = Response(projects_csv(for_spreadsheets=True), mimetype="text/csv")
+    response.headers["Content-Disposition"] = 'attachment; filename="projects-spreadsheet.csv"'
+    response.headers["Link"] = f'<{current_app.config["OPEN_DATA_LICENCE_URL"]}>; rel="license"'
+    return response
 
 
 def _commune_for_entry(commune_id):

@@ -16,7 +16,7 @@ from portal.errors import Refused
 from portal.i18n import currency_label, format_amount_for_form
 from portal.ids import parse_id
 from portal.labels import PARTY_KIND_LABELS, SECTOR_LABELS, STATUS_LABELS
-from portal.models import Project
+from portal.models import PUBLIC_STATUSES, Project
 
 MAX_ROWS = 100
 SEARCH_MAX = 200
@@ -37,9 +37,12 @@ class FilterForm(Form):
     commune = SearchField(_l("Commune name"), render_kw={"maxlength": SEARCH_MAX})
     association = SearchField(_l("Association name"), render_kw={"maxlength": SEARCH_MAX})
 
-    def set_choices(self, regions) -> None:
+    def set_choices(self, regions, public_only: bool = False) -> None:
+        """`public_only`: the viewer sees only public projects (`visibility.sees_public_projects_only`): they are
+        offered no status they could never find."""
         # One "all" per field: French agrees it with the noun (tous les statuts, toutes les régions).
-        self.status.choices = options([("", _l("All statuses"))] + list(STATUS_LABELS.items()))
+        statuses = [(code, text) for code, text in STATUS_LABELS.items() if not public_only or code in PUBLIC_STATUSES]
+        self.status.choices = options([("", _l("All statuses"))] + statuses)
         self.sector.choices = options([("", _l("All sectors"))] + list(SECTOR_LABELS.items()))
         self.region.choices = options(
             [("", _l("All regions"))] + [(region.code, region.display_name) for region in regions]

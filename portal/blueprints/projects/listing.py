@@ -12,7 +12,7 @@ from portal.domain.territories import current_regions
 from portal.extensions import db
 from portal.models import Commune, Project
 from portal.paging import page_number, query_parameters
-from portal.visibility import visible_organisations, visible_projects
+from portal.visibility import sees_public_projects_only, visible_organisations, visible_projects
 
 PER_PAGE = 20
 
@@ -27,7 +27,12 @@ def _chosen(filters: dict) -> list[dict]:
         if target is not None:
             others = {key: value for key, value in filters.items() if key != name}
             chosen.append(
-                {"field": name, "id": target.id, "name": target.name, "clear": url_for("projects.index", **others)}
+                {
+                    "field": name,
+                    "id": target.id,
+                    "name": getattr(target, "display_name", target.name),  # a commune by its usual spelling
+                    "clear": url_for("projects.index", **others),
+                }
             )
     return chosen
 
@@ -37,7 +42,7 @@ def _chosen(filters: dict) -> list[dict]:
 def index():
     """The projects the viewer may see, newest first, filtered and 20 a page. Everyone (public ones when anonymous)."""
     form = FilterForm(request.args)
-    form.set_choices(current_regions())
+    form.set_choices(current_regions(), public_only=sees_public_projects_only(current_user))
     filters = form.filters(request.args)
     page = page_number(request.args.get("page"))
     rows = (
