@@ -45,6 +45,9 @@ WIDER_THAN_WINDOW = """() => {
   }
   return [document.documentElement.scrollWidth, out.slice(0, 4)];
 }"""
+# A table that stacks on a phone (the contributions, the desk) shows every cell without scrolling inside itself.
+STACKED_TABLES_SCROLLING = """() => [...document.querySelectorAll("table.stack")]
+  .filter((table) => table.scrollWidth > table.clientWidth + 1).map((table) => table.className)"""
 
 
 @pytest.fixture(scope="module")
@@ -145,6 +148,8 @@ class Crawl:
             wider = self.page.evaluate(WIDER_THAN_WINDOW)
             if wider:
                 self.problems.append(f"{url}: {wider[0]} px wide at {size['width']} px, past the edge {wider[1]}")
+        if scrolling := self.page.evaluate(STACKED_TABLES_SCROLLING):
+            self.problems.append(f"{url}: stacked tables that scroll at 360 px {scrolling}")
         self.page.set_viewport_size(WIDE)
 
     def run(self) -> dict[str, str]:
