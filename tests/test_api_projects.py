@@ -144,12 +144,13 @@ def test_wrong_state_wrong_person_and_stale_versions(client, cast, officer, mayo
     assert code_of(act(client, officer, project["id"], "agree", expect=403)) == "forbidden"
     assert code_of(act(client, mayor, project["id"], "agree", expect=409)) == "invalid_transition"
     assert code_of(act(client, mayor, project["id"], "fly_to_the_moon", expect=422)) == "validation_failed"
+    act(client, mayor, project["id"], "start_review")
+    # Under review: the officer may no longer edit it (api.md: until the review starts).
     error_of(
-        client.patch(f"/api/v1/projects/{project['id']}", headers=officer, json={"version": 2, "title": "x"}),
+        client.patch(f"/api/v1/projects/{project['id']}", headers=officer, json={"version": 3, "title": "x"}),
         409,
         "not_editable",
     )
-    act(client, mayor, project["id"], "start_review")
     act(client, mayor, project["id"], "request_changes", "Précisez le devis.")
     current = client.get(f"/api/v1/projects/{project['id']}", headers=officer).get_json()["version"]
     first = client.patch(f"/api/v1/projects/{project['id']}", headers=officer, json={"version": current, "title": "A"})

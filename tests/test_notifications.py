@@ -396,6 +396,15 @@ SCENARIOS = {
         ),
         {"mayor": both("project_resubmit"), "deputy": both("project_resubmit")},
     ),
+    "an association changes its submitted project before the review": (
+        lambda c: projects.update_project(
+            c.users["officer"],
+            (p := make_project(c.association, c.commune_a, S.SUBMITTED)),
+            projects.ProjectInput(title="Puits de Kaarta, devis complet", given={"title"}),
+            p.version,
+        ),
+        {"mayor": both("project_edit_submitted"), "deputy": both("project_edit_submitted")},
+    ),
     "a submitted plan naming a partner asks it to confirm": (
         lambda c: projects.transition(c.users["officer"], co_funded_project(c, S.DRAFT), "submit"),
         {

@@ -709,7 +709,7 @@ def test_only_the_association_edits_and_only_while_editable(client, cast, login_
     assert client.get(edit_url(world["submitted"])).status_code == 403
     assert client.get(edit_url(world["draft"])).status_code == 404
     login_as("officer")
-    response = client.get(edit_url(world["submitted"]))
+    response = client.get(edit_url(world["agreed"]))
     assert response.status_code == 409
     assert "/projects/" in response.get_data(as_text=True)
 

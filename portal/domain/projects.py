@@ -57,7 +57,8 @@ from portal.visibility import (
 )
 
 S = ProjectStatus
-EDITABLE_STATUSES = frozenset({S.DRAFT, S.CHANGES_REQUESTED})
+# product.md: an officer may still edit a submitted project (to close a funding gap, say) until the review starts.
+EDITABLE_STATUSES = frozenset({S.DRAFT, S.SUBMITTED, S.CHANGES_REQUESTED})
 TITLE_MAX, SHORT_MAX, LONG_MAX = 200, 200, 20_000
 
 
@@ -108,7 +109,8 @@ def load_project(user, project_id, may=None, *, for_page: bool = False) -> Proje
 
 
 def can_edit(user, project: Project) -> bool:
-    """Only the proposing association's officers edit, and only a draft or a project sent back for changes."""
+    """Only the proposing association's officers edit, and only a draft, a submitted project whose review has
+    not started, or a project sent back for changes."""
     return is_association_officer(user, project) and project.status in EDITABLE_STATUSES
 
 
@@ -296,6 +298,13 @@ class Transition:
     who: object  # predicate (user, project) -> bool
     comment_required: bool = False
     label: object = None
+    by: object = None  # who takes the step, in words (the project's path says what comes next and who does it)
+    comment_label: object = None  # the label of the step's own comment box: each step names what it asks
+
+
+_OFFICERS = _l("the association's officers")
+_OFFICIAL = _l("an official of the commune")
+_MAYOR = _l("the mayor or a deputy")
 
 
 TRANSITIONS: dict[str, Transition] = {
@@ -304,9 +313,10 @@ TRANSITIONS: dict[str, Transition] = {
         S.SUBMITTED,
         is_association_officer,
         label=_l("Submit to the commune"),
+        by=_OFFICERS,
     ),
     "start_review": Transition(
-        frozenset({S.SUBMITTED}), S.UNDER_REVIEW, is_commune_official, label=_l("Start the review")
+        frozenset({S.SUBMITTED}), S.UNDER_REVIEW, is_commune_official, label=_l("Start the review"), by=_OFFICIAL
     ),
     "request_changes": Transition(
         frozenset({S.UNDER_REVIEW, S.IN_CONSULTATION}),
@@ -314,30 +324,47 @@ TRANSITIONS: dict[str, Transition] = {
         workflow.may_bind_commune,
         comment_required=True,
         label=_l("Ask for changes"),
+        by=_MAYOR,
+        comment_label=_l("What to change (the association will read it)"),
     ),
     "open_consultation": Transition(
-        frozenset({S.UNDER_REVIEW}), S.IN_CONSULTATION, _official_or_mediator, label=_l("Open the consultation")
+        frozenset({S.UNDER_REVIEW}),
+        S.IN_CONSULTATION,
+        _official_or_mediator,
+        label=_l("Open the consultation"),
+        by=_l("an official of the commune or a mediator"),
     ),
-    "agree": Transition(frozenset({S.IN_CONSULTATION}), S.AGREED, workflow.may_bind_commune, label=_l("Agree")),
+    "agree": Transition(
+        frozenset({S.IN_CONSULTATION}), S.AGREED, workflow.may_bind_commune, label=_l("Agree"), by=_MAYOR
+    ),
     "decline": Transition(
         frozenset({S.UNDER_REVIEW, S.IN_CONSULTATION}),
         S.DECLINED,
         workflow.may_bind_commune,
         comment_required=True,
         label=_l("Decline"),
+        by=_MAYOR,
+        comment_label=_l("Why you decline (the association will read it)"),
     ),
     "withdraw": Transition(
         frozenset({S.DRAFT, S.SUBMITTED, S.UNDER_REVIEW, S.CHANGES_REQUESTED, S.IN_CONSULTATION}),
         S.WITHDRAWN,
         is_association_officer,
         label=_l("Withdraw the project"),
+        by=_OFFICERS,
     ),
     "start_implementation": Transition(
-        frozenset({S.AGREED}), S.IN_PROGRESS, is_commune_official, label=_l("Start the works")
+        frozenset({S.AGREED}), S.IN_PROGRESS, is_commune_official, label=_l("Start the works"), by=_OFFICIAL
     ),
-    "complete": Transition(frozenset({S.IN_PROGRESS}), S.COMPLETED, is_commune_official, label=_l("Mark as completed")),
+    "complete": Transition(
+        frozenset({S.IN_PROGRESS}), S.COMPLETED, is_commune_official, label=_l("Mark as completed"), by=_OFFICIAL
+    ),
     "hand_over": Transition(
-        frozenset({S.COMPLETED}), S.HANDED_OVER, workflow.may_bind_commune, label=_l("Hand over the facility")
+        frozenset({S.COMPLETED}),
+        S.HANDED_OVER,
+        workflow.may_bind_commune,
+        label=_l("Hand over the facility"),
+        by=_MAYOR,
     ),
 }
 
@@ -359,6 +386,89 @@ def funding_gap_xof(project: Project) -> int:
 def needs_confirmation(project: Project, action: str) -> bool:
     """Withdraw, decline and agree always; a submission while the plan leaves part of the budget unfunded."""
     return action in IRREVERSIBLE or (action == "submit" and funding_gap_xof(project) > 0)
+
+
+# The decision path: the workflow's table read as the road a project follows -------------------------------
+
+# The states off the road: the commune sends the project back, declines it, or the association withdraws it.
+SIDE_STATUSES = frozenset({S.CHANGES_REQUESTED, S.DECLINED, S.WITHDRAWN})
+
+
+def _forward_step(status: str) -> str | None:
+    """The action of the table that moves a project on along the road from `status` (None at its end)."""
+    for name, spec in TRANSITIONS.items():
+        if status in spec.sources and spec.target not in SIDE_STATUSES:
+            return name
+    return None
+
+
+def road() -> list[tuple[str | None, str]]:
+    """The road from the table: (the action that reaches the state, the state), draft first."""
+    steps, status = [(None, S.DRAFT)], S.DRAFT
+    while (name := _forward_step(status)) is not None:
+        status = TRANSITIONS[name].target
+        steps.append((name, status))
+    return steps
+
+
+def decision_path(project: Project, history: list[dict]) -> dict:
+    """Where the project stands on its road, for its page: each state ("done" with the date and who reached it
+    last, "current", "later"), the side state it is in if any (sent back, declined, withdrawn: when, by whom,
+    why), the next state on the road ("next"), and the steps that may come next with who takes them. `history` is `project_history`'s, oldest first;
+    a resubmission starts the road again from "submitted"."""
+    reached = {}
+    for event in history:
+        if event["to_status"]:
+            reached[event["to_status"]] = event
+    statuses = [status for _action, status in road()]
+    side = None
+    if project.status in SIDE_STATUSES:
+        event = reached.get(project.status)
+        left_from = (event or {}).get("from_status")
+        position = statuses.index(left_from) if left_from in statuses else 0
+        side = {
+            "status": project.status,
+            "after": position,  # the side state leaves the road after this step
+            "at": event["at"] if event else None,
+            "actor": ((event or {}).get("actor") or {}).get("name"),
+            "comment": (event or {}).get("comment"),
+        }
+    else:
+        position = statuses.index(project.status)
+    steps = []
+    for index, (action, status) in enumerate(road()):
+        event = reached.get(status) if index <= position else None
+        if index < position or (index == position and side is not None):
+            state = "done"
+        elif index == position:
+            state = "current"
+        elif index == position + 1 and side is None:
+            state = "next"
+        else:
+            state = "later"
+        steps.append(
+            {
+                "status": status,
+                "state": state,
+                "at": event["at"] if event else None,
+                "actor": ((event or {}).get("actor") or {}).get("name"),
+                "by": TRANSITIONS[action].by if action else None,
+            }
+        )
+    # What may come next: the steps the table allows from here, the road's first (withdrawing, always open to
+    # the association until agreement, is offered by its own button and not part of the road).
+    forward = _forward_step(project.status)
+    upcoming = [
+        {"action": name, "label": spec.label, "by": spec.by, "target": spec.target}
+        for name, spec in sorted(TRANSITIONS.items(), key=lambda item: item[0] != forward)
+        if project.status in spec.sources and name != "withdraw"
+    ]
+    return {
+        "steps": steps,
+        "side": side,
+        "next": upcoming,
+        "editable_until_review": project.status == S.SUBMITTED,
+    }
 
 
 def transition(
@@ -676,6 +786,9 @@ def update_project(actor, project: Project, data: ProjectInput, version: int | N
     _apply(project, data, budget, funding)
     workflow.flush_or_stale()
     record("project.edit", "project", project.id, actor=actor, before=before, after=snapshot(project))
+    if project.status == S.SUBMITTED:
+        # The commune has it in hand: it is told what it will review changed (product.md).
+        notify("project_edit_submitted", project=project, actor=actor)
     return project
 
 

@@ -586,6 +586,12 @@ _TABLE = (
         "project_resubmit",
         to_commune=_l("%(association)s resubmitted “%(project)s” to %(commune)s with the changes asked for."),
     ),
+    project_event(
+        "project_edit_submitted",
+        to_commune=_l(
+            "%(association)s changed “%(project)s” before its review; the page shows the project as it is now."
+        ),
+    ),
     project_event("project_withdraw", to_commune=_l("%(association)s withdrew “%(project)s”.")),
     project_event("project_start_review", to_association=_l("%(commune)s is reviewing “%(project)s”.")),
     project_event(

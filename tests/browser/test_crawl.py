@@ -1,6 +1,7 @@
 """The crawl: every page a person reaches by following links from the home page — anonymous, and signed in as
 each demo role — on a live server loaded with the demo, answers below 400, weighs at most 60 KB with its parts,
-asks no other host, and has no serious or critical accessibility problem.
+asks no other host, and has no serious or critical accessibility problem. Each page loaded in the browser is no
+wider than its window, at 1280 px and at 360 px.
 
 Links are grouped by pattern (numbers replaced by a placeholder, the query by its keys) and one URL per pattern
 is checked per role. Downloads (exports, calendars, documents) only need to answer, so they are fetched without
@@ -30,6 +31,23 @@ ROLES = [
     "treasurer@example.org",
 ]
 NEVER = re.compile(r"logout|sign-?out|deconnexion", re.IGNORECASE)
+# The widths a page must fit (issue 21): a laptop, and a small phone. Every page the browser loads (one per shape
+# of main part and reader) is measured at the first, then at the second by resizing it, without loading it again.
+WIDE, NARROW = {"width": 1280, "height": 720}, {"width": 360, "height": 740}
+# What sticks out, when a page is wider than its window: the deepest elements past the right edge.
+WIDER_THAN_WINDOW = """() => {
+  const width = window.innerWidth, out = [];
+  if (document.documentElement.scrollWidth <= width) return null;
+  for (const element of document.querySelectorAll("main *, header *")) {
+    if (element.getBoundingClientRect().right > width + 1 && !element.querySelector("*")) {
+      out.push(element.tagName.toLowerCase() + (element.className ? "." + element.className : ""));
+    }
+  }
+  return [document.documentElement.scrollWidth, out.slice(0, 4)];
+}"""
+# A table that stacks on a phone (the contributions, the desk) shows every cell without scrolling inside itself.
+STACKED_TABLES_SCROLLING = """() => [...document.querySelectorAll("table.stack")]
+  .filter((table) => table.scrollWidth > table.clientWidth + 1).map((table) => table.className)"""
 
 
 @pytest.fixture(scope="module")
@@ -125,6 +143,14 @@ class Crawl:
             self.problems.append(f"{url}: broke the CSP {csp}")
         if report.violations:
             self.problems.append(f"{url}: accessibility {report.violations}")
+        for size in (WIDE, NARROW):
+            self.page.set_viewport_size(size)
+            wider = self.page.evaluate(WIDER_THAN_WINDOW)
+            if wider:
+                self.problems.append(f"{url}: {wider[0]} px wide at {size['width']} px, past the edge {wider[1]}")
+        if scrolling := self.page.evaluate(STACKED_TABLES_SCROLLING):
+            self.problems.append(f"{url}: stacked tables that scroll at 360 px {scrolling}")
+        self.page.set_viewport_size(WIDE)
 
     def run(self) -> dict[str, str]:
         """Walk from the home page, one URL per pattern: {pattern: the URL that stood for it}."""
@@ -150,7 +176,7 @@ def checked_shapes() -> set[str]:
 
 @pytest.mark.parametrize("email", ROLES, ids=lambda email: (email or "anonymous").split("@")[0])
 def test_every_page_reached_by_links_is_sound(browser, demo_server, checked_shapes, email):
-    context = browser.new_context(base_url=demo_server.url, locale="fr-FR")
+    context = browser.new_context(base_url=demo_server.url, locale="fr-FR", viewport=WIDE)
     context.set_default_timeout(10_000)
     try:
         if email:

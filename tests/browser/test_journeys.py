@@ -227,6 +227,10 @@ def test_a_mayor_answers_a_proposal_schedules_a_meeting_and_records_minutes_and_
     journey.click("button", "Commencer l’examen")
     journey.see("proposal-under-review", MAYOR_PROJECT)
     assert "En examen" in page.locator(".facts").inner_text()
+    # The road shows where the project stands and what comes next (issue 21, friction 4).
+    road = page.locator("#path")
+    assert road.locator('[aria-current="step"]').inner_text().startswith("En examen")
+    assert "En concertation — ensuite, par un élu ou agent communal, ou un médiateur" in road.inner_text()
 
     # A meeting about it, held three days ago, recorded after the fact.
     journey.click("link", "Planifier une réunion")
@@ -290,6 +294,9 @@ def test_a_mayor_answers_a_proposal_schedules_a_meeting_and_records_minutes_and_
     journey.click("button", "Ouvrir la concertation")
     journey.see("proposal-in-consultation", MAYOR_PROJECT)
     assert "En concertation" in page.locator(".facts").inner_text()
+    road = page.locator("#path")
+    assert road.locator('[aria-current="step"]').inner_text().startswith("En concertation")
+    assert "Donner l’accord — par le maire ou un adjoint" in road.locator(".path-upcoming").inner_text()
     journey.close()
 
 

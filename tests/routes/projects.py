@@ -69,15 +69,16 @@ ROUTES = {
     **page("/sheet"),
     ("/projects/<id:project_id>/edit", "GET"): [
         Sample(DRAFT + "/edit", {"anonymous": 302, "officer": 200, "member": 403, "*": 404}, "draft"),
-        # Only drafts and projects sent back for changes are edited: 409 for the officer, 403 for the others.
-        Sample(SUBMITTED + "/edit", seen(SEE_SUBMITTED, officer=409), "submitted"),
+        # Drafts, submitted projects until the review starts and projects sent back for changes are edited:
+        # past that 409 for the officer; 403 for the others.
+        Sample(SUBMITTED + "/edit", seen(SEE_SUBMITTED, officer=200), "submitted"),
         Sample(AGREED + "/edit", seen(SEE_AGREED, officer=409), "agreed"),
         Sample(OTHER + "/edit", seen(SEE_OTHER), "other"),
         Sample(NONE + "/edit", {"*": 404}, HUGE_ID),
     ],
     ("/projects/<id:project_id>/edit", "POST"): [
         Sample(DRAFT + "/edit", {"anonymous": 302, "officer": 422, "member": 403, "*": 404}, "draft", form=EMPTY),
-        Sample(SUBMITTED + "/edit", seen(SEE_SUBMITTED, officer=409), "submitted", form=EMPTY),
+        Sample(SUBMITTED + "/edit", seen(SEE_SUBMITTED, officer=422), "submitted", form=EMPTY),
         Sample(AGREED + "/edit", seen(SEE_AGREED, officer=409), "agreed", form=EMPTY),
         Sample(OTHER + "/edit", seen(SEE_OTHER), "other", form=EMPTY),
         Sample(NONE + "/edit", {"*": 404}, HUGE_ID, form=EMPTY),

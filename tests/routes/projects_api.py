@@ -88,12 +88,13 @@ ROUTES = {
         Sample(AGREED + f"/documents/{HUGE}", {"*": 404}, "huge document id"),
         Sample(NONE + f"/documents/{HUGE}", {"*": 404}, HUGE_ID),
     ],
-    # The officer edits drafts (and projects sent back): without the `version` read, 422; else 409.
+    # The officer edits drafts, submitted projects until the review starts, and projects sent back: without the
+    # `version` read, 422; else 409.
     ("/api/v1/projects/<id:project_id>", "PATCH"): [
         Sample(DRAFT, write(SEE_DRAFT, officer=422), "draft", json=EMPTY),
         Sample(DRAFT, write(SEE_DRAFT, officer=200), "draft, new lines at the version read", json=new_lines),
         Sample(DRAFT, write(SEE_DRAFT, officer=409), "draft, a stale version", json={"version": 999, "title": "Puits"}),
-        Sample(SUBMITTED, write(SEE_SUBMITTED, officer=409), "submitted", json=EMPTY),
+        Sample(SUBMITTED, write(SEE_SUBMITTED, officer=422), "submitted", json=EMPTY),
         Sample(AGREED, write(SEE_AGREED, officer=409), "agreed", json=EMPTY),
         Sample(OTHER, write(SEE_OTHER), "other", json=EMPTY),
         Sample(NONE, {"*": 404}, HUGE_ID, json=EMPTY),

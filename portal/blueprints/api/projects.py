@@ -274,7 +274,8 @@ def get_project(project_id):
 @documented_body(blp, "ProjectPatch")
 @blp.response(200, ProjectOut)
 def update_project(project_id):
-    """Edits a draft (or a project sent back for changes); lists given replace the lists. Association officers."""
+    """Edits a draft, a submitted project until its review starts (the commune is told), or a project sent back for
+    changes; lists given replace the lists. Association officers."""
     user = require_api_user()
     project = _project(project_id)
     rules.check_editable(user, project)

@@ -9,7 +9,6 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from portal.domain import commitments as pledges
-from portal.domain import projects as rules
 from portal.i18n import file_size
 from portal.labels import STATUS_LABELS, label
 from portal.models import Project
@@ -74,10 +73,11 @@ def money_summary(project: Project) -> dict:
     }
 
 
-def timeline(project: Project, viewer) -> list[dict]:
-    """The project's history as the page shows it: each change of status, or what happened, with its comment."""
+def timeline(history: list[dict]) -> list[dict]:
+    """The project's history (`project_history`'s) as the page shows it: each change of status, or what happened,
+    with its comment."""
     entries = []
-    for event in rules.project_history(project, viewer):
+    for event in history:
         if event["to_status"]:
             what = _(
                 "%(before)s → %(after)s",

@@ -56,6 +56,7 @@ def _render_project(
     commitment: dict | None = None,
 ):
     actions = rules.available_actions(current_user, project)
+    history = rules.project_history(project, current_user)
     can_read = can_read_discussion(current_user, project)
     comments = []
     if can_read:
@@ -74,7 +75,8 @@ def _render_project(
         comments=comments,
         can_read_discussion=can_read,
         changes_asked=rules.changes_asked(project),
-        timeline=timeline(project, current_user),
+        timeline=timeline(history),
+        path=rules.decision_path(project, history),
         actions=[(name, rules.TRANSITIONS[name]) for name in actions],
         to_confirm={name for name in actions if rules.needs_confirmation(project, name)},
         owners=rules.owner_choices(project) if "hand_over" in actions else [],
@@ -409,7 +411,8 @@ def _not_editable(project: Project):
 @bp.route("/<id:project_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit(project_id):
-    """The form to change a draft or a project sent back for changes. The proposing association's officers."""
+    """The form to change a draft, a submitted project until its review starts, or a project sent back for changes.
+    The proposing association's officers."""
     project = _project(project_id, may=rules.is_association_officer)
     if not rules.can_edit(current_user, project):
         return _not_editable(project)
