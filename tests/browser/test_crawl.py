@@ -1,7 +1,7 @@
 """The crawl: every page a person reaches by following links from the home page — anonymous, and signed in as
 each demo role — on a live server loaded with the demo, answers below 400, weighs at most 60 KB with its parts,
 asks no other host, and has no serious or critical accessibility problem. Each page loaded in the browser is no
-wider than its window, at 1280 px and at 360 px.
+wider than its window, at 1280 px and at 360 px, and no title holds markup.
 
 Links are grouped by pattern (numbers replaced by a placeholder, the query by its keys) and one URL per pattern
 is checked per role. Downloads (exports, calendars, documents) only need to answer, so they are fetched without
@@ -120,6 +120,10 @@ class Crawl:
         html = answer.body()
         tree = lxml.html.fromstring(html)
         parts, foreign = self.parts_of(tree)
+        # Read from the bytes, not the tree: a parser may take markup inside <title> for elements and hide it.
+        title = re.search(rb"<title>(.*?)</title>", html, re.S)
+        if title is None or b"<" in title.group(1):
+            self.problems.append(f"{url}: no title, or markup in it: {title and title.group(1)[:80]!r}")
         if len(html) + parts > PAGE_BUDGET_BYTES:
             self.problems.append(f"{url}: {len(html) + parts} bytes with its parts, over the budget")
         if foreign:
