@@ -1,7 +1,7 @@
 """Meetings made directly in the database, for tests of pages, lists and the route walk (no notices sent)."""
 
 import itertools
-from datetime import timedelta
+from datetime import date, timedelta
 
 from portal.database import utcnow
 from portal.extensions import db
@@ -53,3 +53,25 @@ def make_meeting(organiser: Organisation, invitees: list[Organisation], projects
     db.session.add(meeting)
     db.session.flush()
     return meeting
+
+
+# A day always ahead of the clock, in winter (Paris one hour ahead of UTC): the meeting form refuses a past date
+# unless told the meeting already took place, so a fixed date would break the tests once it passed.
+NEXT_JANUARY = date(date.today().year + 1, 1, 15)
+
+
+def schedule_form(cast, project, **overrides) -> dict:
+    """The meeting form as the mayor fills it in: the project on the agenda, its association invited."""
+    return {
+        "title": "Concertation sur la maternité",
+        "date": NEXT_JANUARY.isoformat(),
+        "time": "10:00",
+        "timezone": "Europe/Paris",
+        "duration_minutes": "90",
+        "location": "Mairie de Diéma",
+        "online_url": "",
+        "reminder_hours": "48",
+        "project_ids": [str(project.id)],
+        "invitee_organisation_ids": [str(cast.association.id)],
+        **overrides,
+    }

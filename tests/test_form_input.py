@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from portal.models import Commitment, Contribution, CurrencyRate, Meeting, ProjectStatus
 from tests.commitment_factories import co_funded_project
+from tests.meeting_factories import NEXT_JANUARY, schedule_form
 from tests.project_api import token
 from tests.project_factories import make_project
 
@@ -150,18 +151,7 @@ def test_a_negative_reminder_is_refused_next_to_its_field_and_not_replaced(clien
     project = make_project(cast.association, cast.commune_a, ProjectStatus.SUBMITTED, title="Maternité de Diéma")
     session.commit()
     login_as("mayor")
-    form = {
-        "title": "Concertation sur la maternité",
-        "date": "2026-12-15",
-        "time": "10:00",
-        "timezone": "Europe/Paris",
-        "duration_minutes": "90",
-        "location": "Mairie de Diéma",
-        "online_url": "",
-        "reminder_hours": "-5",
-        "project_ids": [str(project.id)],
-        "invitee_organisation_ids": [str(cast.association.id)],
-    }
+    form = schedule_form(cast, project, reminder_hours="-5")
     response = client.post("/meetings/new", data=form)
     assert response.status_code == 422
     assert field_error(response, "meeting-reminder") == "De 0 à 720 heures."
@@ -176,7 +166,7 @@ def test_the_api_refuses_a_negative_reminder_naming_the_field(client, cast, sess
         "title": "Concertation sur la maternité",
         "commune_id": cast.commune_a.id,
         "project_ids": [project.id],
-        "starts_at": "2026-12-15T10:00:00",
+        "starts_at": f"{NEXT_JANUARY.isoformat()}T10:00:00",
         "timezone": "Europe/Paris",
         "duration_minutes": 90,
         "location": "Mairie de Diéma",
@@ -248,18 +238,7 @@ def test_the_error_banner_links_each_field_concerned(client, cast, session, logi
     banner = re.search(r'<div class="form-errors"[^>]*>(.*?)</div>', response.get_data(as_text=True), re.S).group(1)
     assert 'href="#contribution-amount"' in banner
     login_as("mayor")
-    form = {
-        "title": "Concertation",
-        "date": "2026-12-15",
-        "time": "10:00",
-        "timezone": "Europe/Paris",
-        "duration_minutes": "90",
-        "location": "",
-        "online_url": "",
-        "reminder_hours": "-5",
-        "project_ids": [str(project.id)],
-        "invitee_organisation_ids": [str(cast.association.id)],
-    }
+    form = schedule_form(cast, project, title="Concertation", location="", reminder_hours="-5")
     response = client.post("/meetings/new", data=form)
     page = response.get_data(as_text=True)
     banner = re.search(r'<div class="form-errors"[^>]*>(.*?)</div>', page, re.S).group(1)

@@ -14,7 +14,7 @@ from portal.database import utcnow
 from portal.extensions import db
 from portal.models import Commitment, Meeting, Notification, ProjectStatus
 from tests.commitment_factories import make_commitment
-from tests.meeting_factories import make_meeting
+from tests.meeting_factories import make_meeting, schedule_form
 from tests.project_api import token
 from tests.project_factories import make_project
 
@@ -95,20 +95,9 @@ def test_a_past_meeting_without_minutes_reads_minutes_awaited(client, cast, logi
     assert "Réunion passée" in on_project and "(Compte rendu attendu)" in on_project
 
 
-def schedule_form(cast, project, day, **overrides) -> dict:
-    return {
-        "title": "Concertation enregistrée après coup",
-        "date": day.isoformat(),
-        "time": "10:00",
-        "timezone": "Africa/Bamako",
-        "duration_minutes": "90",
-        "location": "Mairie de Diéma",
-        "online_url": "",
-        "reminder_hours": "48",
-        "project_ids": [str(project.id)],
-        "invitee_organisation_ids": [str(cast.association.id)],
-        **overrides,
-    }
+def recorded_form(cast, project, day, **overrides) -> dict:
+    values = {"title": "Concertation enregistrée après coup", "timezone": "Africa/Bamako", **overrides}
+    return schedule_form(cast, project, date=day.isoformat(), **values)
 
 
 def test_a_past_date_is_recorded_once_the_form_says_the_meeting_took_place(client, cast, login_as, project):
@@ -116,20 +105,20 @@ def test_a_past_date_is_recorded_once_the_form_says_the_meeting_took_place(clien
     last_week = (utcnow() - timedelta(days=7)).date()
     form = text_of(client.get(f"/meetings/new?project_id={project.id}"))
     assert "Cette réunion a déjà eu lieu : je l’enregistre après coup" in form
-    refused = client.post("/meetings/new", data=schedule_form(cast, project, last_week))
+    refused = client.post("/meetings/new", data=recorded_form(cast, project, last_week))
     assert refused.status_code == 422
     body = refused.get_data(as_text=True)
     date_error = re.search(r'id="meeting-date-error">([^<]*)<', body).group(1)
     assert "Cette date est passée" in html.unescape(date_error)  # said next to the date
     assert 'value="Concertation enregistrée après coup"' in body  # and nothing typed is lost
     assert db.session.scalar(select(Meeting.id)) is None
-    done = client.post("/meetings/new", data=schedule_form(cast, project, last_week, recorded_late="yes"))
+    done = client.post("/meetings/new", data=recorded_form(cast, project, last_week, recorded_late="yes"))
     assert done.status_code == 303
     meeting = db.session.scalar(select(Meeting))
     assert meeting.starts_at < utcnow() and meeting.status == "scheduled"
     # A future date needs no box.
     next_week = (utcnow() + timedelta(days=7)).date()
-    assert client.post("/meetings/new", data=schedule_form(cast, project, next_week, title="Suite")).status_code == 303
+    assert client.post("/meetings/new", data=recorded_form(cast, project, next_week, title="Suite")).status_code == 303
 
 
 def test_the_api_records_a_past_meeting_and_answers_held_once_minutes_are_posted(client, cast, project):

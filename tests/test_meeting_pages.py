@@ -11,7 +11,7 @@ from portal.extensions import db
 from portal.models import Meeting, OutboxMessage, ProjectStatus
 from tests.factories import sign_in
 from tests.helpers import assert_constant_queries
-from tests.meeting_factories import build_meeting, make_meeting
+from tests.meeting_factories import NEXT_JANUARY, build_meeting, make_meeting, schedule_form
 from tests.project_factories import make_project
 
 
@@ -24,23 +24,6 @@ def submitted(cast, session):
     project = make_project(cast.association, cast.commune_a, ProjectStatus.SUBMITTED, title="Maternité de Diéma")
     session.commit()
     return project
-
-
-def schedule_form(cast, project, **overrides) -> dict:
-    values = {
-        "title": "Concertation sur la maternité",
-        "date": "2026-12-15",
-        "time": "10:00",
-        "timezone": "Europe/Paris",
-        "duration_minutes": "90",
-        "location": "Mairie de Diéma",
-        "online_url": "",
-        "reminder_hours": "48",
-        "project_ids": [str(project.id)],
-        "invitee_organisation_ids": [str(cast.association.id)],
-    }
-    values.update(overrides)
-    return values
 
 
 def test_the_mayor_schedules_from_the_project_page_and_the_association_sees_it_in_its_zone(
@@ -58,7 +41,7 @@ def test_the_mayor_schedules_from_the_project_page_and_the_association_sees_it_i
     response = client.post("/meetings/new", data=schedule_form(cast, submitted))
     assert response.status_code == 303, text_of(response)
     meeting = session.scalar(select(Meeting).where(Meeting.title == "Concertation sur la maternité"))
-    assert meeting.starts_at.strftime("%Y-%m-%dT%H:%MZ") == "2026-12-15T09:00Z"
+    assert meeting.starts_at.strftime("%Y-%m-%dT%H:%MZ") == f"{NEXT_JANUARY.isoformat()}T09:00Z"  # 10:00 Paris
     assert {m.to_email for m in session.scalars(select(OutboxMessage))} == {
         "officer@test.org",
         "member@test.org",
@@ -79,7 +62,7 @@ def test_the_mayor_schedules_from_the_project_page_and_the_association_sees_it_i
     assert client.post(f"/meetings/{meeting.id}/rsvp", data={"answer": "yes"}).status_code == 303
     assert "Sera présente" in text_of(client.get(f"/meetings/{meeting.id}"))
     ics = client.get(f"/meetings/{meeting.id}/ics")
-    assert ics.mimetype == "text/calendar" and b"DTSTART:20261215T090000Z" in ics.data
+    assert ics.mimetype == "text/calendar" and f"DTSTART:{NEXT_JANUARY:%Y%m%d}T090000Z".encode() in ics.data
 
 
 def test_a_failed_form_keeps_the_input_and_says_what_is_wrong_next_to_the_field(client, cast, login_as, submitted):
