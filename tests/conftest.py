@@ -48,6 +48,24 @@ def reset_database() -> None:
                 connection.exec_driver_sql(f'DROP {kind.upper()} IF EXISTS "{name}"')
 
 
+@pytest.fixture()
+def sqlite_app(tmp_path):
+    """A portal on its own SQLite file, migrated, with its own uploads and anchors: what backup and restore copy."""
+    app = create_app(
+        "test",
+        SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'live.db'}",
+        UPLOAD_DIR=str(tmp_path / "up"),
+        AUDIT_ANCHOR_FILE=str(tmp_path / "instance" / "audit-anchors.jsonl"),
+    )
+    with app.app_context():
+        reset_database()
+        upgrade()
+        db.session.remove()
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory, worker_id):
     if os.environ.get("TEST_DATABASE_URL"):

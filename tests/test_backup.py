@@ -2,7 +2,6 @@
 
 from pathlib import Path
 
-import pytest
 from flask_migrate import upgrade
 from sqlalchemy import select
 
@@ -10,25 +9,7 @@ from portal import create_app
 from portal.domain.audit import record
 from portal.extensions import db
 from portal.models import User
-from tests.conftest import reset_database
 from tests.factories import make_user
-
-
-@pytest.fixture()
-def sqlite_app(tmp_path):
-    app = create_app(
-        "test",
-        SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'live.db'}",
-        UPLOAD_DIR=str(tmp_path / "up"),
-        AUDIT_ANCHOR_FILE=str(tmp_path / "instance" / "audit-anchors.jsonl"),
-    )
-    with app.app_context():
-        reset_database()
-        upgrade()
-        db.session.remove()
-    yield app
-    with app.app_context():
-        db.engine.dispose()
 
 
 def test_a_backup_restores_the_database_and_the_files(sqlite_app, tmp_path):

@@ -9,11 +9,9 @@ import time
 from pathlib import Path
 
 import pytest
-from flask_migrate import upgrade
 from PIL import Image
 from sqlalchemy import delete, select
 
-from portal import create_app
 from portal.extensions import db
 from portal.models import (
     CommitmentEvidence,
@@ -30,7 +28,6 @@ from portal.models import (
 )
 from portal.services.files import file_models
 from tests.commitment_factories import co_funded_project, make_commitment
-from tests.conftest import reset_database
 from tests.delivery_factories import make_contribution, make_facility
 from tests.dispute_factories import make_dispute
 from tests.factories import Cast, sign_in
@@ -321,20 +318,6 @@ def test_every_column_that_names_a_stored_file_is_in_the_registry(app):
 
 
 # Backup and restore --------------------------------------------------------------------------------------
-
-
-@pytest.fixture()
-def sqlite_app(tmp_path):
-    app = create_app(
-        "test", SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'live.db'}", UPLOAD_DIR=str(tmp_path / "up")
-    )
-    with app.app_context():
-        reset_database()
-        upgrade()
-        db.session.remove()
-    yield app
-    with app.app_context():
-        db.engine.dispose()
 
 
 def test_a_backup_then_a_restore_brings_back_every_file_of_every_table(sqlite_app, tmp_path):
